@@ -1,0 +1,158 @@
+/**
+ * The records vcash keeps, named as a merchant would: a store, an SMS, a transaction
+ * (a transfer into the store's wallet), a notification (a callback to the merchant).
+ * Plain data only: these are what storage persists and the API serialises.
+ */
+import type {Piastres} from './money.js'
+
+export const PROVIDERS = ['vodafone_cash', 'instapay', 'etisalat_cash', 'orange_cash'] as const
+export type Provider = (typeof PROVIDERS)[number]
+
+export type CallbackConfig =
+  | {kind: 'none'}
+  | {kind: 'get'; url: string}
+  | {kind: 'whmcs'; url: string; identifier: string; secret: string}
+  | {kind: 'webhook'; url: string}
+
+export interface AntiSpamRules {
+  /** Hold transfers strictly above this amount (piastres); null = off. */
+  amountOver: Piastres | null
+  /** Hold a phone's first completed payment to this store. */
+  firstPayment: boolean
+  /** Hold when this many failed checks for the same phone preceded the match; null = off. */
+  failedChecksBefore: number | null
+  /** Hold when two PENDING transfers share phone and amount (someone may claim the other's). */
+  duplicatePending: boolean
+}
+
+export interface StoreRecord {
+  id: string
+  name: string
+  createdAt: string
+  updatedAt: string
+  /** sha256 hex of the store's API token (store-scoped API calls). */
+  apiTokenHash: string
+  /** sha256 hex of the device token (the wallet phone posting SMS). */
+  deviceTokenHash: string
+  /** Signing secret for callbacks/webhooks (`whsec_` + base64). Needed to sign, so kept. */
+  signingSecret: string
+  callback: CallbackConfig
+  /** EGP per unit of the store's currency, exact decimal string ("1", "50.50"). */
+  rate: string
+  currencyLabel: string
+  antiSpam: {enabled: boolean; rules: AntiSpamRules}
+  /** When false, payment_link_check accepts calls without a token (the WHMCS module sends none). */
+  requireToken: boolean
+  /** IPs or CIDRs allowed to call payment_link_check; empty = anyone. */
+  allowIps: string[]
+  /** A PENDING transfer can be claimed for this long after the phone received it. */
+  matchWindowMinutes: number
+  /** development allows http://localhost callbacks; production only https to public addresses. */
+  mode: 'development' | 'production'
+  version: number
+}
+
+export type TransactionStatus = 'PENDING' | 'COMPLETED' | 'AWAITING_APPROVAL' | 'REJECTED' | 'EXPIRED'
+
+export interface AuditEntry {
+  at: string
+  /** who: 'sms', 'check', 'api', 'cli', 'system' (+ detail like an IP). */
+  by: string
+  from: TransactionStatus | null
+  to: TransactionStatus
+  why: string
+}
+
+export interface TransactionRecord {
+  id: string
+  storeId: string
+  status: TransactionStatus
+  provider: Provider
+  amount: Piastres
+  senderPhone: string | null
+  senderName: string | null
+  reference: string | null
+  balance: Piastres | null
+  /** When the wallet says the transfer happened (parsed from the SMS; Cairo time, ISO). */
+  occurredAt: string | null
+  /** When the phone received the SMS (authoritative for the match window). */
+  receivedAt: string
+  createdAt: string
+  updatedAt: string
+  smsId: string
+  userName: string | null
+  clientId: string | null
+  /** Anti-spam rules that held this transaction back. */
+  heldBy: string[]
+  audit: AuditEntry[]
+  version: number
+}
+
+export type SmsOutcome = 'receive' | 'ignored'
+
+export interface SmsRecord {
+  id: string
+  storeId: string
+  sender: string
+  body: string
+  receivedAt: string
+  storedAt: string
+  fingerprint: string
+  outcome: SmsOutcome
+  /** Why it was ignored (not_a_receipt, untrusted_sender, unrecognised_layout, …). */
+  reason: string | null
+  /** Where it came from: api, adb, smsgateway, httpsms, file. */
+  source: string
+  transactionId: string | null
+  version: number
+}
+
+export type NotificationEvent =
+  | 'transaction.received'
+  | 'transaction.completed'
+  | 'transaction.awaiting_approval'
+  | 'transaction.rejected'
+  | 'transaction.expired'
+
+export interface DeliveryAttempt {
+  at: string
+  url: string
+  status: number | null
+  durationMs: number
+  error: string | null
+  responseExcerpt: string | null
+  /** A replay (to the store's URL or another) rather than a scheduled delivery. */
+  replay?: boolean
+}
+
+export interface NotificationRecord {
+  /** Stable event id: the idempotency key (`msg_…`), sent as webhook-id. */
+  id: string
+  storeId: string
+  transactionId: string
+  event: NotificationEvent
+  channel: CallbackConfig['kind']
+  /** The event payload, fixed when queued so every retry sends the same content. */
+  payload: Record<string, unknown>
+  createdAt: string
+  /** Epoch-ms timestamp the signature was made with (fixed for replays). */
+  signedAt: number
+  state: 'pending' | 'delivered' | 'failed'
+  attempts: DeliveryAttempt[]
+  nextAttemptAt: string | null
+  lastError: string | null
+  version: number
+}
+
+/** WHMCS has no idempotency key: vcash records each credit it made. */
+export interface CreditRecord {
+  /** `${storeId}:${transactionId}` */
+  id: string
+  storeId: string
+  transactionId: string
+  clientId: string
+  amount: string
+  at: string
+  whmcsResponse: string | null
+  version: number
+}
