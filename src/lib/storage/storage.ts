@@ -56,8 +56,11 @@ export interface Storage {
   countSms(): number
 
   getTransaction(id: string): TransactionRecord | undefined
-  /** PENDING transactions of a store with this phone and amount, oldest first. */
-  pendingFor(storeId: string, phone: string, amount: Piastres): TransactionRecord[]
+  /**
+   * Every transaction of a store with this sender phone and amount (any status), oldest
+   * received first: the candidates for a customer's claim and for an idempotent repeat.
+   */
+  byClaim(storeId: string, phone: string, amount: Piastres): TransactionRecord[]
   /** PENDING/AWAITING transactions received before `before` (for expiry sweeps), oldest first. */
   openReceivedBefore(before: string, limit: number): TransactionRecord[]
   listTransactions(q: TransactionQuery): {items: TransactionRecord[]; nextCursor: string | null}

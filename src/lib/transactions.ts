@@ -1,0 +1,40 @@
+import {BugError, VcashError} from './errors.js'
+import type {AuditEntry, TransactionRecord, TransactionStatus} from './model.js'
+
+/** Contract §4: the only transitions there are. Nothing is deleted. */
+const ALLOWED: Record<TransactionStatus, TransactionStatus[]> = {
+  PENDING: ['COMPLETED', 'AWAITING_APPROVAL', 'EXPIRED'],
+  AWAITING_APPROVAL: ['COMPLETED', 'REJECTED'],
+  COMPLETED: [],
+  REJECTED: [],
+  EXPIRED: [],
+}
+
+export function canTransition(from: TransactionStatus, to: TransactionStatus): boolean {
+  return ALLOWED[from].includes(to)
+}
+
+export interface TransitionInput {
+  to: TransactionStatus
+  by: string
+  why: string
+  at: Date
+  patch?: Partial<Pick<TransactionRecord, 'userName' | 'clientId' | 'heldBy'>>
+}
+
+/** A new record (never mutates its input) with the change written to the audit trail. */
+export function transition(tx: TransactionRecord, input: TransitionInput): TransactionRecord {
+  if (!canTransition(tx.status, input.to)) {
+    throw new VcashError('invalid_state', `transaction ${tx.id} is ${tx.status} and cannot become ${input.to}`, {
+      http: 409,
+      suggestion: tx.status === 'PENDING' ? 'Only transactions held by anti-spam (AWAITING_APPROVAL) can be approved or rejected.' : 'It has already been decided.',
+    })
+  }
+  const at = input.at.toISOString()
+  const entry: AuditEntry = {at, by: input.by, from: tx.status, to: input.to, why: input.why}
+  return {...tx, ...input.patch, status: input.to, updatedAt: at, audit: [...tx.audit, entry]}
+}
+
+export function assertStatus(tx: TransactionRecord, status: TransactionStatus): void {
+  if (tx.status !== status) throw new BugError(`transaction ${tx.id} expected ${status}, is ${tx.status}`)
+}
