@@ -20,6 +20,8 @@ import {normaliseText} from '../text.js'
 import {FAMILY_PROVIDER, classifySender, isPhoneLikeSender, senderKey} from './senders.js'
 import {
   BALANCE_RE,
+  FAMILY_RECEIPT_MARKERS,
+  HEAD_WINDOW,
   OTHER_MESSAGE_STARTS,
   OWN_MONEY_HINTS,
   RECEIVE_LEADS,
@@ -71,16 +73,20 @@ export function parseSms(input: SmsInput, options: ParseOptions = {}): ParseResu
     // not a promotion that merely mentions receiving.
     const head = text.slice(0, 80)
     const opensLikeReceipt = RECEIVE_PHRASES.some((re) => re.test(head))
-    return ignored(opensLikeReceipt && !OWN_MONEY_HINTS.test(text) ? 'unrecognised_layout' : 'not_a_receipt', familyProvider)
+    return ignored(opensLikeReceipt && !OWN_MONEY_HINTS.test(text.slice(0, HEAD_WINDOW)) ? 'unrecognised_layout' : 'not_a_receipt', familyProvider)
   }
-  if (leads.length > 1 || looksLikeTwoMessages(text, leads[0]!)) return ignored('multiple_messages', familyProvider)
+  const leadAt = leads[0]!
+  if (leads.length > 1 || looksLikeTwoMessages(text)) return ignored('multiple_messages', familyProvider)
+  const marker = FAMILY_RECEIPT_MARKERS[family]
+  if (marker && !marker.test(text)) return ignored('not_a_receipt', familyProvider)
 
   for (const template of TEMPLATES) {
     if (template.family !== family) continue
     const parsed = applyTemplate(template, text, options)
     if (parsed) return parsed
   }
-  return ignored(OWN_MONEY_HINTS.test(text) ? 'not_a_receipt' : 'unrecognised_layout', familyProvider)
+  const ownMoney = OWN_MONEY_HINTS.test(text.slice(leadAt, leadAt + HEAD_WINDOW))
+  return ignored(ownMoney ? 'not_a_receipt' : 'unrecognised_layout', familyProvider)
 }
 
 /** Start offsets of every receive phrase that has an amount right after it. */
@@ -98,8 +104,8 @@ function leadPositions(text: string): number[] {
  * A single receive phrase plus another transaction's opening, or two different transaction
  * references: a paste of two messages. Never half-parse such a body.
  */
-function looksLikeTwoMessages(text: string, leadAt: number): boolean {
-  if (OTHER_MESSAGE_STARTS.some((re) => re.test(text.slice(0, leadAt)) || re.test(text.slice(leadAt)))) return true
+function looksLikeTwoMessages(text: string): boolean {
+  if (OTHER_MESSAGE_STARTS.some((re) => re.test(text))) return true
   const refs = new Set<string>()
   REFERENCE_RE.lastIndex = 0
   for (const m of text.matchAll(REFERENCE_RE)) {
@@ -132,6 +138,7 @@ function applyTemplate(template: ReceiveTemplate, text: string, options: ParseOp
   const m = template.pattern.exec(text)
   if (!m || !m.groups) return null
   if (template.mustContain && !template.mustContain.test(text)) return null
+  if (template.forbid?.test(text.slice(m.index, m.index + HEAD_WINDOW))) return null
   const g = m.groups
   const amount = g.amount === undefined ? null : tryParseMoney(g.amount)
   if (amount === null || amount <= 0) return null

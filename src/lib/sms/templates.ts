@@ -95,10 +95,27 @@ export const OTHER_MESSAGE_STARTS: readonly RegExp[] = [
 ]
 
 /**
- * Wording of messages that carry a receive-like phrase but are the owner's own money (ATM or
- * agent cash-in). Only consulted when no template matched.
+ * Wording of messages that carry a receive-like phrase but are not a payment from someone:
+ * the owner's own money (ATM, agent cash-in) or the operator's (cash-back, bonus, refund).
+ * Only looked for near the receive phrase (HEAD_WINDOW), because promo tails of genuine
+ * receipts talk about ATMs and cash-back too.
  */
-export const OWN_MONEY_HINTS = new RegExp(`\\bATM\\b|ماكين${H}|صراف|وكيل|التاجر|\\bcash[\\s-]?in\\b|كاش${S}[اإ]ن\\b|فرع`, 'i')
+export const OWN_MONEY_HINTS = new RegExp(
+  `\\bATM\\b|ماكين${H}|صراف|وكيل|التاجر|\\bcash[\\s-]?in\\b|كاش${S}[اإ]ن\\b|فرع|\\bcash[\\s-]?back\\b|كاش${S}باك|\\bbonus\\b|مكاف[أا]|\\brefund|استرداد|استرجاع`,
+  'i',
+)
+
+/** How many characters after a receive phrase OWN_MONEY_HINTS and family markers look at. */
+export const HEAD_WINDOW = 140
+
+/**
+ * Families whose senders also send credits that are not payments to a store: a lead from
+ * them only counts as a receipt when this wording is present (a bank's salary credit is
+ * not an InstaPay transfer).
+ */
+export const FAMILY_RECEIPT_MARKERS: Partial<Readonly<Record<SenderFamily, RegExp>>> = {
+  bank: /\b(?:instapay|IPN)\b|انستا\s*با[يى]|لحظ[يى]/i,
+}
 
 // ---- Labelled fields found anywhere after the receive phrase ---------------------------
 
@@ -141,6 +158,8 @@ export interface ReceiveTemplate {
   looseName?: boolean
   /** Every match must also contain this (e.g. InstaPay wording for bank credits). */
   mustContain?: RegExp
+  /** No match may contain this (generic fallbacks must not swallow ATM or agent cash-ins). */
+  forbid?: RegExp
   /** What the layout looks like, for whoever adds the next one. */
   example: string
 }
@@ -156,6 +175,7 @@ function genericArabic(id: string, family: SenderFamily, provider: Provider, req
     pattern: new RegExp(`(?:${ISTILAM}|${IDAA})${S}${money('amount')}${FROM_PHONE_OPT}`, 'i'),
     require,
     looseName: true,
+    forbid: OWN_MONEY_HINTS,
     example: 'تم استلام مبلغ N جنيه من رقم 01… … رقم العملية N',
   }
 }
@@ -167,6 +187,7 @@ function genericEnglish(id: string, family: SenderFamily, provider: Provider, re
     provider,
     pattern: new RegExp(`${EN_IN}${S}${money('amount')}(?:${S}from${S}(?:${PHONE}\\b|(?<name>[^\\n]{1,60}?)${NAME_END}))?`, 'i'),
     require,
+    forbid: OWN_MONEY_HINTS,
     example: 'You have received EGP 100.00 from 01…. Transaction ID: N',
   }
 }
@@ -275,7 +296,6 @@ export const TEMPLATES: readonly ReceiveTemplate[] = [
       'i',
     ),
     require: ['reference'],
-    mustContain: /\b(?:instapay|IPN)\b|انستا\s*باي|لحظي/i,
     example: 'Your account **4521 was credited with EGP 275.50 via InstaPay from AHMED S*** on 08/10 21:14. Ref 556677123456',
   },
 ]
