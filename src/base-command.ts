@@ -2,6 +2,8 @@ import {Command, Errors} from '@oclif/core'
 import chalk from 'chalk'
 
 import {BugError, EXIT, VcashError} from './lib/errors.js'
+import {AdminClient, type LocalVcash, openLocal, runningServer} from './lib/runtime.js'
+import './lib/wiring.js'
 
 /**
  * Every vcash command extends this. It owns the CLI edge only: colour policy, turning
@@ -25,6 +27,21 @@ export abstract class BaseCommand extends Command {
   /** True when we may prompt: a TTY on stdin and not in --json mode. */
   protected canPrompt(): boolean {
     return Boolean(process.stdin.isTTY) && !this.jsonEnabled() && process.env.CI === undefined
+  }
+
+  /**
+   * Run against a data dir: through the running server's admin API when a server owns it,
+   * otherwise by opening it here (taking its lock). Never two writers on one file.
+   */
+  protected async withData<T>(dataDir: string, ops: {remote(c: AdminClient): Promise<T>; local(l: LocalVcash): Promise<T>}): Promise<T> {
+    const info = runningServer(dataDir)
+    if (info) return ops.remote(new AdminClient(info))
+    const local = await openLocal({dataDir, holder: this.id ?? 'cli'})
+    try {
+      return await ops.local(local)
+    } finally {
+      await local.close()
+    }
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {

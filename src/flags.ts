@@ -57,3 +57,24 @@ export const host = Flags.string({
   env: 'VCASH_HOST',
   default: '127.0.0.1',
 })
+
+/** The store settings flags shared by `store init` and `store set`. */
+export const storeSettings = {
+  name: Flags.string({summary: 'Store name, as you will recognise it.'}),
+  callback: Flags.string({summary: 'How to notify your site on a completed payment.', options: ['none', 'get', 'whmcs', 'webhook']}),
+  'callback-url': Flags.string({summary: 'URL for the get or webhook callback.', helpValue: 'URL'}),
+  'whmcs-url': Flags.string({summary: 'Your WHMCS base URL (vcash appends /includes/api.php).', helpValue: 'URL'}),
+  'whmcs-identifier': Flags.string({summary: 'WHMCS API credential identifier (role: Add/Remove Credit).', env: 'VCASH_WHMCS_IDENTIFIER'}),
+  'whmcs-secret': Flags.string({summary: 'WHMCS API credential secret.', env: 'VCASH_WHMCS_SECRET'}),
+  rate: Flags.string({summary: 'EGP per unit of your currency (1 for EGP prices, e.g. 50.50 for USD).'}),
+  'currency-label': Flags.string({summary: 'Your currency label shown by the WHMCS module (e.g. EGP, USD, USDT).'}),
+  'anti-spam': Flags.boolean({summary: 'Hold suspicious matches for your approval.', allowNo: true}),
+  'hold-over': Flags.string({summary: 'Anti-spam: hold transfers above this amount (EGP; "off" to disable).', helpValue: 'AMOUNT'}),
+  'hold-first-payment': Flags.boolean({summary: 'Anti-spam: hold a phone\'s first payment.', allowNo: true}),
+  'hold-after-failed-checks': Flags.integer({summary: 'Anti-spam: hold when this many failed checks preceded the match (0 = off).', min: 0, max: 100}),
+  'hold-duplicates': Flags.boolean({summary: 'Anti-spam: hold when two PENDING transfers share phone and amount.', allowNo: true}),
+  'require-token': Flags.boolean({summary: 'Require the API token on payment_link_check (the WHMCS module sends none).', allowNo: true}),
+  'allow-ip': Flags.string({summary: 'Only accept payment_link_check from this IP/CIDR (repeatable).', multiple: true}),
+  'match-window': Flags.integer({summary: 'Minutes a transfer can be claimed after it arrives.', min: 1, max: 43_200}),
+  mode: Flags.string({summary: 'production: https callbacks to public addresses only; development: http://localhost allowed.', options: ['production', 'development']}),
+}

@@ -1,0 +1,82 @@
+import {Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {BaseCommand} from '../base-command.js'
+import * as f from '../flags.js'
+import {VcashServer} from '../lib/server/serve.js'
+import '../lib/wiring.js'
+
+export interface ServeResult {
+  url: string
+  data_dir: string
+  dev_store: {id: string; api_token: string; device_token: string; signing_secret: string} | null
+}
+
+export default class Serve extends BaseCommand {
+  static override summary = 'Run the vcash service on the embedded store'
+  static override description = `Serves the merchant API (payment_link_check, rate), SMS ingest for the wallet phone, transactions, /healthz, /metrics and /openapi.json, and delivers merchant notifications.
+
+On an empty data dir it creates a development store and prints its id, API token and device token once. Other vcash commands talk to this server while it runs. Stops gracefully on Ctrl-C / SIGTERM.`
+
+  static override examples = [
+    '<%= config.bin %> serve',
+    '<%= config.bin %> serve --port 8080 --data-dir /var/lib/vcash',
+    '<%= config.bin %> serve --host 0.0.0.0 --trust-proxy 127.0.0.1',
+    '<%= config.bin %> serve --port 0 --json',
+  ]
+
+  static override flags = {
+    'data-dir': f.dataDir,
+    port: f.port,
+    host: f.host,
+    dev: Flags.boolean({summary: 'Development mode: allow http://localhost callback URLs for every store.', env: 'VCASH_DEV', default: false}),
+    'trust-proxy': Flags.string({
+      summary: 'IP or CIDR of a reverse proxy whose X-Forwarded-For is trusted (repeatable).',
+      env: 'VCASH_TRUST_PROXY',
+      multiple: true,
+      delimiter: ',',
+      default: [],
+    }),
+  }
+
+  async run(): Promise<ServeResult | undefined> {
+    const {flags} = await this.parse(Serve)
+    const server = await VcashServer.start({dataDir: flags['data-dir'], host: flags.host, port: flags.port, dev: flags.dev, trustProxy: flags['trust-proxy']})
+    const dev = server.devStore
+    const ready: ServeResult = {
+      url: server.url,
+      data_dir: flags['data-dir'],
+      dev_store: dev ? {id: dev.store.id, api_token: dev.apiToken, device_token: dev.deviceToken, signing_secret: dev.store.signingSecret} : null,
+    }
+    if (this.jsonEnabled()) {
+      // A long-running command: announce readiness as one JSON line, now, for machines.
+      process.stdout.write(`${JSON.stringify(ready)}\n`)
+    } else {
+      const out = (s: string) => process.stderr.write(`${s}\n`)
+      out(`${chalk.green('vcash')} listening on ${chalk.bold(server.url)} (data dir ${flags['data-dir']})`)
+      if (dev) {
+        out('')
+        out(chalk.yellow('Created a development store. These secrets are shown ONCE — save them now:'))
+        out(`  store id       ${dev.store.id}`)
+        out(`  API token      ${dev.apiToken}`)
+        out(`  device token   ${dev.deviceToken}`)
+        out(`  signing secret ${dev.store.signingSecret}`)
+        out('')
+      }
+      out(chalk.dim('Ctrl-C to stop.'))
+    }
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        process.stderr.write(`\nvcash: ${signal} received, finishing in-flight requests…\n`)
+        server.close().then(resolve, (error: unknown) => {
+          console.error('vcash: shutdown failed:', error)
+          process.exitCode = 1
+          resolve()
+        })
+      }
+      process.once('SIGINT', () => stop('SIGINT'))
+      process.once('SIGTERM', () => stop('SIGTERM'))
+    })
+    return undefined
+  }
+}

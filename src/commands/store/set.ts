@@ -1,0 +1,80 @@
+import {Args, Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {BaseCommand} from '../../base-command.js'
+import * as f from '../../flags.js'
+import {VcashError} from '../../lib/errors.js'
+import {publicStore, settingsOf} from '../../lib/store-config.js'
+import {answersFromFlags, answersToSettings} from '../../lib/store-flags.js'
+
+export interface StoreSetResult {
+  store: Record<string, unknown>
+  token?: string
+  device_token?: string
+}
+
+export default class StoreSet extends BaseCommand {
+  static override summary = 'Change a store\'s settings'
+  static override description = 'Only the flags you pass change; the result is validated as a whole before it is saved.'
+  static override examples = [
+    '<%= config.bin %> store set --rate 50.50 --currency-label USD',
+    '<%= config.bin %> store set st_abc123 --anti-spam --hold-over 5000 --hold-first-payment',
+    '<%= config.bin %> store set --allow-ip 203.0.113.7 --require-token',
+    '<%= config.bin %> store set --rotate-tokens --json',
+  ]
+
+  static override args = {id: Args.string({description: 'Store id (default: the only store)'})}
+  static override flags = {
+    'data-dir': f.dataDir,
+    ...f.storeSettings,
+    'rotate-tokens': Flags.boolean({summary: 'Issue a new API token and device token (the old ones stop working).'}),
+  }
+
+  async run(): Promise<StoreSetResult> {
+    const {args, flags} = await this.parse(StoreSet)
+    const answers = answersFromFlags(flags)
+    const rotate = flags['rotate-tokens']
+    const result = await this.withData(flags['data-dir'], {
+      remote: async (c) => {
+        const stores = (await c.request<{stores: Record<string, unknown>[]}>('GET', '/stores')).stores
+        const id = args.id ?? (stores.length === 1 ? String(stores[0]!.id) : undefined)
+        if (!id) throw new VcashError('store_required', 'say which store', {suggestion: `Pass the store id (one of: ${stores.map((s) => String(s.id)).join(', ')}).`})
+        const current = stores.find((s) => s.id === id)
+        const patch = answersToSettings(answers, current ? currentSettings(current) : undefined)
+        let out: StoreSetResult = {store: current ?? {}}
+        if (Object.keys(patch).length > 0) out = {store: (await c.request<{store: Record<string, unknown>}>('PATCH', `/stores/${encodeURIComponent(id)}`, patch)).store}
+        if (rotate) {
+          const r = await c.request<{store: Record<string, unknown>; api_token: string; device_token: string}>('POST', `/stores/${encodeURIComponent(id)}/rotate`)
+          out = {store: r.store, token: r.api_token, device_token: r.device_token}
+        }
+        return out
+      },
+      local: async ({service}) => {
+        const cur = service.resolveStore(args.id)
+        const patch = answersToSettings(answers, settingsOf(cur))
+        let store = Object.keys(patch).length > 0 ? await service.updateStore(cur.id, patch) : cur
+        let out: StoreSetResult = {store: publicStore(store)}
+        if (rotate) {
+          const r = await service.rotateTokens(store.id)
+          store = r.store
+          out = {store: publicStore(store), token: r.apiToken, device_token: r.deviceToken}
+        }
+        return out
+      },
+    })
+    if (!this.jsonEnabled()) {
+      this.log(`${chalk.green('✓')} Store ${String(result.store.id)} saved`)
+      if (result.token) this.log(`New API token ${result.token}\nNew device token ${result.device_token}\n(shown once)`)
+    }
+    return result
+  }
+}
+
+/** The admin API's public view back into settings input (secrets stay server-side). */
+function currentSettings(s: Record<string, unknown>) {
+  const cb = s.callback as {kind: 'none' | 'get' | 'webhook' | 'whmcs'; url?: string; identifier?: string}
+  return {
+    name: String(s.name),
+    callback: cb.kind === 'none' ? {kind: 'none' as const} : cb.kind === 'whmcs' ? {kind: 'whmcs' as const, url: cb.url ?? '', identifier: cb.identifier ?? '', secret: ''} : {kind: cb.kind, url: cb.url ?? ''},
+  }
+}

@@ -1,0 +1,47 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import * as f from '../../flags.js'
+import {VcashError} from '../../lib/errors.js'
+import {publicStore} from '../../lib/store-config.js'
+
+export interface StoreShowResult {
+  store: Record<string, unknown>
+  signing_secret?: string
+}
+
+export default class StoreShow extends BaseCommand {
+  static override summary = 'Show a store\'s settings (secrets hidden)'
+  static override examples = ['<%= config.bin %> store show st_abc123', '<%= config.bin %> store show --json', '<%= config.bin %> store show st_abc123 --show-signing-secret']
+  static override args = {id: Args.string({description: 'Store id (default: the only store)'})}
+  static override flags = {
+    'data-dir': f.dataDir,
+    'show-signing-secret': Flags.boolean({summary: 'Also print the callback signing secret (to verify callbacks).'}),
+  }
+
+  async run(): Promise<StoreShowResult> {
+    const {args, flags} = await this.parse(StoreShow)
+    const result = await this.withData(flags['data-dir'], {
+      remote: async (c) => {
+        let id = args.id
+        if (!id) {
+          const {stores} = await c.request<{stores: {id: string}[]}>('GET', '/stores')
+          if (stores.length !== 1) throw new VcashError('store_required', 'say which store', {suggestion: `Pass the store id (one of: ${stores.map((s) => s.id).join(', ')}).`})
+          id = stores[0]!.id
+        }
+        const {store} = await c.request<{store: Record<string, unknown>}>('GET', `/stores/${encodeURIComponent(id)}`)
+        const secret = flags['show-signing-secret'] ? (await c.request<{signing_secret: string}>('GET', `/stores/${encodeURIComponent(String(store.id))}/secret`)).signing_secret : undefined
+        return {store, signing_secret: secret}
+      },
+      local: async ({service}) => {
+        const s = service.resolveStore(args.id)
+        return {store: publicStore(s), signing_secret: flags['show-signing-secret'] ? s.signingSecret : undefined}
+      },
+    })
+    if (!this.jsonEnabled()) {
+      this.log(JSON.stringify(result.store, null, 2))
+      if (result.signing_secret) this.log(`signing secret: ${result.signing_secret}`)
+    }
+    return result
+  }
+}

@@ -1,0 +1,27 @@
+import {Args} from '@oclif/core'
+import chalk from 'chalk'
+
+import {BaseCommand} from '../../base-command.js'
+import * as f from '../../flags.js'
+import {type TransactionView, transactionView} from '../../lib/views.js'
+
+export interface TxApproveResult {
+  transaction: TransactionView
+}
+
+export default class TxApprove extends BaseCommand {
+  static override summary = 'Approve a transaction held by anti-spam (completes it and notifies the merchant)'
+  static override examples = ['<%= config.bin %> tx approve tx_Ab12Cd34Ef56Gh78']
+  static override args = {id: Args.string({description: 'Transaction id', required: true})}
+  static override flags = {'data-dir': f.dataDir}
+
+  async run(): Promise<TxApproveResult> {
+    const {args, flags} = await this.parse(TxApprove)
+    const transaction = await this.withData(flags['data-dir'], {
+      remote: async (c) => (await c.request<TxApproveResult>('POST', `/transactions/${encodeURIComponent(args.id)}/approve`, {})).transaction,
+      local: async ({service}) => transactionView(await service.approve(args.id, 'cli')),
+    })
+    if (!this.jsonEnabled()) this.log(`${chalk.green('✓')} ${transaction.id} is now ${transaction.status}`)
+    return {transaction}
+  }
+}

@@ -1,0 +1,71 @@
+import {Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {BaseCommand} from '../../base-command.js'
+import * as f from '../../flags.js'
+import {invalidInput} from '../../lib/errors.js'
+import type {TransactionStatus} from '../../lib/model.js'
+import {normalisePhone} from '../../lib/phone.js'
+import {type TransactionView, transactionView} from '../../lib/views.js'
+
+export interface TxListResult {
+  transactions: TransactionView[]
+  next_cursor: string | null
+}
+
+const STATUS = ['PENDING', 'COMPLETED', 'AWAITING_APPROVAL', 'REJECTED', 'EXPIRED'] as const
+
+export default class TxList extends BaseCommand {
+  static override summary = 'List transactions, newest first'
+  static override examples = [
+    '<%= config.bin %> tx list',
+    '<%= config.bin %> tx list --status AWAITING_APPROVAL',
+    '<%= config.bin %> tx list --phone 01012345678 --since 2026-11-01T00:00:00Z --json',
+  ]
+
+  static override flags = {
+    'data-dir': f.dataDir,
+    store: f.store,
+    status: Flags.string({summary: 'Only this status.', options: [...STATUS]}),
+    phone: Flags.string({summary: 'Only transfers from this wallet phone.'}),
+    since: Flags.string({summary: 'Only transactions created at or after this ISO time.', helpValue: 'ISO_TIME'}),
+    limit: Flags.integer({summary: 'At most this many.', default: 50, min: 1, max: 500}),
+    cursor: Flags.string({summary: 'Continue after the page that returned this cursor.'}),
+  }
+
+  async run(): Promise<TxListResult> {
+    const {flags} = await this.parse(TxList)
+    const phone = flags.phone ? normalisePhone(flags.phone, '--phone') : undefined
+    let since: string | undefined
+    if (flags.since) {
+      const d = new Date(flags.since)
+      if (Number.isNaN(d.getTime())) throw invalidInput('--since', `"${flags.since}" is not a date`, 'Use an ISO time like 2026-11-01T00:00:00Z.')
+      since = d.toISOString()
+    }
+    const result = await this.withData(flags['data-dir'], {
+      remote: async (c) => {
+        const q = new URLSearchParams()
+        if (flags.store) q.set('store_id', flags.store)
+        if (flags.status) q.set('status', flags.status)
+        if (phone) q.set('phone', phone)
+        if (since) q.set('since', since)
+        if (flags.cursor) q.set('cursor', flags.cursor)
+        q.set('limit', String(flags.limit))
+        return c.request<TxListResult>('GET', `/transactions?${q}`)
+      },
+      local: async ({storage}) => {
+        const page = storage.listTransactions({storeId: flags.store, status: flags.status as TransactionStatus | undefined, phone, since, limit: flags.limit, cursor: flags.cursor})
+        return {transactions: page.items.map(transactionView), next_cursor: page.nextCursor}
+      },
+    })
+    if (!this.jsonEnabled()) {
+      if (result.transactions.length === 0) this.log('No transactions.')
+      for (const t of result.transactions) {
+        const colour = t.status === 'COMPLETED' ? chalk.green : t.status === 'AWAITING_APPROVAL' ? chalk.yellow : t.status === 'PENDING' ? chalk.cyan : chalk.dim
+        this.log(`${t.id}  ${colour(t.status.padEnd(17))} ${t.amount.padStart(10)} EGP  ${t.sender_phone ?? '-'.padEnd(11)}  ${t.provider.padEnd(13)}  ${t.reference ?? '-'}  ${t.received_at}${t.user_name ? `  ${t.user_name}` : ''}`)
+      }
+      if (result.next_cursor) this.log(chalk.dim(`more: --cursor '${result.next_cursor}'`))
+    }
+    return {transactions: result.transactions, next_cursor: result.next_cursor}
+  }
+}

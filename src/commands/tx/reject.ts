@@ -1,0 +1,27 @@
+import {Args, Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {BaseCommand} from '../../base-command.js'
+import * as f from '../../flags.js'
+import {type TransactionView, transactionView} from '../../lib/views.js'
+
+export interface TxRejectResult {
+  transaction: TransactionView
+}
+
+export default class TxReject extends BaseCommand {
+  static override summary = 'Reject a transaction held by anti-spam'
+  static override examples = ['<%= config.bin %> tx reject tx_Ab12Cd34Ef56Gh78', '<%= config.bin %> tx reject tx_Ab12Cd34Ef56Gh78 --reason "phone owner says not theirs" --json']
+  static override args = {id: Args.string({description: 'Transaction id', required: true})}
+  static override flags = {'data-dir': f.dataDir, reason: Flags.string({summary: 'Why (kept in the audit trail).'})}
+
+  async run(): Promise<TxRejectResult> {
+    const {args, flags} = await this.parse(TxReject)
+    const transaction = await this.withData(flags['data-dir'], {
+      remote: async (c) => (await c.request<TxRejectResult>('POST', `/transactions/${encodeURIComponent(args.id)}/reject`, flags.reason ? {reason: flags.reason} : {})).transaction,
+      local: async ({service}) => transactionView(await service.reject(args.id, 'cli', flags.reason ?? null)),
+    })
+    if (!this.jsonEnabled()) this.log(`${chalk.green('✓')} ${transaction.id} is now ${transaction.status}`)
+    return {transaction}
+  }
+}

@@ -1,0 +1,34 @@
+import client from 'prom-client'
+
+import type {ServiceEvent} from '../service.js'
+import type {Storage} from '../storage/storage.js'
+
+/** Prometheus metrics on a registry of our own (many servers can live in one test process). */
+export class Metrics {
+  readonly registry = new client.Registry()
+  private readonly sms: client.Counter<'outcome' | 'provider'>
+  private readonly checks: client.Counter<'outcome'>
+  private readonly queued: client.Counter<'event'>
+  readonly requests: client.Counter<'route' | 'status'>
+
+  constructor(storage: Storage) {
+    const registers = [this.registry]
+    client.collectDefaultMetrics({register: this.registry, prefix: 'vcash_'})
+    this.sms = new client.Counter({name: 'vcash_sms_total', help: 'SMS received, by outcome (receive, duplicate, or the reason it was ignored) and provider', labelNames: ['outcome', 'provider'], registers})
+    this.checks = new client.Counter({name: 'vcash_checks_total', help: 'payment_link_check calls by outcome', labelNames: ['outcome'], registers})
+    this.queued = new client.Counter({name: 'vcash_notifications_queued_total', help: 'Merchant notifications put in the outbox', labelNames: ['event'], registers})
+    this.requests = new client.Counter({name: 'vcash_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers})
+    new client.Gauge({name: 'vcash_transactions_stored', help: 'Transactions in the store', registers, collect() {
+      this.set(storage.countTransactions())
+    }})
+    new client.Gauge({name: 'vcash_sms_stored', help: 'SMS kept (raw bodies)', registers, collect() {
+      this.set(storage.countSms())
+    }})
+  }
+
+  onEvent = (e: ServiceEvent): void => {
+    if (e.type === 'sms') this.sms.inc({outcome: e.outcome, provider: e.provider ?? 'unknown'})
+    else if (e.type === 'check') this.checks.inc({outcome: e.outcome})
+    else this.queued.inc({event: e.outcome})
+  }
+}

@@ -1,0 +1,428 @@
+import {trippedRules} from './antispam.js'
+import {EXIT, VcashError} from './errors.js'
+import {type Lang, message} from './messages.js'
+import type {NotificationEvent, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from './model.js'
+import {formatMoney, type Piastres, tryParseMoney} from './money.js'
+import {tryNormalisePhone} from './phone.js'
+import {WindowCounter} from './rate-limit.js'
+import {hashToken, newId, newSigningSecret, newToken} from './secrets.js'
+import {parseSms, smsFingerprint} from './sms/parse.js'
+import type {ParseResult} from './sms/types.js'
+import {type StoreSettingsInput, parseStoreSettings, settingsOf} from './store-config.js'
+import {ConflictError, type Storage} from './storage/storage.js'
+import {transition} from './transactions.js'
+
+export type BuildNotification = (store: StoreRecord, tx: TransactionRecord, event: NotificationEvent, now: Date) => NotificationRecord | null
+
+export interface ServiceEvent {
+  type: 'sms' | 'check' | 'notification_queued'
+  outcome: string
+  provider?: string | null
+  template?: string | null
+}
+
+export interface VcashServiceOptions {
+  storage: Storage
+  /** Puts the merchant's notification in the outbox, in the same commit as the change. */
+  buildNotification?: BuildNotification
+  now?: () => Date
+  onEvent?: (e: ServiceEvent) => void
+  /** Failed checks allowed per store and client address per window. */
+  failedCheckLimit?: number
+  failedCheckWindowMs?: number
+  /** How long after completion a repeated check for the same user answers true again. */
+  idempotencyWindowMs?: number
+}
+
+export interface IngestInput {
+  sender: string
+  body: string
+  /** When the phone received it; defaults to now. */
+  receivedAt?: string | null
+  source: string
+}
+
+export interface IngestResult {
+  outcome: 'created' | 'duplicate' | 'ignored'
+  sms: SmsRecord
+  transaction: TransactionRecord | null
+  parse: ParseResult
+}
+
+export interface CheckInput {
+  storeId: string
+  phone: string
+  amount: string
+  userName: string | null
+  clientId: string | null
+  lang: Lang
+  /** The caller's address, for rate limiting and the audit trail. */
+  ip: string
+}
+
+export type CheckOutcome = 'completed' | 'awaiting_approval' | 'not_found' | 'rejected' | 'already_used' | 'rate_limited' | 'invalid_input'
+
+export interface CheckResult {
+  outcome: CheckOutcome
+  /** HTTP status: 200 for every business outcome (the WHMCS module reads the body). */
+  http: number
+  body: Record<string, unknown>
+  retryAfter?: number
+  transaction?: TransactionRecord
+}
+
+export interface CreatedStore {
+  store: StoreRecord
+  apiToken: string
+  deviceToken: string
+}
+
+const MAX_RETRIES = 5
+
+/**
+ * The verification service: SMS in, claims checked, decisions recorded. All I/O goes
+ * through Storage; every state change and the notification it causes are one commit.
+ */
+export class VcashService {
+  readonly storage: Storage
+  private readonly now: () => Date
+  private readonly buildNotification: BuildNotification
+  private readonly onEvent: (e: ServiceEvent) => void
+  private readonly failedByIp: WindowCounter
+  private readonly failedByPhone = new WindowCounter(60 * 60 * 1000)
+  private readonly failedLimit: number
+  private readonly idempotencyMs: number
+
+  constructor(opts: VcashServiceOptions) {
+    this.storage = opts.storage
+    this.now = opts.now ?? (() => new Date())
+    this.buildNotification = opts.buildNotification ?? (() => null)
+    this.onEvent = opts.onEvent ?? (() => {})
+    this.failedLimit = opts.failedCheckLimit ?? 10
+    this.failedByIp = new WindowCounter(opts.failedCheckWindowMs ?? 10 * 60 * 1000)
+    this.idempotencyMs = opts.idempotencyWindowMs ?? 30 * 60 * 1000
+  }
+
+  // --- stores ---
+
+  async createStore(input: StoreSettingsInput): Promise<CreatedStore> {
+    const s = parseStoreSettings(input)
+    const at = this.now().toISOString()
+    const apiToken = newToken('vk')
+    const deviceToken = newToken('vd')
+    const store: StoreRecord = {
+      id: newId('st', 9),
+      name: s.name,
+      createdAt: at,
+      updatedAt: at,
+      apiTokenHash: hashToken(apiToken),
+      deviceTokenHash: hashToken(deviceToken),
+      signingSecret: newSigningSecret(),
+      callback: s.callback,
+      rate: s.rate,
+      currencyLabel: s.currencyLabel,
+      antiSpam: {enabled: s.antiSpam.enabled, rules: {
+        amountOver: s.antiSpam.amountOver === null ? null : tryParseMoney(s.antiSpam.amountOver),
+        firstPayment: s.antiSpam.firstPayment,
+        failedChecksBefore: s.antiSpam.failedChecksBefore,
+        duplicatePending: s.antiSpam.duplicatePending,
+      }},
+      requireToken: s.requireToken,
+      allowIps: s.allowIps,
+      matchWindowMinutes: s.matchWindowMinutes,
+      mode: s.mode,
+      version: 0,
+    }
+    await this.storage.commit({stores: [store]})
+    return {store, apiToken, deviceToken}
+  }
+
+  /** Merge a partial settings patch, re-validate the whole, commit. */
+  async updateStore(id: string, patch: Partial<StoreSettingsInput>): Promise<StoreRecord> {
+    const cur = this.requireStore(id)
+    const base = settingsOf(cur)
+    // Callers that never saw the WHMCS secret (the admin API hides it) send it empty: keep it.
+    if (patch.callback?.kind === 'whmcs' && cur.callback.kind === 'whmcs') {
+      patch = {...patch, callback: {...patch.callback, secret: patch.callback.secret || cur.callback.secret, identifier: patch.callback.identifier || cur.callback.identifier}}
+    }
+    const merged = {...base, ...patch, antiSpam: {...base.antiSpam, ...(patch.antiSpam ?? {})}}
+    const s = parseStoreSettings(merged)
+    const next: StoreRecord = {
+      ...cur,
+      name: s.name,
+      callback: s.callback,
+      rate: s.rate,
+      currencyLabel: s.currencyLabel,
+      antiSpam: {enabled: s.antiSpam.enabled, rules: {
+        amountOver: s.antiSpam.amountOver === null ? null : tryParseMoney(s.antiSpam.amountOver),
+        firstPayment: s.antiSpam.firstPayment,
+        failedChecksBefore: s.antiSpam.failedChecksBefore,
+        duplicatePending: s.antiSpam.duplicatePending,
+      }},
+      requireToken: s.requireToken,
+      allowIps: s.allowIps,
+      matchWindowMinutes: s.matchWindowMinutes,
+      mode: s.mode,
+      updatedAt: this.now().toISOString(),
+    }
+    await this.storage.commit({stores: [next]})
+    return next
+  }
+
+  /** Issue new API and device tokens (the old ones stop working). */
+  async rotateTokens(id: string): Promise<CreatedStore> {
+    const cur = this.requireStore(id)
+    const apiToken = newToken('vk')
+    const deviceToken = newToken('vd')
+    const store = {...cur, apiTokenHash: hashToken(apiToken), deviceTokenHash: hashToken(deviceToken), updatedAt: this.now().toISOString()}
+    await this.storage.commit({stores: [store]})
+    return {store, apiToken, deviceToken}
+  }
+
+  requireStore(id: string): StoreRecord {
+    const s = this.storage.getStore(id)
+    if (!s) throw new VcashError('store_not_found', `no store with id ${id}`, {http: 404, exit: EXIT.usage, suggestion: 'List stores with `vcash store list`.'})
+    return s
+  }
+
+  /** The store a command means: the given id, or the only one there is. */
+  resolveStore(id?: string): StoreRecord {
+    if (id) return this.requireStore(id)
+    const all = this.storage.listStores()
+    if (all.length === 1) return all[0]!
+    if (all.length === 0) throw new VcashError('no_store', 'there is no store in this data dir yet', {exit: EXIT.usage, suggestion: 'Create one with `vcash store init`, or start `vcash serve` once to create a development store.'})
+    throw new VcashError('store_required', `this data dir has ${all.length} stores; say which one`, {exit: EXIT.usage, suggestion: `Pass --store (one of: ${all.map((s) => s.id).join(', ')}).`})
+  }
+
+  // --- SMS ---
+
+  async ingestSms(store: StoreRecord, input: IngestInput): Promise<IngestResult> {
+    const now = this.now()
+    const parse = parseSms({sender: input.sender, body: input.body})
+    const fingerprint = smsFingerprint(store.id, parse, input.sender, input.body)
+    const dup = this.storage.findSmsByFingerprint(store.id, fingerprint)
+    if (dup) {
+      // It may have been applied a moment ago and still be on its way to disk.
+      await this.storage.flush()
+      this.onEvent({type: 'sms', outcome: 'duplicate', provider: parse.provider})
+      return {outcome: 'duplicate', sms: dup, transaction: dup.transactionId ? this.storage.getTransaction(dup.transactionId) ?? null : null, parse}
+    }
+    const receivedAt = input.receivedAt ?? now.toISOString()
+    const sms: SmsRecord = {
+      id: newId('sms'),
+      storeId: store.id,
+      sender: input.sender,
+      body: input.body,
+      receivedAt,
+      storedAt: now.toISOString(),
+      fingerprint,
+      outcome: parse.kind,
+      reason: parse.kind === 'ignored' ? parse.reason : null,
+      source: input.source,
+      transactionId: null,
+      version: 0,
+    }
+    let tx: TransactionRecord | null = null
+    const notifications: NotificationRecord[] = []
+    if (parse.kind === 'receive') {
+      const at = now.toISOString()
+      tx = {
+        id: newId('tx'),
+        storeId: store.id,
+        status: 'PENDING',
+        provider: parse.provider,
+        amount: parse.amount,
+        senderPhone: parse.senderPhone,
+        senderName: parse.senderName,
+        reference: parse.reference,
+        balance: parse.balance,
+        occurredAt: parse.occurredAt,
+        receivedAt,
+        createdAt: at,
+        updatedAt: at,
+        smsId: sms.id,
+        userName: null,
+        clientId: null,
+        heldBy: [],
+        audit: [{at, by: `sms:${input.source}`, from: null, to: 'PENDING', why: `${parse.template} receipt from ${input.sender}`}],
+        version: 0,
+      }
+      sms.transactionId = tx.id
+      const n = this.buildNotification(store, tx, 'transaction.received', now)
+      if (n) notifications.push(n)
+    }
+    await this.storage.commit({sms: [sms], transactions: tx ? [tx] : [], notifications})
+    this.onEvent({type: 'sms', outcome: parse.kind === 'receive' ? 'receive' : parse.reason, provider: parse.provider, template: parse.kind === 'receive' ? parse.template : null})
+    if (notifications.length > 0) this.onEvent({type: 'notification_queued', outcome: 'transaction.received'})
+    return {outcome: tx ? 'created' : 'ignored', sms, transaction: tx, parse}
+  }
+
+  // --- checks ---
+
+  async check(input: CheckInput): Promise<CheckResult> {
+    const store = this.requireStore(input.storeId)
+    const {lang} = input
+    const phone = tryNormalisePhone(input.phone)
+    const amount = tryParseMoney(input.amount)
+    if (phone === null || amount === null || amount <= 0) {
+      const errors = []
+      if (phone === null) errors.push({field: 'phone', message: 'not an Egyptian mobile number (e.g. 01012345678)'})
+      if (amount === null || amount <= 0) errors.push({field: 'amount', message: 'not a positive amount with at most 2 decimals'})
+      return this.answer('invalid_input', 400, {status: false, code: 'invalid_input', message: message('invalid_input', lang), errors})
+    }
+    const nowMs = this.now().getTime()
+    const ipKey = `${store.id}\0${input.ip}`
+    if (this.failedByIp.count(ipKey, nowMs) >= this.failedLimit) {
+      const retryAfter = this.failedByIp.retryAfter(ipKey, nowMs)
+      return {...this.answer('rate_limited', 429, {status: false, code: 'rate_limited', message: message('rate_limited', lang), retry_after: retryAfter}), retryAfter}
+    }
+
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.tryClaim(store, {phone, amount, input, nowMs, ipKey})
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= MAX_RETRIES) throw error
+      }
+    }
+  }
+
+  private async tryClaim(store: StoreRecord, c: {phone: string; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string}): Promise<CheckResult> {
+    const {phone, amount, input, nowMs} = c
+    const {lang} = input
+    const now = new Date(nowMs)
+    const windowStart = new Date(nowMs - store.matchWindowMinutes * 60_000).toISOString()
+    const candidates = this.storage.byClaim(store.id, phone, amount)
+    const pending = candidates.filter((t) => t.status === 'PENDING' && t.receivedAt >= windowStart)
+    const tx = pending[0]
+    if (tx) {
+      const held = trippedRules(store, {
+        tx,
+        phoneHasPaidBefore: this.phoneHasPaid(store.id, phone),
+        recentFailedChecks: this.failedByPhone.count(`${store.id}\0${phone}`, nowMs),
+        otherPendingSameClaim: pending.length - 1,
+      })
+      const by = `check:${input.ip}`
+      const patch = {userName: input.userName, clientId: input.clientId, heldBy: held}
+      const next = held.length > 0
+        ? transition(tx, {to: 'AWAITING_APPROVAL', by, why: `held by anti-spam: ${held.join(', ')}`, at: now, patch})
+        : transition(tx, {to: 'COMPLETED', by, why: `claimed by ${input.userName ?? 'an anonymous check'}`, at: now, patch})
+      const event: NotificationEvent = held.length > 0 ? 'transaction.awaiting_approval' : 'transaction.completed'
+      const n = this.buildNotification(store, next, event, now)
+      // The notification is queued durably before the answer is sent (contract §3).
+      await this.storage.commit({transactions: [next], notifications: n ? [n] : []})
+      if (n) this.onEvent({type: 'notification_queued', outcome: event})
+      this.failedByPhone.clear(`${store.id}\0${phone}`)
+      return held.length > 0 ? this.awaiting(next, lang) : this.completed(next, lang)
+    }
+
+    // A repeat of a check that already succeeded for the same customer: same answer.
+    const recentFrom = new Date(nowMs - this.idempotencyMs).toISOString()
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const t = candidates[i]!
+      if (t.userName !== input.userName || t.updatedAt < recentFrom) continue
+      if (t.status === 'COMPLETED' || t.status === 'AWAITING_APPROVAL' || t.status === 'REJECTED') {
+        await this.storage.flush()
+        if (t.status === 'COMPLETED') return this.completed(t, lang)
+        if (t.status === 'AWAITING_APPROVAL') return this.awaiting(t, lang)
+        return this.answer('rejected', 200, {status: false, code: 'rejected', message: message('rejected', lang), transaction_id: t.id}, t)
+      }
+    }
+
+    this.failedByIp.add(c.ipKey, nowMs)
+    this.failedByPhone.add(`${store.id}\0${phone}`, nowMs)
+    return this.answer('not_found', 200, {status: false, code: 'not_found', message: message('not_found', lang)})
+  }
+
+  private phoneHasPaid(storeId: string, phone: string): boolean {
+    return this.storage.listTransactions({storeId, phone, status: 'COMPLETED', limit: 1}).items.length > 0
+  }
+
+  private completed(tx: TransactionRecord, lang: Lang): CheckResult {
+    return this.answer('completed', 200, {
+      status: true,
+      code: 'completed',
+      message: message('completed', lang),
+      transaction_id: tx.id,
+      amount: formatMoney(tx.amount),
+      phone: tx.senderPhone,
+      provider: tx.provider,
+      reference: tx.reference,
+    }, tx)
+  }
+
+  private awaiting(tx: TransactionRecord, lang: Lang): CheckResult {
+    return this.answer('awaiting_approval', 200, {
+      status: false,
+      requires_verification: true,
+      code: 'awaiting_approval',
+      message: message('awaiting_approval', lang),
+      transaction_id: tx.id,
+    }, tx)
+  }
+
+  private answer(outcome: CheckOutcome, http: number, body: Record<string, unknown>, transaction?: TransactionRecord): CheckResult {
+    this.onEvent({type: 'check', outcome})
+    return {outcome, http, body, transaction}
+  }
+
+  // --- decisions ---
+
+  async approve(id: string, by: string, storeId?: string): Promise<TransactionRecord> {
+    return this.decide(id, 'COMPLETED', by, 'approved', storeId)
+  }
+
+  async reject(id: string, by: string, why: string | null, storeId?: string): Promise<TransactionRecord> {
+    return this.decide(id, 'REJECTED', by, why ? `rejected: ${why}` : 'rejected', storeId)
+  }
+
+  private async decide(id: string, to: 'COMPLETED' | 'REJECTED', by: string, why: string, storeId?: string): Promise<TransactionRecord> {
+    for (let attempt = 0; ; attempt++) {
+      const tx = this.requireTransaction(id, storeId)
+      const store = this.requireStore(tx.storeId)
+      const now = this.now()
+      const next = transition(tx, {to, by, why, at: now})
+      const event: NotificationEvent = to === 'COMPLETED' ? 'transaction.completed' : 'transaction.rejected'
+      const n = this.buildNotification(store, next, event, now)
+      try {
+        await this.storage.commit({transactions: [next], notifications: n ? [n] : []})
+        if (n) this.onEvent({type: 'notification_queued', outcome: event})
+        return next
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= MAX_RETRIES) throw error
+      }
+    }
+  }
+
+  requireTransaction(id: string, storeId?: string): TransactionRecord {
+    const tx = this.storage.getTransaction(id)
+    // Another store's transaction is "not found", not "forbidden": ids must not leak.
+    if (!tx || (storeId && tx.storeId !== storeId)) {
+      throw new VcashError('transaction_not_found', `no transaction with id ${id}`, {http: 404, suggestion: 'List transactions with `vcash tx list`.'})
+    }
+    return tx
+  }
+
+  /** PENDING transfers past their store's match window become EXPIRED. */
+  async expireDue(limit = 1000): Promise<number> {
+    const now = this.now()
+    const stores = this.storage.listStores()
+    if (stores.length === 0) return 0
+    const minWindow = Math.min(...stores.map((s) => s.matchWindowMinutes))
+    const candidates = this.storage.openReceivedBefore(new Date(now.getTime() - minWindow * 60_000).toISOString(), limit)
+    let expired = 0
+    for (const tx of candidates) {
+      if (tx.status !== 'PENDING') continue
+      const store = this.storage.getStore(tx.storeId)
+      if (!store || tx.receivedAt >= new Date(now.getTime() - store.matchWindowMinutes * 60_000).toISOString()) continue
+      const next = transition(tx, {to: 'EXPIRED', by: 'system', why: `not claimed within ${store.matchWindowMinutes} minutes`, at: now})
+      const n = this.buildNotification(store, next, 'transaction.expired', now)
+      try {
+        await this.storage.commit({transactions: [next], notifications: n ? [n] : []})
+        expired++
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error
+      }
+    }
+    return expired
+  }
+}
