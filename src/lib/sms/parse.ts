@@ -236,8 +236,9 @@ function year(n: string): number {
 /**
  * Reads a numeric date. A 4-digit year settles the order. With a 2-digit year the layout's
  * order wins, else the position convention (time first → YY-MM-DD, date first → DD-MM-YY).
- * If that reading is not a valid date the other one is used; if both are valid but the chosen
- * one lies more than two days after `now` while the other does not, the other one is used.
+ * If that reading is not a valid date the other one is used. If both are valid and only the
+ * other one is plausible — between three years before `now` and two days after it — the
+ * other one is used; otherwise the convention stands, so old messages read the same forever.
  */
 function readDate(a: string, b: string, c: string, order: 'ymd' | 'dmy', time: Omit<LocalTime, 'y' | 'mo' | 'd'>, now: Date): LocalTime | null {
   if (a.length === 4) {
@@ -254,9 +255,13 @@ function readDate(a: string, b: string, c: string, order: 'ymd' | 'dmy', time: O
   const firstOk = validLocal(first)
   const secondOk = validLocal(second)
   if (firstOk && secondOk) {
-    const limit = now.getTime() + 2 * 86_400_000
-    const future = (t: LocalTime): boolean => Date.UTC(t.y, t.mo - 1, t.d, t.h, t.mi, t.s) - 3 * 3_600_000 > limit
-    return future(first) && !future(second) ? second : first
+    const from = now.getTime() - 3 * 365 * 86_400_000
+    const to = now.getTime() + 2 * 86_400_000
+    const plausible = (t: LocalTime): boolean => {
+      const ms = Date.UTC(t.y, t.mo - 1, t.d, t.h, t.mi, t.s) - 3 * 3_600_000
+      return ms >= from && ms <= to
+    }
+    return !plausible(first) && plausible(second) ? second : first
   }
   if (firstOk) return first
   return secondOk ? second : null
