@@ -98,7 +98,7 @@ export class VcashService {
     this.now = opts.now ?? (() => new Date())
     this.buildNotification = opts.buildNotification ?? (() => null)
     this.onEvent = opts.onEvent ?? (() => {})
-    this.failedLimit = opts.failedCheckLimit ?? 10
+    this.failedLimit = opts.failedCheckLimit ?? 60
     this.failedByIp = new WindowCounter(opts.failedCheckWindowMs ?? 10 * 60 * 1000)
     this.idempotencyMs = opts.idempotencyWindowMs ?? 30 * 60 * 1000
   }

@@ -1,0 +1,186 @@
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {check, postSms, startServer, type TestServer, VF_R1} from '../support/vcash.js'
+
+let t: TestServer
+let clock: Date
+
+beforeEach(async () => {
+  clock = new Date('2026-11-20T10:00:00Z')
+  t = await startServer({now: () => clock})
+})
+afterEach(async () => {
+  await t.close()
+})
+
+let refSeq = 100_000_000_000
+const ref = () => String(refSeq++).padStart(12, '0')
+
+async function transfer(phone: string, amount: string) {
+  const r = await postSms(t, VF_R1(phone, amount, ref()))
+  expect(r.status).toBe(201)
+  return (r.json.transaction as {id: string}).id
+}
+
+describe('payment_link_check', () => {
+  it('completes exactly once under 50 concurrent checks for one transfer', async () => {
+    const id = await transfer('01011111111', '250')
+    const answers = await Promise.all(Array.from({length: 50}, (_, i) => check(t, {phone: '01011111111', amount: '250', user_name: `user${i}`})))
+    expect(answers.every((a) => a.status === 200)).toBe(true)
+    const winners = answers.filter((a) => a.json.status === true)
+    expect(winners).toHaveLength(1)
+    expect(winners[0]!.json.transaction_id).toBe(id)
+    const tx = t.server.local.storage.getTransaction(id)!
+    expect(tx.status).toBe('COMPLETED')
+    expect(tx.audit.filter((a) => a.to === 'COMPLETED')).toHaveLength(1)
+  })
+
+  it('answers the WHMCS module shape: 200, boolean status, transaction_id, message in lang', async () => {
+    const id = await transfer('01022222222', '100.50')
+    // PHP float casting turns "100.50" into 100.5; the module sends a display name + client_id.
+    const ar = await check(t, {phone: '+20 102 222 2222', amount: '100.5', user_name: 'Mona Test (42)', client_id: '42', lang: 'ar'})
+    expect(ar.status).toBe(200)
+    expect(ar.json).toMatchObject({status: true, code: 'completed', transaction_id: id, amount: '100.50'})
+    expect(ar.json.message).toMatch(/[\u0600-\u06FF]/)
+    const tx = t.server.local.storage.getTransaction(id)!
+    expect(tx.userName).toBe('Mona Test (42)')
+    expect(tx.clientId).toBe('42')
+    const miss = await check(t, {phone: '01022222222', amount: '999', user_name: '42', lang: 'en'})
+    expect(miss.status).toBe(200)
+    expect(miss.json).toMatchObject({status: false, code: 'not_found'})
+    expect(typeof miss.json.message).toBe('string')
+  })
+
+  it('is idempotent for a repeat by the same user and sends no second notification', async () => {
+    const id = await transfer('01033333333', '75')
+    const first = await check(t, {phone: '01033333333', amount: '75', user_name: '7'})
+    const again = await check(t, {phone: '01033333333', amount: '75', user_name: '7'})
+    expect(first.json).toMatchObject({status: true, transaction_id: id})
+    expect(again.json).toMatchObject({status: true, transaction_id: id})
+    const other = await check(t, {phone: '01033333333', amount: '75', user_name: '8'})
+    expect(other.json.status).toBe(false)
+    const tx = t.server.local.storage.getTransaction(id)!
+    expect(tx.audit.map((a) => a.to)).toEqual(['PENDING', 'COMPLETED'])
+  })
+
+  it('matches the oldest PENDING transfer first', async () => {
+    const older = await transfer('01044444444', '60')
+    clock = new Date(clock.getTime() + 60_000)
+    const newer = await transfer('01044444444', '60')
+    const a = await check(t, {phone: '01044444444', amount: '60', user_name: 'a'})
+    const b = await check(t, {phone: '01044444444', amount: '60', user_name: 'b'})
+    expect(a.json.transaction_id).toBe(older)
+    expect(b.json.transaction_id).toBe(newer)
+  })
+
+  it('does not match outside the match window, and the sweep expires the transfer', async () => {
+    const id = await transfer('01055555555', '40')
+    clock = new Date(clock.getTime() + 25 * 60 * 60 * 1000)
+    const late = await check(t, {phone: '01055555555', amount: '40', user_name: 'x'})
+    expect(late.json.status).toBe(false)
+    expect(await t.server.local.service.expireDue()).toBe(1)
+    expect(t.server.local.storage.getTransaction(id)!.status).toBe('EXPIRED')
+  })
+
+  it('rate-limits failed checks per store and client address with 429 and Retry-After', async () => {
+    // The merchant's backend calls from one address for all its customers: the limit is generous.
+    for (let i = 0; i < 60; i++) {
+      const r = await check(t, {phone: `010100000${String(i).padStart(2, '0')}`, amount: '5'})
+      expect(r.status).toBe(200)
+    }
+    const limited = await check(t, {phone: '01010000099', amount: '5'})
+    expect(limited.status).toBe(429)
+    expect(limited.json).toMatchObject({status: false, code: 'rate_limited'})
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    clock = new Date(clock.getTime() + 11 * 60 * 1000)
+    expect((await check(t, {phone: '01010000099', amount: '5'})).status).toBe(200)
+  })
+
+  it('enforces the store IP allowlist and an optional token', async () => {
+    await t.server.local.service.updateStore(t.storeId, {allowIps: ['203.0.113.0/24']})
+    await transfer('01066666666', '10')
+    const denied = await check(t, {phone: '01066666666', amount: '10'})
+    expect(denied.status).toBe(403)
+    expect(denied.json.code).toBe('forbidden_ip')
+    await t.server.local.service.updateStore(t.storeId, {allowIps: ['127.0.0.1'], requireToken: true})
+    expect((await check(t, {phone: '01066666666', amount: '10'})).status).toBe(401)
+    expect((await check(t, {phone: '01066666666', amount: '10', token: 'vk_wrong'})).status).toBe(401)
+    const ok = await check(t, {phone: '01066666666', amount: '10', token: t.apiToken})
+    expect(ok.json.status).toBe(true)
+  })
+})
+
+describe('anti-spam', () => {
+  it('holds a tripped match for approval; approving completes it', async () => {
+    await t.server.local.service.updateStore(t.storeId, {antiSpam: {enabled: true, amountOver: '1000'}})
+    const small = await transfer('01077777777', '500')
+    const big = await transfer('01077777777', '5000')
+    expect((await check(t, {phone: '01077777777', amount: '500', user_name: 'u'})).json).toMatchObject({status: true, transaction_id: small})
+    const held = await check(t, {phone: '01077777777', amount: '5000', user_name: 'u'})
+    expect(held.status).toBe(200)
+    expect(held.json).toMatchObject({status: false, requires_verification: true, code: 'awaiting_approval', transaction_id: big})
+    // A repeat while it waits says the same, not "not found".
+    expect((await check(t, {phone: '01077777777', amount: '5000', user_name: 'u'})).json).toMatchObject({requires_verification: true})
+
+    const res = await fetch(`${t.url}/api/transactions/${big}/approve`, {method: 'POST', headers: {authorization: `Bearer ${t.apiToken}`}})
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as {transaction: {status: string; audit: {to: string; by: string}[]}}
+    expect(body.transaction.status).toBe('COMPLETED')
+    expect(body.transaction.audit.map((a) => a.to)).toEqual(['PENDING', 'AWAITING_APPROVAL', 'COMPLETED'])
+    expect((await check(t, {phone: '01077777777', amount: '5000', user_name: 'u'})).json).toMatchObject({status: true, transaction_id: big})
+    // Deciding twice is a conflict, not a second completion.
+    const twice = await fetch(`${t.url}/api/transactions/${big}/reject`, {method: 'POST', headers: {authorization: `Bearer ${t.apiToken}`}})
+    expect(twice.status).toBe(409)
+    expect(((await twice.json()) as {code: string}).code).toBe('invalid_state')
+  })
+
+  it('holds a first payment, failed checks before the match, and duplicate pending transfers', async () => {
+    await t.server.local.service.updateStore(t.storeId, {antiSpam: {enabled: true, firstPayment: true, duplicatePending: false}})
+    await transfer('01088888888', '20')
+    expect((await check(t, {phone: '01088888888', amount: '20'})).json.code).toBe('awaiting_approval')
+
+    await t.server.local.service.updateStore(t.storeId, {antiSpam: {enabled: true, firstPayment: false, failedChecksBefore: 3, duplicatePending: false}})
+    await transfer('01099999999', '30')
+    for (let i = 0; i < 3; i++) await check(t, {phone: '01099999999', amount: `3${i + 1}`})
+    const afterFails = await check(t, {phone: '01099999999', amount: '30'})
+    expect(afterFails.json).toMatchObject({code: 'awaiting_approval'})
+    const tx = t.server.local.storage.getTransaction(String(afterFails.json.transaction_id))!
+    expect(tx.heldBy).toEqual(['failed_checks'])
+
+    await t.server.local.service.updateStore(t.storeId, {antiSpam: {enabled: true, failedChecksBefore: null, duplicatePending: true}})
+    await transfer('01122222222', '15')
+    const second = await transfer('01122222222', '15')
+    const dup = await check(t, {phone: '01122222222', amount: '15', user_name: 'z'})
+    expect(dup.json.code).toBe('awaiting_approval')
+    const rej = await fetch(`${t.url}/api/transactions/${String(dup.json.transaction_id)}/reject`, {method: 'POST', headers: {authorization: `Bearer ${t.apiToken}`, 'content-type': 'application/json'}, body: JSON.stringify({reason: 'not the payer'})})
+    expect(rej.status).toBe(200)
+    expect(((await rej.json()) as {transaction: {status: string}}).transaction.status).toBe('REJECTED')
+    // The other transfer is alone now: the next claim completes it.
+    expect((await check(t, {phone: '01122222222', amount: '15', user_name: 'z'})).json).toMatchObject({status: true, transaction_id: second})
+  })
+
+  it('tells a customer whose held transfer was rejected', async () => {
+    await t.server.local.service.updateStore(t.storeId, {antiSpam: {enabled: true, amountOver: '1'}})
+    const id = await transfer('01155555555', '50')
+    expect((await check(t, {phone: '01155555555', amount: '50', user_name: 'r'})).json.code).toBe('awaiting_approval')
+    await t.server.local.service.reject(id, 'test', 'fraud')
+    expect((await check(t, {phone: '01155555555', amount: '50', user_name: 'r'})).json).toMatchObject({status: false, code: 'rejected', transaction_id: id})
+  })
+})
+
+describe('SMS ingest', () => {
+  it('answers 201 new, 200 duplicate, 202 ignored, and keeps untrusted senders out', async () => {
+    const body = VF_R1('01012312312', '300', '019146659821')
+    expect((await postSms(t, body)).status).toBe(201)
+    expect((await postSms(t, body)).status).toBe(200)
+    // Same SMS through a forwarder that flattened line breaks: still a duplicate.
+    expect((await postSms(t, body.replace(/\n/g, ' '))).status).toBe(200)
+    const fraud = await postSms(t, body.replace('019146659821', '019146659822'), '+201012345678')
+    expect(fraud.status).toBe(202)
+    expect(fraud.json.reason).toBe('untrusted_sender')
+    const send = await postSms(t, 'تم تحويل 500 جنيه لرقم 01000000024 مصاريف الخدمة 0 جنيه رصيد حسابك فى فودافون كاش الحالي 450.15.')
+    expect(send.status).toBe(202)
+    expect(t.server.local.storage.countTransactions()).toBe(1)
+    expect(t.server.local.storage.countSms()).toBe(3)
+  })
+})

@@ -1,0 +1,124 @@
+import {spawn, type ChildProcess} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {VcashServer} from '../../src/lib/server/serve.js'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const BIN = path.join(ROOT, 'bin/run.js')
+
+export function tempDir(prefix = 'vcash-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+export interface TestServer {
+  server: VcashServer
+  url: string
+  dataDir: string
+  storeId: string
+  apiToken: string
+  deviceToken: string
+  close(): Promise<void>
+}
+
+/** A real server on a loopback port over a fresh data dir, in this process. */
+export async function startServer(opts: {now?: () => Date; dataDir?: string} = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? tempDir()
+  const server = await VcashServer.start({dataDir, host: '127.0.0.1', port: 0, dev: true, trustProxy: [], now: opts.now})
+  const dev = server.devStore!
+  return {
+    server,
+    url: server.url,
+    dataDir,
+    storeId: dev.store.id,
+    apiToken: dev.apiToken,
+    deviceToken: dev.deviceToken,
+    close: () => server.close(),
+  }
+}
+
+/** The CLI's environment: lowdb keeps data in memory only under NODE_ENV=test. */
+export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
+  delete env.NODE_ENV
+  delete env.VITEST
+  return env
+}
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export function runCli(args: string[], opts: {env?: Record<string, string>; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {env: cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+    child.stdin.end(opts.input ?? '')
+  })
+}
+
+export interface ServeChild {
+  child: ChildProcess
+  ready: {url: string; data_dir: string; dev_store: {id: string; api_token: string; device_token: string; signing_secret: string} | null}
+  stderr: () => string
+}
+
+/** `vcash serve --json` as a child process; resolves with its ready line. */
+export function spawnServe(dataDir: string, extraArgs: string[] = []): Promise<ServeChild> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--json', ...extraArgs], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`serve did not start: ${err}`))
+    }, 20_000)
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const nl = out.indexOf('\n')
+      if (nl >= 0) {
+        clearTimeout(timer)
+        resolve({child, ready: JSON.parse(out.slice(0, nl)), stderr: () => err})
+      }
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`serve exited with ${code}: ${err}`))
+    })
+  })
+}
+
+export function waitExit(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode)
+    else child.once('exit', (code) => resolve(code))
+  })
+}
+
+export const VF_R1 = (phone: string, amount: string, ref: string) =>
+  `تم استلام مبلغ ${amount} جنيه من رقم ${phone} المسجل بإسم Ahmed S Example على رقم محفظتك  01000000002.\nرصيدك الحالي: 6116.66 جنيه\nتاريخ العملية: 22:04 26-04-13\nرقم العملية: ${ref}\n`
+
+export async function postSms(t: {url: string; deviceToken: string}, body: string, sender = 'VF-Cash'): Promise<{status: number; json: Record<string, unknown>}> {
+  const res = await fetch(`${t.url}/api/sms`, {method: 'POST', headers: {authorization: `Bearer ${t.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender, body})})
+  return {status: res.status, json: (await res.json()) as Record<string, unknown>}
+}
+
+export async function check(t: {url: string; storeId: string}, q: Record<string, string>, headers: Record<string, string> = {}): Promise<{status: number; json: Record<string, unknown>; headers: Headers}> {
+  const params = new URLSearchParams({store_id: t.storeId, ...q})
+  const res = await fetch(`${t.url}/api/payment_link_check?${params}`, {headers})
+  return {status: res.status, json: (await res.json()) as Record<string, unknown>, headers: res.headers}
+}
