@@ -1,0 +1,388 @@
+/**
+ * A durable on-disk spool of SMS not yet acknowledged by the server.
+ *
+ * An append-only JSON-lines log in the data dir, one per target server:
+ *   {"t":"add",  seq, key, sender, body, receivedAt, source, addedAt}
+ *   {"t":"ack",  seq, status}          the server answered 2xx: never send it again
+ *   {"t":"drop", seq, status, reason}  the server refused it for good (4xx): stop retrying
+ *   {"t":"seen", key}                  kept across compaction so re-reads are recognised
+ * Each append is fsync'd before the caller moves on, so a message is "seen" (and the phone
+ * cursor may advance) only once it is safely here. A torn last line after a crash is ignored.
+ * Delivery is in order and at-least-once; the ack is written right after the 2xx, and a crash
+ * between the two means one resend that the server answers "already have" (it dedupes by
+ * fingerprint).
+ */
+import {createHash} from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import {EXIT, VcashError} from '../errors.js'
+import {isAlive} from '../storage/lock.js'
+import {fsyncDir, writeFileAtomic} from './adb/durable.js'
+
+export interface SpoolInput {
+  /** Stable identity of the message at its source (e.g. `adb:SERIAL:ID:DATE`): re-reads are skipped. */
+  key: string
+  sender: string
+  body: string
+  /** ISO-8601: when the phone received it. */
+  receivedAt: string
+  source: string
+}
+
+export interface SpoolEntry extends SpoolInput {
+  seq: number
+  addedAt: string
+}
+
+type LogLine =
+  | ({t: 'add'} & SpoolEntry)
+  | {t: 'ack'; seq: number; status: number}
+  | {t: 'drop'; seq: number; status: number; reason: string}
+  | {t: 'seen'; key: string}
+
+export type AddResult = {entry: SpoolEntry; added: true} | {entry?: undefined; added: false; reason: 'pending' | 'delivered'}
+
+const KEEP_SEEN = 20_000
+const COMPACT_BYTES = 4 * 1024 * 1024
+
+export function spoolFile(dataDir: string, target: string): string {
+  const id = createHash('sha256').update(target).digest('hex').slice(0, 16)
+  return path.join(dataDir, 'sms', `spool-${id}.jsonl`)
+}
+
+export class Spool {
+  readonly file: string
+  private readonly lockFile: string
+  private fd: number
+  private seq = 0
+  private readonly pendingMap = new Map<number, SpoolEntry>()
+  /** key → 'pending' or 'delivered' (acked or dropped). */
+  private readonly keys = new Map<string, 'pending' | 'delivered'>()
+  private bytes = 0
+  private closed = false
+
+  private constructor(file: string) {
+    this.file = file
+    this.lockFile = `${file}.lock`
+    fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
+    this.lock()
+    try {
+      this.replay()
+      this.fd = fs.openSync(file, 'a', 0o600)
+    } catch (error) {
+      this.unlock()
+      throw error
+    }
+  }
+
+  /** Opens (creating) the spool for one target server URL; one process at a time. */
+  static open(dataDir: string, target: string): Spool {
+    return new Spool(spoolFile(dataDir, target))
+  }
+
+  private lock(): void {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = fs.openSync(this.lockFile, 'wx', 0o600)
+        fs.writeSync(fd, JSON.stringify({pid: process.pid, host: os.hostname()}))
+        fs.closeSync(fd)
+        return
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+        let owner: {pid?: number; host?: string} = {}
+        try {
+          owner = JSON.parse(fs.readFileSync(this.lockFile, 'utf8')) as typeof owner
+        } catch {
+          // Unreadable lock: treat as stale below.
+        }
+        if (typeof owner.pid === 'number' && owner.host === os.hostname() && isAlive(owner.pid) && owner.pid !== process.pid) {
+          throw new VcashError('spool_locked', `Another vcash process (pid ${owner.pid}) is already reading SMS into this data dir for this server.`, {
+            suggestion: 'Stop the other `vcash sms tail`/`sync` first; one reader per data dir and server keeps delivery exactly ordered.',
+            exit: EXIT.cantCreate,
+          })
+        }
+        fs.rmSync(this.lockFile, {force: true})
+      }
+    }
+    throw new VcashError('spool_locked', `Could not lock ${this.lockFile}.`, {exit: EXIT.cantCreate})
+  }
+
+  private unlock(): void {
+    fs.rmSync(this.lockFile, {force: true})
+  }
+
+  private replay(): void {
+    let text: string
+    try {
+      text = fs.readFileSync(this.file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw error
+    }
+    this.bytes = Buffer.byteLength(text)
+    const lastNl = text.lastIndexOf('\n')
+    const complete = text.slice(0, lastNl + 1)
+    const tail = text.slice(lastNl + 1)
+    for (const line of complete.split('\n')) {
+      if (line === '') continue
+      try {
+        this.apply(JSON.parse(line) as LogLine)
+      } catch {
+        // A damaged line in the middle: skip it; the entries around it still count.
+      }
+    }
+    if (tail === '') return
+    // The last append was cut by a crash. A complete record just lacks its newline; anything
+    // else was never acknowledged to the caller, so it is cut off.
+    let rec: LogLine | null = null
+    try {
+      rec = JSON.parse(tail) as LogLine
+    } catch {
+      rec = null
+    }
+    if (rec) {
+      this.apply(rec)
+      fs.appendFileSync(this.file, '\n')
+      this.bytes += 1
+    } else {
+      fs.truncateSync(this.file, Buffer.byteLength(complete))
+      this.bytes = Buffer.byteLength(complete)
+    }
+  }
+
+  private apply(rec: LogLine): void {
+    switch (rec.t) {
+      case 'add': {
+        const {t: _t, ...entry} = rec
+        this.seq = Math.max(this.seq, entry.seq)
+        this.pendingMap.set(entry.seq, entry)
+        this.keys.set(entry.key, 'pending')
+        break
+      }
+      case 'ack':
+      case 'drop': {
+        const e = this.pendingMap.get(rec.seq)
+        if (e) {
+          this.pendingMap.delete(rec.seq)
+          this.keys.set(e.key, 'delivered')
+        }
+        break
+      }
+      case 'seen':
+        this.keys.set(rec.key, 'delivered')
+        break
+    }
+  }
+
+  private append(recs: LogLine[]): void {
+    if (this.closed) throw new Error('spool is closed')
+    if (recs.length === 0) return
+    const data = recs.map((r) => `${JSON.stringify(r)}\n`).join('')
+    fs.writeSync(this.fd, data)
+    fs.fsyncSync(this.fd)
+    if (this.bytes === 0) fsyncDir(path.dirname(this.file))
+    this.bytes += Buffer.byteLength(data)
+  }
+
+  /** What we know of a source key: still to send, already delivered, or nothing. */
+  state(key: string): 'pending' | 'delivered' | undefined {
+    return this.keys.get(key)
+  }
+
+  /** Appends new messages (one fsync for the batch); keys seen before are skipped. */
+  add(inputs: SpoolInput[]): AddResult[] {
+    const results: AddResult[] = []
+    const recs: LogLine[] = []
+    const batchKeys = new Set<string>()
+    for (const input of inputs) {
+      const known = this.keys.get(input.key)
+      if (known || batchKeys.has(input.key)) {
+        results.push({added: false, reason: known ?? 'pending'})
+        continue
+      }
+      batchKeys.add(input.key)
+      const entry: SpoolEntry = {...input, seq: ++this.seq, addedAt: new Date().toISOString()}
+      recs.push({t: 'add', ...entry})
+      results.push({entry, added: true})
+    }
+    this.append(recs)
+    for (const r of results) {
+      if (r.added) {
+        this.pendingMap.set(r.entry.seq, r.entry)
+        this.keys.set(r.entry.key, 'pending')
+      }
+    }
+    return results
+  }
+
+  /** Pending entries, oldest first. */
+  pending(): SpoolEntry[] {
+    return [...this.pendingMap.values()].sort((a, b) => a.seq - b.seq)
+  }
+
+  get size(): number {
+    return this.pendingMap.size
+  }
+
+  ack(seq: number, status: number): void {
+    this.settle({t: 'ack', seq, status})
+  }
+
+  drop(seq: number, status: number, reason: string): void {
+    this.settle({t: 'drop', seq, status, reason: reason.slice(0, 500)})
+  }
+
+  private settle(rec: LogLine & {seq: number}): void {
+    if (!this.pendingMap.has(rec.seq)) return
+    this.append([rec])
+    this.apply(rec)
+    if (this.pendingMap.size === 0 && this.bytes > COMPACT_BYTES) this.compact()
+  }
+
+  /** Rewrites the log as just the seen keys (and any pending entries), atomically. */
+  compact(): void {
+    const delivered = [...this.keys.entries()].filter(([, s]) => s === 'delivered').map(([k]) => k).slice(-KEEP_SEEN)
+    const lines: LogLine[] = [...delivered.map((key): LogLine => ({t: 'seen', key})), ...this.pending().map((e): LogLine => ({t: 'add', ...e}))]
+    const data = lines.map((r) => `${JSON.stringify(r)}\n`).join('')
+    fs.closeSync(this.fd)
+    writeFileAtomic(this.file, data)
+    this.fd = fs.openSync(this.file, 'a', 0o600)
+    this.bytes = Buffer.byteLength(data)
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    fs.closeSync(this.fd)
+    this.unlock()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending to the server (POST /api/sms, contract §2)
+
+export interface SmsPost {
+  sender: string
+  body: string
+  /** ISO-8601 receive time. */
+  received_at: string
+}
+
+export type PostOutcome =
+  | {kind: 'new' | 'duplicate' | 'ignored' | 'accepted'; status: number; body: unknown}
+  | {kind: 'rejected'; status: number; message: string}
+  | {kind: 'retry'; status: number | null; message: string; retryAfterMs?: number}
+
+/**
+ * Where SMS go. Either a vcash server's device endpoint (`POST {server}/api/sms` with the
+ * store's device token, contract §2) or, by default, the local `vcash serve` that owns the
+ * data dir, through its loopback admin API (`POST {url}/admin/sms`, same 201/200/202 answers).
+ */
+export interface ServerTarget {
+  endpoint: string
+  token: string
+  /** Human name for messages. */
+  label: string
+  /** Identity of the destination, keying the spool: the same store gets the same spool. */
+  spoolKey: string
+  /** Extra JSON fields (the admin API takes `store_id` and `source`). */
+  extra?: Record<string, string>
+  /** Re-reads credentials that may change (a restarted local server has a new admin token). */
+  refresh?: () => ServerTarget | null
+  timeoutMs?: number
+}
+
+export function remoteTarget(server: string, deviceToken: string): ServerTarget {
+  const base = server.replace(/\/$/, '')
+  return {endpoint: `${base}/api/sms`, token: deviceToken, label: base, spoolKey: `remote:${base}`}
+}
+
+function retryAfter(h: string | null): number | undefined {
+  if (!h) return undefined
+  if (/^\d+$/.test(h)) return Number(h) * 1000
+  const t = Date.parse(h)
+  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now())
+}
+
+/** POSTs one SMS. Network trouble and 5xx/429 are `retry`; 401/403 is a VcashError (fix the token). */
+export async function postSms(target: ServerTarget, sms: SmsPost, signal?: AbortSignal): Promise<PostOutcome> {
+  const url = target.endpoint
+  const timeout = AbortSignal.timeout(target.timeoutMs ?? 15_000)
+  let res: Response
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: {'content-type': 'application/json', authorization: `Bearer ${target.token}`},
+      body: JSON.stringify({...target.extra, ...sms}),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    })
+  } catch (error) {
+    if (signal?.aborted) throw error
+    const cause = (error as {cause?: {code?: string; message?: string}}).cause
+    return {kind: 'retry', status: null, message: `${target.label} is not reachable (${cause?.code ?? cause?.message ?? (error as Error).message})`}
+  }
+  const text = await res.text().catch(() => '')
+  let body: unknown = text
+  try {
+    body = text ? JSON.parse(text) : null
+  } catch {
+    // Not JSON: keep the text for the message.
+  }
+  const msg = typeof body === 'object' && body !== null && 'message' in body ? String((body as {message: unknown}).message) : text.slice(0, 200)
+  if (res.status === 201) return {kind: 'new', status: 201, body}
+  if (res.status === 200) return {kind: 'duplicate', status: 200, body}
+  if (res.status === 202) return {kind: 'ignored', status: 202, body}
+  if (res.ok) return {kind: 'accepted', status: res.status, body}
+  if (res.status === 401 || res.status === 403) {
+    throw new VcashError('device_token_rejected', `${target.label} refused the device token (HTTP ${res.status}${msg ? `: ${msg}` : ''}).`, {
+      suggestion: 'Pass the store\'s device token with --device-token or VCASH_DEVICE_TOKEN (`vcash serve` prints it on first start; `vcash store show` shows it).',
+      exit: EXIT.config,
+    })
+  }
+  if (res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500) {
+    return {kind: 'retry', status: res.status, message: `HTTP ${res.status}${msg ? `: ${msg}` : ''}`, retryAfterMs: retryAfter(res.headers.get('retry-after'))}
+  }
+  return {kind: 'rejected', status: res.status, message: msg || `HTTP ${res.status}`}
+}
+
+export interface FlushEvents {
+  delivered?: (entry: SpoolEntry, outcome: PostOutcome & {kind: 'new' | 'duplicate' | 'ignored' | 'accepted'}) => void
+  rejected?: (entry: SpoolEntry, outcome: PostOutcome & {kind: 'rejected'}) => void
+}
+
+export type FlushResult = {ok: true; sent: number} | {ok: false; sent: number; message: string; retryAfterMs?: number}
+
+/** Sends pending entries in order, stopping at the first one the server cannot take now. */
+export async function flushSpool(spool: Spool, target: ServerTarget, events: FlushEvents = {}, signal?: AbortSignal): Promise<FlushResult> {
+  let sent = 0
+  for (const entry of spool.pending()) {
+    if (signal?.aborted) break
+    const outcome = await postWithRefresh(target, {sender: entry.sender, body: entry.body, received_at: entry.receivedAt}, signal)
+    if (outcome.kind === 'retry') return {ok: false, sent, message: outcome.message, retryAfterMs: outcome.retryAfterMs}
+    if (outcome.kind === 'rejected') {
+      spool.drop(entry.seq, outcome.status, outcome.message)
+      events.rejected?.(entry, outcome)
+    } else {
+      spool.ack(entry.seq, outcome.status)
+      events.delivered?.(entry, outcome)
+    }
+    sent++
+  }
+  return {ok: true, sent}
+}
+
+/** Posts, and on an auth failure or an unreachable server retries once with refreshed credentials. */
+export async function postWithRefresh(target: ServerTarget, sms: SmsPost, signal?: AbortSignal): Promise<PostOutcome> {
+  try {
+    const outcome = await postSms(target, sms, signal)
+    if (outcome.kind !== 'retry' || !target.refresh) return outcome
+  } catch (error) {
+    if (!target.refresh || !(error instanceof VcashError) || error.code !== 'device_token_rejected') throw error
+  }
+  const fresh = target.refresh?.()
+  if (!fresh) return {kind: 'retry', status: null, message: `${target.label} is not running`}
+  Object.assign(target, {endpoint: fresh.endpoint, token: fresh.token, label: fresh.label})
+  return postSms(target, sms, signal)
+}
