@@ -321,6 +321,7 @@ describe('classification', () => {
     ['ATM withdrawal', 'تم سحب مبلغ 1000.00 جنيه من ماكينة ATM بنجاح. رصيد حسابك الحالي 386.31 جنيه.'],
     ['ATM deposit', 'تم إيداع مبلغ 500.00 جنيه في محفظتك من خلال ماكينة ATM بنجاح. رصيدك الحالي 950.00 جنيه. رقم العملية 019876543210'],
     ['cash-back', 'You have received EGP 10 cashback on your last payment. Transaction ID 019876543211'],
+    ['English without a currency (data bundle)', 'You have received 500 MB from Vodafone. Transaction ID 019876543212'],
     ['wrong PIN', 'الرقم السري غير صحيح. متبقي لك محاولتين.'],
     ['promo: «استلمت حوالتك»', 'استلمت حوالتك من برة؟ استلمها على محفظة فودافون كاش فورا وخد 50 جنيه هدية!'],
     ['promo: «استقبل»', 'استقبل فلوسك من أي بنك عن طريق انستاباي على محفظتك مجانا.'],
@@ -377,6 +378,11 @@ describe('occurredAt', () => {
   it('when both readings are valid, one far in the future loses', () => {
     // Time first says YY-MM-DD = 2029-07-26, in the future; DD-MM-YY = 2026-07-29 is not.
     expect(receipt('VF-Cash', VF_R1('10').replace('22:04 26-04-13', '00:00 29-07-26')).occurredAt).toBe('2026-07-29T00:00:00+03:00')
+  })
+
+  it('reads English dates day first too', () => {
+    expect(receipt('CIB', 'Your account **4521 was credited with EGP 100.00 via InstaPay from AHMED S on 20 Apr 2026 7:35 PM. Ref 556677123456').occurredAt).toBe('2026-04-20T19:35:00+02:00')
+    expect(receipt('CIB', 'Your account **4521 was credited with EGP 100.00 via InstaPay from AHMED S on 20-Jul-26 07:35. Ref 556677123456').occurredAt).toBe('2026-07-20T07:35:00+03:00')
   })
 
   it('null when the SMS carries no date, or a date without a year', () => {

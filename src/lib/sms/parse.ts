@@ -204,6 +204,8 @@ const MONTHS: Readonly<Record<string, number>> = {jan: 1, feb: 2, mar: 3, apr: 4
 const TIME = '(\\d{1,2}):(\\d{2})(?::(\\d{2}))?(?:\\s*([AaPp])\\.?[Mm]\\.?)?'
 const DATE = '(\\d{1,4})[-/.](\\d{1,2})[-/.](\\d{1,4})'
 const EN_DATE_RE = new RegExp(`\\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\\.?\\s*(\\d{1,2}),?\\s*(\\d{4}),?\\s*(?:at\\s*)?${TIME}`, 'i')
+/** "20 Apr 2026 19:35", "20-Apr-26 7:35 PM": the day-first English form some banks use. */
+const EN_DAY_FIRST_RE = new RegExp(`\\b(\\d{1,2})[\\s-]*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\\.?[\\s-]*(\\d{4}|\\d{2}),?\\s*(?:at\\s*)?${TIME}`, 'i')
 const TIME_FIRST_RE = new RegExp(`(?<![\\d.,:])${TIME}\\s*(?:[,،]\\s*)?${DATE}(?![\\d:])`)
 const DATE_FIRST_RE = new RegExp(`(?<![\\d.,:])${DATE}\\s*(?:[,،]\\s*)?(?:الساعة|at)?\\s*${TIME}(?![\\d])`)
 
@@ -281,6 +283,18 @@ export function findOccurredAt(text: string, order: 'ymd' | 'dmy' | undefined, n
       s: Number(en[6] ?? 0),
     }
     candidates.push({index: en.index, t: validLocal(t) ? t : null})
+  }
+  const ed = EN_DAY_FIRST_RE.exec(text)
+  if (ed) {
+    const t = {
+      y: year(ed[3]!),
+      mo: MONTHS[ed[2]!.slice(0, 3).toLowerCase()] ?? 0,
+      d: Number(ed[1]),
+      h: hour24(Number(ed[4]), ed[7]),
+      mi: Number(ed[5]),
+      s: Number(ed[6] ?? 0),
+    }
+    candidates.push({index: ed.index, t: validLocal(t) ? t : null})
   }
   const tf = TIME_FIRST_RE.exec(text)
   if (tf) {

@@ -28,8 +28,8 @@ const SEP = '[\\s.,;:؛،]*'
  * A money amount in one capture group: comma thousands or plain digits, 0–2 decimals. The
  * lookahead refuses a partial read of "1.234" or "1,00".
  */
-export function amountGroup(name: string): string {
-  return `(?<${name}>\\d{1,3}(?:,\\d{3})+(?:\\.\\d{1,2})?|\\d+(?:\\.\\d{1,2})?)(?!\\.?\\d|,\\d)`
+export function amountGroup(name: string | null): string {
+  return `(${name === null ? '?:' : `?<${name}>`}\\d{1,3}(?:,\\d{3})+(?:\\.\\d{1,2})?|\\d+(?:\\.\\d{1,2})?)(?!\\.?\\d|,\\d)`
 }
 
 /** Currency words after (or, for the Latin ones, before) an amount. */
@@ -38,6 +38,14 @@ export const CURRENCY = `(?:ج${S}\\.${S}م\\.?|جم(?![\\u0621-\\u064A])|جني
 /** An amount with its optional currency on either side. */
 export function money(name: string): string {
   return `(?:(?:EGP|L\\.?${S}E\\.?)${S})?${amountGroup(name)}(?:${S}${CURRENCY})?`
+}
+
+/**
+ * An amount (not captured) with a currency on one side. English wording always names the currency, and
+ * requiring it keeps "You have received 500 MB" from looking like a payment.
+ */
+export function moneyWithCurrency(): string {
+  return `(?:(?:EGP|L\\.?${S}E\\.?)${S}${amountGroup(null)}(?:${S}${CURRENCY})?|${amountGroup(null)}${S}${CURRENCY})`
 }
 
 /** A phone or account id as printed; validated later with tryNormalisePhone. */
@@ -73,9 +81,10 @@ const EN_IN = `\\b(?:(?:you${S}have${S})?received|credited${S}with)`
  * Every receive phrase with the amount right after it. Used to decide that a text looks like
  * a receipt and to spot two messages pasted into one body.
  */
-export const RECEIVE_LEADS: readonly RegExp[] = [ISTILAM, IDAA, ORANGE_IN, BANK_AR_IN, EN_IN].map(
-  (p) => new RegExp(`${p}${S}${money('amount')}`, 'gi'),
-)
+export const RECEIVE_LEADS: readonly RegExp[] = [
+  ...[ISTILAM, IDAA, ORANGE_IN, BANK_AR_IN].map((p) => new RegExp(`${p}${S}${money('amount')}`, 'gi')),
+  new RegExp(`${EN_IN}${S}${moneyWithCurrency()}`, 'gi'),
+]
 
 /** A receive phrase alone (no amount): at the start of a text it still signals a receipt. */
 export const RECEIVE_PHRASES: readonly RegExp[] = [ISTILAM, IDAA, ORANGE_IN, BANK_AR_IN, `${EN_IN}${S}(?:EGP|LE)`].map(
