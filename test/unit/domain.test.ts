@@ -1,0 +1,90 @@
+import {describe, expect, it} from 'vitest'
+
+import {DEFAULT_ANTISPAM_RULES, trippedRules} from '../../src/lib/antispam.js'
+import {VcashError} from '../../src/lib/errors.js'
+import type {StoreRecord, TransactionRecord, TransactionStatus} from '../../src/lib/model.js'
+import {WindowCounter} from '../../src/lib/rate-limit.js'
+import {hashToken, tokenMatches} from '../../src/lib/secrets.js'
+import {parseStoreSettings} from '../../src/lib/store-config.js'
+import {canTransition, transition} from '../../src/lib/transactions.js'
+
+const tx = (status: TransactionStatus, amount = 10_000): TransactionRecord => ({
+  id: 'tx_1', storeId: 'st_1', status, provider: 'vodafone_cash', amount, senderPhone: '01012345678', senderName: null, reference: '1',
+  balance: null, occurredAt: null, receivedAt: '2026-01-01T00:00:00.000Z', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+  smsId: 'sms_1', userName: null, clientId: null, heldBy: [], audit: [], version: 1,
+})
+
+const store = (rules: Partial<StoreRecord['antiSpam']['rules']>, enabled = true) => ({antiSpam: {enabled, rules: {...DEFAULT_ANTISPAM_RULES, ...rules}}}) as StoreRecord
+
+describe('transaction state machine (contract §4)', () => {
+  const all: TransactionStatus[] = ['PENDING', 'COMPLETED', 'AWAITING_APPROVAL', 'REJECTED', 'EXPIRED']
+  const allowed = new Set(['PENDING>COMPLETED', 'PENDING>AWAITING_APPROVAL', 'PENDING>EXPIRED', 'AWAITING_APPROVAL>COMPLETED', 'AWAITING_APPROVAL>REJECTED'])
+  it.each(all.flatMap((from) => all.map((to) => [from, to] as const)))('%s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(allowed.has(`${from}>${to}`))
+    if (allowed.has(`${from}>${to}`)) {
+      const before = tx(from)
+      const after = transition(before, {to, by: 'cli', why: 'test', at: new Date('2026-01-02T00:00:00Z')})
+      expect(after.status).toBe(to)
+      expect(after.audit.at(-1)).toEqual({at: '2026-01-02T00:00:00.000Z', by: 'cli', from, to, why: 'test'})
+      expect(before.status).toBe(from) // never mutated
+    } else {
+      expect(() => transition(tx(from), {to, by: 'cli', why: 'x', at: new Date()})).toThrow(VcashError)
+    }
+  })
+})
+
+describe('anti-spam rules', () => {
+  const ctx = {tx: tx('PENDING', 500_000), phoneHasPaidBefore: true, recentFailedChecks: 0, otherPendingSameClaim: 0}
+  it('trips nothing when off', () => {
+    expect(trippedRules(store({amountOver: 1, firstPayment: true}, false), {...ctx, phoneHasPaidBefore: false})).toEqual([])
+  })
+  it('amount over a threshold is strict', () => {
+    expect(trippedRules(store({amountOver: 500_000}), ctx)).toEqual([])
+    expect(trippedRules(store({amountOver: 499_999}), ctx)).toEqual(['amount_over'])
+  })
+  it('first payment, failed checks, duplicate pending', () => {
+    expect(trippedRules(store({firstPayment: true}), {...ctx, phoneHasPaidBefore: false})).toEqual(['first_payment'])
+    expect(trippedRules(store({failedChecksBefore: 3}), {...ctx, recentFailedChecks: 2})).toEqual([])
+    expect(trippedRules(store({failedChecksBefore: 3}), {...ctx, recentFailedChecks: 3})).toEqual(['failed_checks'])
+    expect(trippedRules(store({duplicatePending: true}), {...ctx, otherPendingSameClaim: 1})).toEqual(['duplicate_pending'])
+  })
+})
+
+describe('rate-limit window', () => {
+  it('counts inside the window and forgets after it', () => {
+    const w = new WindowCounter(1000)
+    w.add('k', 0)
+    w.add('k', 500)
+    expect(w.count('k', 900)).toBe(2)
+    expect(w.retryAfter('k', 900)).toBe(1)
+    expect(w.count('k', 1200)).toBe(1)
+    expect(w.count('k', 1600)).toBe(0)
+  })
+})
+
+describe('secrets', () => {
+  it('stores only a hash and compares in constant time', () => {
+    const h = hashToken('vk_secret')
+    expect(h).not.toContain('secret')
+    expect(tokenMatches('vk_secret', h)).toBe(true)
+    expect(tokenMatches('vk_secreT', h)).toBe(false)
+    expect(tokenMatches('', h)).toBe(false)
+    expect(tokenMatches(null, h)).toBe(false)
+  })
+})
+
+describe('store settings validation', () => {
+  it('normalises the rate and WHMCS URL, defaults the rest', () => {
+    const s = parseStoreSettings({name: ' Shop ', callback: {kind: 'whmcs', url: 'https://b.example.com/includes/api.php', identifier: 'i', secret: 's'}, rate: '50.5'})
+    expect(s).toMatchObject({name: 'Shop', rate: '50.50', currencyLabel: 'EGP', requireToken: false, allowIps: [], matchWindowMinutes: 1440, callback: {url: 'https://b.example.com'}})
+  })
+  it('reports every bad field', () => {
+    try {
+      parseStoreSettings({name: '', callback: {kind: 'get', url: 'javascript:alert(1)'}, rate: '0', allowIps: ['10.0.0.0/99']})
+      expect.unreachable()
+    } catch (error) {
+      expect((error as VcashError).code).toBe('invalid_input')
+      expect((error as VcashError).errors!.map((e) => e.field).sort()).toEqual(['allowIps.0', 'callback.url', 'name', 'rate'])
+    }
+  })
+})
