@@ -4,7 +4,8 @@ import {normaliseText} from './text.js'
 /** Money is an integer number of piastres (1 EGP = 100 piastres). Never a float. */
 export type Piastres = number
 
-const MONEY_RE = /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{0,2}))?$/
+// With thousands commas the first group can't start with 0: "0,100" is a decimal comma, not 100.
+const MONEY_RE = /^([1-9]\d{0,2}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/
 
 /**
  * Parse a decimal money string ("100", "100.5", "100.50", "1,000", "١٠٠٫٥") into piastres.

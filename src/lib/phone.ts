@@ -13,7 +13,10 @@ export function tryNormalisePhone(input: string): string | null {
   let s = normaliseText(String(input)).trim().replace(/[\s\-.()\u2010-\u2015]/g, '')
   if (s.startsWith('+')) s = s.slice(1)
   if (!/^\d+$/.test(s)) return null
-  if (s.startsWith('0020')) s = '0' + s.slice(4)
+  // "+20 010…" (country code plus the national leading 0) is common in what people type.
+  if (s.startsWith('00200') && s.length === 15) s = s.slice(4)
+  else if (s.startsWith('200') && s.length === 13) s = s.slice(2)
+  else if (s.startsWith('0020')) s = '0' + s.slice(4)
   else if (s.startsWith('20') && s.length === 12) s = '0' + s.slice(2)
   else if (s.startsWith('1') && s.length === 10) s = '0' + s
   return NATIONAL_RE.test(s) ? s : null
