@@ -66,6 +66,11 @@ export const storeSettingsSchema = z.object({
   allowIps: z.array(cidr).max(100).default([]),
   matchWindowMinutes: z.number().int().min(1).max(60 * 24 * 30).default(60 * 24),
   mode: z.enum(['development', 'production']).default('production'),
+}).superRefine((s, ctx) => {
+  // Catch it when the merchant sets it up, not hours later when the first delivery is refused.
+  if (s.mode === 'production' && s.callback.kind !== 'none' && s.callback.url.startsWith('http:')) {
+    ctx.addIssue({code: 'custom', path: ['callback', 'url'], message: 'production mode sends only to https URLs (use --mode development to test against http://localhost)'})
+  }
 })
 
 export type StoreSettingsInput = z.input<typeof storeSettingsSchema>

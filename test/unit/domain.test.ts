@@ -78,6 +78,11 @@ describe('store settings validation', () => {
     const s = parseStoreSettings({name: ' Shop ', callback: {kind: 'whmcs', url: 'https://b.example.com/includes/api.php', identifier: 'i', secret: 's'}, rate: '50.5'})
     expect(s).toMatchObject({name: 'Shop', rate: '50.50', currencyLabel: 'EGP', requireToken: false, allowIps: [], matchWindowMinutes: 1440, callback: {url: 'https://b.example.com'}})
   })
+  it('refuses an http callback URL in production mode, allows it in development', () => {
+    expect(() => parseStoreSettings({name: 's', callback: {kind: 'webhook', url: 'http://localhost:9000/hook'}})).toThrow(/production mode sends only to https/)
+    expect(parseStoreSettings({name: 's', callback: {kind: 'webhook', url: 'http://localhost:9000/hook'}, mode: 'development'}).mode).toBe('development')
+  })
+
   it('reports every bad field', () => {
     try {
       parseStoreSettings({name: '', callback: {kind: 'get', url: 'javascript:alert(1)'}, rate: '0', allowIps: ['10.0.0.0/99']})

@@ -78,6 +78,11 @@ On a terminal, asks for anything not given as a flag. Without a terminal (CI, sc
     } else if (out.callback === 'webhook' || out.callback === 'get') {
       out.callbackUrl ??= await input({message: 'Callback URL', required: true}, ctx)
     }
+    const url = out.callback === 'whmcs' ? out.whmcsUrl : out.callbackUrl
+    if (url?.startsWith('http:') && out.mode === undefined) {
+      const dev = await confirm({message: 'That URL is not https. Use development mode (allows http://localhost; not for production)?', default: true}, ctx)
+      out.mode = dev ? 'development' : 'production'
+    }
     out.antiSpam ??= await confirm({message: 'Turn on anti-spam (hold suspicious matches for your approval)?', default: false}, ctx)
     if (out.antiSpam && out.holdOver === undefined) {
       const v = await input({message: 'Hold transfers above this amount (EGP, empty for no limit)', default: ''}, ctx)
