@@ -18,6 +18,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {EXIT, VcashError} from '../errors.js'
+import {runningServer} from '../runtime.js'
 import {isAlive} from '../storage/lock.js'
 import {fsyncDir, writeFileAtomic} from './adb/durable.js'
 
@@ -385,4 +386,49 @@ export async function postWithRefresh(target: ServerTarget, sms: SmsPost, signal
   if (!fresh) return {kind: 'retry', status: null, message: `${target.label} is not running`}
   Object.assign(target, {endpoint: fresh.endpoint, token: fresh.token, label: fresh.label})
   return postSms(target, sms, signal)
+}
+
+export interface ResolveTargetOptions {
+  dataDir: string
+  server?: string
+  deviceToken?: string
+  storeId?: string
+}
+
+/**
+ * `--server URL` (+ device token), or else the `vcash serve` that owns the data dir, reached
+ * through its loopback admin API (its token rotates on restart, hence `refresh`).
+ */
+export function resolveTarget(o: ResolveTargetOptions): ServerTarget {
+  if (o.server) {
+    if (!o.deviceToken) {
+      throw new VcashError('device_token_required', `Sending SMS to ${o.server} needs the store's device token.`, {
+        suggestion: 'Pass --device-token TOKEN or set VCASH_DEVICE_TOKEN (`vcash serve` prints it on first start).',
+        exit: EXIT.config,
+      })
+    }
+    return remoteTarget(o.server, o.deviceToken)
+  }
+  const local = (): ServerTarget | null => {
+    const info = runningServer(o.dataDir)
+    if (!info) return null
+    const extra: Record<string, string> = {source: 'adb'}
+    if (o.storeId) extra.store_id = o.storeId
+    return {
+      endpoint: `${info.url.replace(/\/$/, '')}/admin/sms`,
+      token: info.token,
+      label: `the local vcash server (${info.url})`,
+      spoolKey: `local:${path.resolve(o.dataDir)}:${o.storeId ?? ''}`,
+      extra,
+      refresh: local,
+    }
+  }
+  const t = local()
+  if (!t) {
+    throw new VcashError('server_not_running', `No vcash server is running for the data dir ${o.dataDir}.`, {
+      suggestion: 'Start one with `vcash serve` (in another terminal), or send to a remote server with --server URL --device-token TOKEN.',
+      exit: EXIT.unavailable,
+    })
+  }
+  return t
 }

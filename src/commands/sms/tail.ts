@@ -1,0 +1,171 @@
+import {Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {BaseCommand} from '../../base-command.js'
+import {dataDir, server, store} from '../../flags.js'
+import {formatMoney} from '../../lib/money.js'
+import type {AdbDevice} from '../../lib/sms/adb/client.js'
+import type {InboxMessage} from '../../lib/sms/adb/inbox.js'
+import {resolveTarget} from '../../lib/sms/spool.js'
+import {parseSince, SmsTail, type TailEvent, type TailSummary} from '../../lib/sms/tail.js'
+import type {ParseResult} from '../../lib/sms/types.js'
+import {parseResultToJson} from './parse.js'
+
+export type SmsTailJson = {type: 'summary'} & TailSummary
+
+export const deviceToken = Flags.string({
+  summary: "The store's device token, for --server (`vcash serve` prints it on first start).",
+  env: 'VCASH_DEVICE_TOKEN',
+  helpValue: 'TOKEN',
+})
+
+export const serial = Flags.string({
+  summary: 'Serial of the phone to read (see `adb devices`); needed when several are connected.',
+  env: 'ANDROID_SERIAL',
+  helpValue: 'SERIAL',
+})
+
+export const forwardAll = Flags.boolean({
+  summary: 'Forward every SMS, not only those from wallet and bank sender ids.',
+  default: false,
+})
+
+/** One line per SMS: what a person scanning the terminal needs (provider, amount, phone, reference). */
+export function formatSmsLine(m: Pick<InboxMessage, 'address' | 'date'>, parsed: ParseResult): string {
+  const time = new Date(m.date).toISOString().replace('T', ' ').slice(0, 19)
+  if (parsed.kind === 'ignored') {
+    return chalk.dim(`${time}  ${m.address}  ignored (${parsed.reason})`)
+  }
+  const who = parsed.senderPhone ?? parsed.senderName ?? 'unknown payer'
+  return [
+    chalk.gray(time),
+    chalk.cyan(parsed.provider),
+    chalk.bold.green(`${formatMoney(parsed.amount)} EGP`),
+    `from ${chalk.yellow(who)}${parsed.senderPhone && parsed.senderName ? ` (${parsed.senderName})` : ''}`,
+    parsed.reference ? `ref ${chalk.magenta(parsed.reference)}` : chalk.dim('no ref'),
+  ].join('  ')
+}
+
+export async function promptForDevice(devices: AdbDevice[]): Promise<string> {
+  const {select} = await import('@inquirer/prompts')
+  // Prompts draw with cursor codes even when piped: keep them off stdout.
+  return select(
+    {message: 'Several phones are connected. Which one holds the wallet SIM?', choices: devices.map((d) => ({name: d.model ? `${d.model.replaceAll('_', ' ')}  ${d.serial}` : d.serial, value: d.serial}))},
+    {output: process.stderr},
+  )
+}
+
+export default class SmsTailCommand extends BaseCommand {
+  static override summary = 'Follow a tethered phone\'s SMS inbox over USB and forward wallet receipts to a server'
+  static override description = `Reads the SMS inbox of an Android phone plugged in with USB debugging on (through adb; no app on the phone), prints each new wallet message, and forwards it to a vcash server: the local \`vcash serve\` that owns --data-dir, or --server with the store's device token.
+
+Every message is written to a spool on disk before anything else, so nothing is lost when the server is down (delivered in order when it is back, never twice) or the cable is pulled (reading resumes after the last message seen on that phone). Only messages from wallet and bank sender ids are forwarded unless --forward-all is given. Stop with Ctrl-C.
+
+With --since, messages from that time on are backfilled first (idempotently), then new ones followed. With --json, each event is one JSON line on stdout.`
+
+  static override examples = [
+    {description: 'Follow the only connected phone into the local server', command: '<%= config.bin %> sms tail'},
+    {description: 'Pick a phone and a remote server', command: '<%= config.bin %> sms tail --serial R58M123ABC --server https://pay.example.com --device-token vd_…'},
+    {description: 'Catch up on the last 6 hours, then keep following, polling every 2 s', command: '<%= config.bin %> sms tail --since 6h --interval 2'},
+    {description: 'Machine-readable events, one JSON object per line', command: '<%= config.bin %> sms tail --json'},
+  ]
+
+  static override flags = {
+    'data-dir': dataDir,
+    server,
+    'device-token': deviceToken,
+    store,
+    serial,
+    interval: Flags.integer({summary: 'Seconds between inbox polls.', default: 3, min: 1, max: 3600}),
+    since: Flags.string({summary: 'Backfill from this time first: a date, an ISO time, or 12h / 3d back.', helpValue: 'DATE'}),
+    'forward-all': forwardAll,
+  }
+
+  /** NDJSON: one event per line, the summary last. */
+  protected override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json)}\n`)
+  }
+
+  async run(): Promise<SmsTailJson> {
+    const {flags} = await this.parse(SmsTailCommand)
+    const target = resolveTarget({dataDir: flags['data-dir'], server: flags.server, deviceToken: flags['device-token'], storeId: flags.store})
+    const tail = new SmsTail({
+      dataDir: flags['data-dir'],
+      target,
+      serial: flags.serial,
+      intervalMs: flags.interval * 1000,
+      sinceMs: flags.since === undefined ? undefined : parseSince(flags.since),
+      forward: flags['forward-all'] ? 'all' : 'wallet',
+      prompt: this.canPrompt() ? promptForDevice : undefined,
+    })
+    const json = this.jsonEnabled()
+    tail.on('event', (e) => (json ? this.logJson(eventJson(e)) : this.render(e, target.label)))
+    const summary = await tail.run()
+    if (!json) this.note(`Stopped. ${summary.read} read, ${summary.delivered.new} new, ${summary.delivered.duplicate} already known, ${summary.pending} waiting in the spool.`)
+    return {type: 'summary', ...summary}
+  }
+
+  private render(e: TailEvent, label: string): void {
+    switch (e.type) {
+      case 'adb':
+        this.note(chalk.dim(`adb server ${e.host}:${e.port}; forwarding to ${label}`))
+        break
+      case 'waiting':
+        this.note(`${chalk.yellow('waiting:')} ${e.message}\n  ${e.suggestion}`)
+        break
+      case 'device':
+        this.note(`${chalk.green('reading')} ${e.model ? `${e.model.replaceAll('_', ' ')} ` : ''}(${e.serial}); Ctrl-C to stop`)
+        break
+      case 'device-lost':
+        this.note(`${chalk.yellow('lost')} ${e.serial}: ${e.reason}; will resume when it is back`)
+        break
+      case 'baseline':
+        this.note(chalk.dim(`following new messages on ${e.serial} (use --since to backfill older ones)`))
+        break
+      case 'sms':
+        this.log(formatSmsLine(e.message, e.parsed) + (e.forwarded ? '' : chalk.dim('  (not forwarded)')))
+        break
+      case 'delivered':
+        if (e.outcome.kind === 'duplicate') this.note(chalk.dim('  server already had it'))
+        break
+      case 'rejected':
+        this.note(`${chalk.red('  refused by the server')} (HTTP ${e.status}): ${e.message}`)
+        break
+      case 'server-down':
+        this.note(`${chalk.yellow('server unreachable:')} ${e.message}; ${e.pending} SMS kept on disk, retrying`)
+        break
+      case 'server-up':
+        this.note(chalk.green('server back; spool delivered'))
+        break
+      case 'warning':
+        this.note(chalk.yellow(e.message))
+        break
+      case 'stopping':
+        break
+    }
+  }
+}
+
+/** The wire form of a tail event (snake_case parse, ISO times). */
+export function eventJson(e: TailEvent): Record<string, unknown> {
+  switch (e.type) {
+    case 'sms':
+      return {
+        type: 'sms',
+        serial: e.serial,
+        id: e.message.id,
+        sender: e.message.address,
+        received_at: new Date(e.message.date).toISOString(),
+        body: e.message.body,
+        parse: parseResultToJson(e.parsed),
+        forwarded: e.forwarded,
+        duplicate: e.duplicate,
+      }
+    case 'delivered':
+      return {type: 'delivered', key: e.entry.key, status: e.outcome.status, outcome: e.outcome.kind}
+    case 'rejected':
+      return {type: 'rejected', key: e.entry.key, status: e.status, message: e.message}
+    default:
+      return {...e}
+  }
+}
