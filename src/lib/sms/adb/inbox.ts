@@ -120,9 +120,13 @@ export function parseList(raw: string): InboxRow[] {
   for (const line of out.replace(/\n$/, '').split('\n')) {
     const m = LIST_ROW.exec(line)
     if (!m) {
-      // An address with a newline is unheard of; keep it rather than lose the row.
+      // An address with a newline is unheard of; keep it rather than lose the row. A line that
+      // starts like a row but does not parse is an error, never a guess.
       const last = rows.at(-1)
-      if (last) last.address += `\n${line}`
+      if (!last || line.startsWith('Row: ')) {
+        throw new VcashError('sms_provider_error', `Unexpected inbox listing from the phone near: ${line.slice(0, 120)}`, {exit: EXIT.unavailable})
+      }
+      last.address += `\n${line}`
       continue
     }
     const id = parseId(m[2])
