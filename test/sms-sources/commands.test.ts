@@ -7,8 +7,8 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import SmsIngest, {type SmsIngestJson} from '../../src/commands/sms/ingest.js'
-import SmsSync, {type SmsSyncJson} from '../../src/commands/sms/sync.js'
+import SmsIngest from '../../src/commands/sms/ingest.js'
+import SmsSync from '../../src/commands/sms/sync.js'
 import {resolveTarget} from '../../src/lib/sms/spool.js'
 import {SmsTail, type TailEvent} from '../../src/lib/sms/tail.js'
 import {FakeAdbServer} from '../support/fake-adb-server.js'

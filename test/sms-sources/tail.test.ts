@@ -164,4 +164,61 @@ describe('SmsTail against a fake adb server', () => {
     expect(spool.size).toBe(0)
     spool.close()
   })
+
+  it('explains an unauthorized phone, then reads it once allowed', async () => {
+    const phone = adb.plug('R58M123ABC', new FakePhone(), 'unauthorized')
+    start()
+    await waitFor(() => events.some((e) => e.type === 'waiting' && e.code === 'device_unauthorized'), 5000, 'unauthorized hint')
+    adb.setState('R58M123ABC', 'offline')
+    await waitFor(() => events.some((e) => e.type === 'waiting' && e.code === 'device_offline'), 5000, 'offline hint')
+    adb.setState('R58M123ABC', 'device')
+    await waitFor(() => events.some((e) => e.type === 'baseline'), 5000, 'baseline')
+    phone.addSms({address: 'VF-Cash', body: VF_RECEIPT})
+    await waitFor(() => server.received.length === 1, 5000, 'delivery')
+  })
+
+  it('waits for a phone when none is connected, with how to enable USB debugging', async () => {
+    start()
+    await waitFor(() => events.some((e) => e.type === 'waiting' && e.code === 'no_device'), 5000, 'no-device hint')
+    const hint = events.find((e) => e.type === 'waiting')
+    expect(hint).toMatchObject({suggestion: expect.stringMatching(/USB debugging/)})
+    const phone = adb.plug('R58M123ABC')
+    await waitFor(() => events.some((e) => e.type === 'baseline'), 5000, 'baseline')
+    phone.addSms({address: 'VF-Cash', body: VF_RECEIPT})
+    await waitFor(() => server.received.length === 1, 5000, 'delivery')
+  })
+
+  it('treats a reused _id (newest message deleted) as a new message', async () => {
+    const phone = adb.plug('R58M123ABC')
+    start()
+    await waitFor(() => events.some((e) => e.type === 'baseline'), 5000, 'baseline')
+    const first = phone.addSms({address: 'VF-Cash', body: `${VF_RECEIPT}1`, date: 1_000_000})
+    await waitFor(() => server.received.length === 1, 5000, 'first')
+    phone.deleteSms(first.id)
+    const second = phone.addSms({address: 'VF-Cash', body: `${VF_RECEIPT}2`, date: 2_000_000})
+    expect(second.id).toBe(first.id)
+    await waitFor(() => server.received.length === 2, 5000, 'second with the same id')
+  })
+
+  it('reconnects when the adb server restarts', async () => {
+    const phone = adb.plug('R58M123ABC')
+    start()
+    await waitFor(() => events.some((e) => e.type === 'baseline'), 5000, 'baseline')
+    const port = adb.port
+    await adb.stop()
+    await waitFor(() => events.some((e) => e.type === 'device-lost'), 5000, 'device-lost')
+    adb = new FakeAdbServer()
+    await adb.start(port)
+    adb.plug('R58M123ABC', phone)
+    phone.addSms({address: 'VF-Cash', body: VF_RECEIPT})
+    await waitFor(() => server.received.length === 1, 8000, 'delivery after the adb server came back')
+  })
+
+  it('errors at start when several phones are ready and it may not ask', async () => {
+    adb.plug('A1')
+    adb.plug('B2')
+    start()
+    await expect(run).rejects.toMatchObject({code: 'several_devices'})
+    run = null
+  })
 })
