@@ -66,7 +66,7 @@ Goes to --server with the store's device token when given; otherwise to the serv
         result[r.outcome === 'error' ? 'errors' : r.outcome]++
         result.items.push({origin: input.origin, sender: input.sender, outcome: r.outcome, status: r.status, transaction_id: r.transactionId, ...(r.message ? {message: r.message} : {})})
         if (!this.jsonEnabled()) {
-          const line = formatSmsLine({address: input.sender, date: input.receivedAt ? Date.parse(input.receivedAt) : Date.now()}, parseSms({sender: input.sender, body: input.body}))
+          const line = formatSmsLine({address: input.sender, body: input.body, date: input.receivedAt ? Date.parse(input.receivedAt) : Date.now()}, parseSms({sender: input.sender, body: input.body}))
           this.log(`${line}  ${r.outcome === 'error' ? chalk.red(r.message ?? 'error') : chalk.dim(r.outcome)}`)
         }
       }

@@ -31,10 +31,13 @@ export const forwardAll = Flags.boolean({
 })
 
 /** One line per SMS: what a person scanning the terminal needs (provider, amount, phone, reference). */
-export function formatSmsLine(m: Pick<InboxMessage, 'address' | 'date'>, parsed: ParseResult): string {
-  const time = new Date(m.date).toISOString().replace('T', ' ').slice(0, 19)
+export function formatSmsLine(m: Pick<InboxMessage, 'address' | 'date'> & {body?: string}, parsed: ParseResult): string {
+  const d = new Date(m.date)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  const time = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
   if (parsed.kind === 'ignored') {
-    return chalk.dim(`${time}  ${m.address}  ignored (${parsed.reason})`)
+    const gist = m.body !== undefined ? `  ${m.body.replace(/\s+/g, ' ').trim().slice(0, 50)}…` : ''
+    return chalk.dim(`${time}  ${m.address}  ignored (${parsed.reason})${gist}`)
   }
   const who = parsed.senderPhone ?? parsed.senderName ?? 'unknown payer'
   return [

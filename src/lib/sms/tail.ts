@@ -195,7 +195,10 @@ export class SmsTail extends EventEmitter {
       return {...this.summary}
     } finally {
       process.removeListener('SIGINT', onSigint)
-      this.tracker?.end()
+      // Detach first, so our own hang-up is not reported as the adb server going away.
+      const tracker = this.tracker
+      this.tracker = null
+      tracker?.end()
       this.spool.close()
     }
   }
