@@ -76,5 +76,6 @@ export const storeSettings = {
   'require-token': Flags.boolean({summary: 'Require the API token on payment_link_check (the WHMCS module sends none).', allowNo: true}),
   'allow-ip': Flags.string({summary: 'Only accept payment_link_check from this IP/CIDR (repeatable).', multiple: true}),
   'match-window': Flags.integer({summary: 'Minutes a transfer can be claimed after it arrives.', min: 1, max: 43_200}),
+  'forwarder-signing-key': Flags.string({summary: 'Signing key set in your SMS forwarder app (SMS Gateway for Android, httpSMS); "off" to clear.', env: 'VCASH_FORWARDER_SIGNING_KEY'}),
   mode: Flags.string({summary: 'production: https callbacks to public addresses only; development: http://localhost allowed.', options: ['production', 'development']}),
 }

@@ -36,6 +36,11 @@ export interface StoreRecord {
   deviceTokenHash: string
   /** Signing secret for callbacks/webhooks (`whsec_` + base64). Needed to sign, so kept. */
   signingSecret: string
+  /**
+   * The key a forwarder app (SMS Gateway for Android, httpSMS) signs its webhooks with, as
+   * typed into that app. Needed to verify, so kept. Absent on stores made before it existed.
+   */
+  forwarderSigningKey?: string | null
   callback: CallbackConfig
   /** EGP per unit of the store's currency, exact decimal string ("1", "50.50"). */
   rate: string

@@ -131,6 +131,7 @@ export class VcashService {
       allowIps: s.allowIps,
       matchWindowMinutes: s.matchWindowMinutes,
       mode: s.mode,
+      forwarderSigningKey: s.forwarderSigningKey,
       version: 0,
     }
     await this.storage.commit({stores: [store]})
@@ -163,6 +164,7 @@ export class VcashService {
       allowIps: s.allowIps,
       matchWindowMinutes: s.matchWindowMinutes,
       mode: s.mode,
+      forwarderSigningKey: s.forwarderSigningKey,
       updatedAt: this.now().toISOString(),
     }
     await this.storage.commit({stores: [next]})

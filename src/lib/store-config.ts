@@ -66,6 +66,7 @@ export const storeSettingsSchema = z.object({
   allowIps: z.array(cidr).max(100).default([]),
   matchWindowMinutes: z.number().int().min(1).max(60 * 24 * 30).default(60 * 24),
   mode: z.enum(['development', 'production']).default('production'),
+  forwarderSigningKey: z.string().trim().min(8, 'must be at least 8 characters').max(256).nullable().default(null),
 }).superRefine((s, ctx) => {
   // Catch it when the merchant sets it up, not hours later when the first delivery is refused.
   if (s.mode === 'production' && s.callback.kind !== 'none' && s.callback.url.startsWith('http:')) {
@@ -106,6 +107,7 @@ export function settingsOf(s: StoreRecord): StoreSettingsInput {
     allowIps: s.allowIps,
     matchWindowMinutes: s.matchWindowMinutes,
     mode: s.mode,
+    forwarderSigningKey: s.forwarderSigningKey ?? null,
   }
 }
 
@@ -136,6 +138,7 @@ export function publicStore(s: StoreRecord): Record<string, unknown> {
     allow_ips: s.allowIps,
     match_window_minutes: s.matchWindowMinutes,
     mode: s.mode,
+    forwarder_signing_key_set: Boolean(s.forwarderSigningKey),
   }
 }
 

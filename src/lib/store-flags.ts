@@ -19,6 +19,7 @@ export interface StoreAnswers {
   allowIp?: string[]
   matchWindow?: number
   mode?: 'development' | 'production'
+  forwarderSigningKey?: string
 }
 
 /** Turn answers into a settings patch: only what was given, so `store set` changes just that. */
@@ -52,6 +53,7 @@ export function answersToSettings(a: StoreAnswers, current?: StoreSettingsInput)
   if (a.allowIp !== undefined) out.allowIps = a.allowIp
   if (a.matchWindow !== undefined) out.matchWindowMinutes = a.matchWindow
   if (a.mode !== undefined) out.mode = a.mode
+  if (a.forwarderSigningKey !== undefined) out.forwarderSigningKey = a.forwarderSigningKey === 'off' ? null : a.forwarderSigningKey
   return out
 }
 
@@ -74,6 +76,7 @@ export interface StoreFlagValues {
   'allow-ip'?: string[]
   'match-window'?: number
   mode?: string
+  'forwarder-signing-key'?: string
 }
 
 export function answersFromFlags(f: StoreFlagValues): StoreAnswers {
@@ -95,5 +98,6 @@ export function answersFromFlags(f: StoreFlagValues): StoreAnswers {
     allowIp: f['allow-ip'],
     matchWindow: f['match-window'],
     mode: f.mode as StoreAnswers['mode'],
+    forwarderSigningKey: f['forwarder-signing-key'],
   }
 }

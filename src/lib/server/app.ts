@@ -11,6 +11,7 @@ import {hashToken, tokenMatches} from '../secrets.js'
 import type {VcashService} from '../service.js'
 import {publicStore, validationError} from '../store-config.js'
 import {smsView, transactionView} from '../views.js'
+import {fromHttpSms, fromSmsGateway, type SmsForward} from './forwarders.js'
 import {bearer, clientIp, errorBody, ipInList, isLoopback, parseTrustedProxies, readBody, sendJson} from './http-util.js'
 import type {Metrics} from './metrics.js'
 import {openApiDocument} from './openapi.js'
@@ -196,6 +197,26 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     a.post('/api/transactions/:id/:decision', apiAuth, json, async (req, res) => {
       res.json(await decide(req, `api:${clientIp(req, trusted)}`, storeOf(req).id))
     })
+    // Forwarder apps: their Authorization header (httpSMS) or none (SMS Gateway) is theirs,
+    // so the device token rides in the URL: POST /api/sms/<app>?token=<device token>.
+    const raw = express.raw({type: () => true, limit: SMS_BODY_LIMIT})
+    const forwarder = (app: 'smsgateway' | 'httpsms', read: (body: Buffer, req: Request, key: string | null) => SmsForward) =>
+      a.post(`/api/sms/${app}`, raw, async (req, res) => {
+        const token = typeof req.query.token === 'string' ? req.query.token : null
+        const store = token ? storage.findStoreByDeviceTokenHash(hashToken(token)) : undefined
+        if (!store) throw new VcashError('unauthorized', 'a valid device token is required', {http: 401, suggestion: `Set the webhook URL in the app to …/api/sms/${app}?token=<device token>.`})
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+        const sms = read(body, req, store.forwarderSigningKey ?? null)
+        const r = await service.ingestSms(store, {sender: sms.sender, body: sms.body, receivedAt: sms.receivedAt, source: app})
+        o.onChange?.()
+        res.status(r.outcome === 'created' ? 201 : r.outcome === 'duplicate' ? 200 : 202).json({status: true, outcome: r.outcome, sms: smsView(r.sms), transaction: r.transaction ? transactionView(r.transaction) : null, reason: r.parse.kind === 'ignored' ? r.parse.reason : null})
+      })
+    forwarder('smsgateway', (body, req, key) => {
+      // SMS Gateway for Android always signs; without the key we could not tell its requests from anyone's.
+      if (!key) throw new VcashError('forwarder_key_missing', 'this store has no forwarder signing key', {http: 409, suggestion: 'Copy the signing key from the SMS Gateway app settings: vcash store set --forwarder-signing-key KEY.'})
+      return fromSmsGateway(body, req.headers, key)
+    })
+    forwarder('httpsms', (body, req, key) => fromHttpSms(body, req.headers, key ? {signingKey: key} : {}))
     for (const r of o.routers ?? []) a.use(r)
 
     // --- admin API: loopback only, admin token from the data dir ---
