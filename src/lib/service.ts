@@ -4,6 +4,7 @@ import {type Lang, message} from './messages.js'
 import type {NotificationEvent, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from './model.js'
 import {formatMoney, type Piastres, tryParseMoney} from './money.js'
 import {tryNormalisePhone} from './phone.js'
+import {normaliseText} from './text.js'
 import {WindowCounter} from './rate-limit.js'
 import {hashToken, newId, newSigningSecret, newToken} from './secrets.js'
 import {parseSms, smsFingerprint} from './sms/parse.js'
@@ -51,7 +52,10 @@ export interface IngestResult {
 
 export interface CheckInput {
   storeId: string
+  /** The customer's wallet phone; may be empty when a reference is given. */
   phone: string
+  /** The wallet's transaction reference, for transfers whose SMS has no payer phone. */
+  reference?: string | null
   amount: string
   userName: string | null
   clientId: string | null
@@ -264,11 +268,15 @@ export class VcashService {
   async check(input: CheckInput): Promise<CheckResult> {
     const store = this.requireStore(input.storeId)
     const {lang} = input
-    const phone = tryNormalisePhone(input.phone)
+    const reference = input.reference ? normaliseText(input.reference).replace(/\s+/g, '') : null
+    const badReference = reference !== null && !/^[A-Za-z0-9]{4,40}$/.test(reference)
+    // A reference alone is enough (Orange Cash and bank InstaPay SMS carry no payer phone).
+    const phone = input.phone === '' && reference ? null : tryNormalisePhone(input.phone)
     const amount = tryParseMoney(input.amount)
-    if (phone === null || amount === null || amount <= 0) {
+    if ((phone === null && !reference) || badReference || amount === null || amount <= 0) {
       const errors = []
-      if (phone === null) errors.push({field: 'phone', message: 'not an Egyptian mobile number (e.g. 01012345678)'})
+      if (phone === null && !reference) errors.push({field: 'phone', message: 'not an Egyptian mobile number (e.g. 01012345678)'})
+      if (badReference) errors.push({field: 'reference', message: 'not a transaction reference (letters and digits)'})
       if (amount === null || amount <= 0) errors.push({field: 'amount', message: 'not a positive amount with at most 2 decimals'})
       return this.answer('invalid_input', 400, {status: false, code: 'invalid_input', message: message('invalid_input', lang), errors})
     }
@@ -281,26 +289,29 @@ export class VcashService {
 
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.tryClaim(store, {phone, amount, input, nowMs, ipKey})
+        return await this.tryClaim(store, {phone, reference, amount, input, nowMs, ipKey})
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= MAX_RETRIES) throw error
       }
     }
   }
 
-  private async tryClaim(store: StoreRecord, c: {phone: string; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string}): Promise<CheckResult> {
-    const {phone, amount, input, nowMs} = c
+  private async tryClaim(store: StoreRecord, c: {phone: string | null; reference: string | null; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string}): Promise<CheckResult> {
+    const {phone, reference, amount, input, nowMs} = c
     const {lang} = input
     const now = new Date(nowMs)
     const windowStart = new Date(nowMs - store.matchWindowMinutes * 60_000).toISOString()
-    const candidates = this.storage.byClaim(store.id, phone, amount)
+    const candidates = reference
+      ? this.storage.byReference(store.id, reference).filter((t) => t.amount === amount && (phone === null || t.senderPhone === phone))
+      : this.storage.byClaim(store.id, phone!, amount)
+    const claimKey = `${store.id}\0${phone ?? `ref:${reference}`}`
     const pending = candidates.filter((t) => t.status === 'PENDING' && t.receivedAt >= windowStart)
     const tx = pending[0]
     if (tx) {
       const held = trippedRules(store, {
         tx,
-        phoneHasPaidBefore: this.phoneHasPaid(store.id, phone),
-        recentFailedChecks: this.failedByPhone.count(`${store.id}\0${phone}`, nowMs),
+        phoneHasPaidBefore: phone === null ? false : this.phoneHasPaid(store.id, phone),
+        recentFailedChecks: this.failedByPhone.count(claimKey, nowMs),
         otherPendingSameClaim: pending.length - 1,
       })
       const by = `check:${input.ip}`
@@ -313,7 +324,7 @@ export class VcashService {
       // The notification is queued durably before the answer is sent (contract §3).
       await this.storage.commit({transactions: [next], notifications: n ? [n] : []})
       if (n) this.onEvent({type: 'notification_queued', outcome: event})
-      this.failedByPhone.clear(`${store.id}\0${phone}`)
+      this.failedByPhone.clear(claimKey)
       return held.length > 0 ? this.awaiting(next, lang) : this.completed(next, lang)
     }
 
@@ -331,7 +342,7 @@ export class VcashService {
     }
 
     this.failedByIp.add(c.ipKey, nowMs)
-    this.failedByPhone.add(`${store.id}\0${phone}`, nowMs)
+    this.failedByPhone.add(claimKey, nowMs)
     return this.answer('not_found', 200, {status: false, code: 'not_found', message: message('not_found', lang)})
   }
 

@@ -108,6 +108,19 @@ describe('payment_link_check', () => {
     const ok = await check(t, {phone: '01066666666', amount: '10', token: t.apiToken})
     expect(ok.json.status).toBe(true)
   })
+
+  it('claims a phone-less transfer (Orange Cash) by its reference and amount', async () => {
+    const body = 'تم إستلام عملية تحويل أموال بمبلغ 150.00 جنيه من SAMY H Ahmed، رصيدك الحالي 366.22 جنيه. رقم المعاملة 1908287136'
+    const r = await postSms(t, body, 'Orange Cash')
+    expect(r.status).toBe(201)
+    const id = (r.json.transaction as {id: string; sender_phone: string | null}).id
+    expect((await check(t, {phone: '', reference: '1908287136', amount: '149', user_name: 'o'})).json.code).toBe('not_found')
+    expect((await check(t, {reference: '1908287136', amount: '150', user_name: 'o'})).json).toMatchObject({status: true, transaction_id: id})
+    expect((await check(t, {reference: '1908287136', amount: '150', user_name: 'o'})).json).toMatchObject({status: true, transaction_id: id})
+    expect((await check(t, {reference: '1908287136', amount: '150', user_name: 'p'})).json.status).toBe(false)
+    expect((await check(t, {reference: 'no spaces!', amount: '150'})).status).toBe(400)
+    expect((await check(t, {amount: '150'})).status).toBe(400)
+  })
 })
 
 describe('anti-spam', () => {

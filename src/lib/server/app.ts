@@ -39,7 +39,8 @@ const smsSchema = z.object({
 }).strict()
 
 const checkSchema = z.object({
-  phone: z.string().min(1, 'required').max(40),
+  phone: z.string().max(40).default(''),
+  reference: z.string().max(64).optional(),
   amount: z.string().min(1, 'required').max(30),
   store_id: z.string().min(1, 'required').max(64),
   user_name: z.string().max(200).optional(),
@@ -104,7 +105,7 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     if (store.requireToken && !(token && tokenMatches(token, store.apiTokenHash))) {
       throw new VcashError('unauthorized', 'a valid API token is required for this store', {http: 401, suggestion: 'Send Authorization: Bearer <api token> or ?token=.'})
     }
-    const result = await service.check({storeId: store.id, phone: q.phone, amount: q.amount, userName: q.user_name ?? null, clientId: q.client_id ?? null, lang, ip})
+    const result = await service.check({storeId: store.id, phone: q.phone, reference: q.reference ?? null, amount: q.amount, userName: q.user_name ?? null, clientId: q.client_id ?? null, lang, ip})
     if (result.transaction) opts.onChange?.()
     sendJson(res, result.http, result.body, result.retryAfter ? {'retry-after': String(result.retryAfter)} : {})
   }

@@ -71,7 +71,8 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Match a customer\'s claim (phone + amount) to a PENDING transfer',
           description: 'HTTP 200 for every business outcome; `status: true` only on a confirmed payment. Compatible with the VodafoneCash WHMCS module. Token optional unless the store requires one (Bearer or `token` query).',
           parameters: [
-            {name: 'phone', in: 'query', required: true, schema: {type: 'string'}},
+            {name: 'phone', in: 'query', schema: {type: 'string'}, description: 'The payer\'s wallet phone; required unless `reference` is given'},
+            {name: 'reference', in: 'query', schema: {type: 'string'}, description: 'The wallet reference from the receipt: claims transfers whose SMS has no payer phone (Orange Cash, InstaPay to a bank, remittances)'},
             {name: 'amount', in: 'query', required: true, schema: {type: 'string'}, description: 'EGP, e.g. 100, 100.5, 1,000.50'},
             {name: 'store_id', in: 'query', required: true, schema: {type: 'string'}},
             {name: 'user_name', in: 'query', schema: {type: 'string'}},

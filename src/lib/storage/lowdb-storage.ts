@@ -52,6 +52,7 @@ export class LowdbStorage implements Storage {
   private smsByFp = new Map<string, SmsRecord>()
   private txs = new Map<string, TransactionRecord>()
   private txByClaim = new Map<string, TransactionRecord[]>()
+  private txByRef = new Map<string, TransactionRecord[]>()
   /** Per store, in commit order (createdAt ascending). */
   private txByStore = new Map<string, TransactionRecord[]>()
   /** PENDING and AWAITING_APPROVAL ids (for expiry), insertion ordered. */
@@ -211,6 +212,10 @@ export class LowdbStorage implements Storage {
     return this.txByClaim.get(claimKey(storeId, phone, amount)) ?? []
   }
 
+  byReference(storeId: string, reference: string): TransactionRecord[] {
+    return this.txByRef.get(`${storeId}\0${reference}`) ?? []
+  }
+
   openReceivedBefore(before: string, limit: number): TransactionRecord[] {
     const out: TransactionRecord[] = []
     for (const id of this.openTx) {
@@ -333,6 +338,13 @@ export class LowdbStorage implements Storage {
       if (prev) replaceIn(list, prev, t)
       else insertSorted(list, t, (a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.createdAt.localeCompare(b.createdAt))
       this.txByClaim.set(key, list)
+    }
+    if (t.reference) {
+      const key = `${t.storeId}\0${t.reference}`
+      const list = this.txByRef.get(key) ?? []
+      if (prev) replaceIn(list, prev, t)
+      else list.push(t)
+      this.txByRef.set(key, list)
     }
     const byStore = this.txByStore.get(t.storeId) ?? []
     if (prev) replaceIn(byStore, prev, t)

@@ -61,6 +61,8 @@ export interface Storage {
    * received first: the candidates for a customer's claim and for an idempotent repeat.
    */
   byClaim(storeId: string, phone: string, amount: Piastres): TransactionRecord[]
+  /** Transactions of a store carrying this wallet reference (phone-less transfers are claimed by it). */
+  byReference(storeId: string, reference: string): TransactionRecord[]
   /** PENDING/AWAITING transactions received before `before` (for expiry sweeps), oldest first. */
   openReceivedBefore(before: string, limit: number): TransactionRecord[]
   listTransactions(q: TransactionQuery): {items: TransactionRecord[]; nextCursor: string | null}
