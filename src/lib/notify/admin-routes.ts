@@ -3,7 +3,7 @@ import {z} from 'zod'
 
 import {validationError} from '../store-config.js'
 import type {Storage} from '../storage/storage.js'
-import {listCallbacks, replayCallback, requireCallback, retryFailed, callbackView} from './admin.js'
+import {callbackView, listCallbacks, replayCallback, requireCallback, retryFailed, retryOne} from './admin.js'
 
 const listQuery = z.object({
   state: z.enum(['pending', 'delivered', 'failed']).optional(),
@@ -29,6 +29,11 @@ export function callbacksRouter(storage: Storage, opts: {devOverride: boolean; w
     const body = z.object({to: z.string().max(2000).optional(), force: z.boolean().optional()}).strict().safeParse(req.body ?? {})
     if (!body.success) throw validationError(body.error)
     res.json({status: true, ...(await replayCallback(storage, String(req.params.id), {...body.data, devOverride: opts.devOverride}))})
+  })
+  r.post('/callbacks/:id/retry', async (req, res) => {
+    const callback = await retryOne(storage, String(req.params.id))
+    opts.wake()
+    res.json({status: true, callback})
   })
   r.post('/callbacks/retry', json, async (req, res) => {
     const body = z.object({since: z.iso.datetime({offset: true}).optional(), store_id: z.string().max(64).optional()}).strict().safeParse(req.body ?? {})

@@ -11,8 +11,8 @@ import {Webhook} from 'standardwebhooks'
  *   $mine = hash_hmac('sha256', substr($q, 0, $i), $secret);
  *   if (!hash_equals($mine, substr($q, $i + 11))) { http_response_code(401); exit; }
  */
-export function signedQuery(fields: Record<string, unknown>, secret: string): string {
-  const qs = new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString()
+export function signedQuery(fields: Record<string, unknown>, secret: string, prefix = ''): string {
+  const qs = prefix + new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString()
   const sig = crypto.createHmac('sha256', secret).update(qs).digest('hex')
   return `${qs}&signature=${sig}`
 }
@@ -27,9 +27,10 @@ export function verifySignedQuery(query: string, secret: string): boolean {
 
 export function callbackUrl(base: string, fields: Record<string, unknown>, secret: string): string {
   const u = new URL(base)
+  // The merchant's own query parameters are kept, and covered by the signature too.
   const extra = u.search ? `${u.search.slice(1)}&` : ''
   u.search = ''
-  return `${u.toString()}?${extra}${signedQuery(fields, secret)}`
+  return `${u.toString()}?${signedQuery(fields, secret, extra)}`
 }
 
 /** Standard Webhooks headers over the exact body bytes we send. */

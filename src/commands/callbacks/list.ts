@@ -1,0 +1,60 @@
+import {Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {BaseCommand} from '../../base-command.js'
+import * as f from '../../flags.js'
+import {invalidInput} from '../../lib/errors.js'
+import {type CallbackView, listCallbacks} from '../../lib/notify/admin.js'
+
+export interface CallbacksListResult {
+  callbacks: CallbackView[]
+}
+
+export default class CallbacksList extends BaseCommand {
+  static override summary = 'List merchant notifications (the outbox) and their delivery state'
+  static override examples = [
+    '<%= config.bin %> callbacks list',
+    '<%= config.bin %> callbacks list --state failed',
+    '<%= config.bin %> callbacks list --transaction tx_Ab12Cd34Ef56Gh78 --json',
+  ]
+
+  static override flags = {
+    'data-dir': f.dataDir,
+    store: f.store,
+    state: Flags.string({summary: 'Only this delivery state.', options: ['pending', 'delivered', 'failed']}),
+    transaction: Flags.string({summary: 'Only notifications about this transaction.'}),
+    since: Flags.string({summary: 'Only notifications created at or after this ISO time.', helpValue: 'ISO_TIME'}),
+    limit: Flags.integer({summary: 'At most this many.', default: 100, min: 1, max: 1000}),
+  }
+
+  async run(): Promise<CallbacksListResult> {
+    const {flags} = await this.parse(CallbacksList)
+    const since = parseSince(flags.since)
+    const callbacks = await this.withData(flags['data-dir'], {
+      remote: async (c) => {
+        const q = new URLSearchParams({limit: String(flags.limit)})
+        if (flags.state) q.set('state', flags.state)
+        if (flags.store) q.set('store_id', flags.store)
+        if (flags.transaction) q.set('transaction_id', flags.transaction)
+        if (since) q.set('since', since)
+        return (await c.request<CallbacksListResult>('GET', `/callbacks?${q}`)).callbacks
+      },
+      local: async ({storage}) => listCallbacks(storage, {state: flags.state as CallbackView['state'] | undefined, storeId: flags.store, transactionId: flags.transaction, since, limit: flags.limit}),
+    })
+    if (!this.jsonEnabled()) {
+      if (callbacks.length === 0) this.log('No notifications.')
+      for (const n of callbacks) {
+        const colour = n.state === 'delivered' ? chalk.green : n.state === 'failed' ? chalk.red : chalk.yellow
+        this.log(`${n.id}  ${colour(n.state.padEnd(9))} ${n.channel.padEnd(7)} ${n.event.padEnd(31)} ${n.transaction_id}  attempts=${n.attempts.length}${n.last_error ? `  ${chalk.dim(n.last_error.slice(0, 80))}` : ''}`)
+      }
+    }
+    return {callbacks}
+  }
+}
+
+export function parseSince(input: string | undefined): string | undefined {
+  if (!input) return undefined
+  const d = new Date(input)
+  if (Number.isNaN(d.getTime())) throw invalidInput('--since', `"${input}" is not a date`, 'Use an ISO time like 2026-11-01T00:00:00Z.')
+  return d.toISOString()
+}
