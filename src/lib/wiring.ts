@@ -2,6 +2,9 @@
  * Connects optional modules (notifications) to the service and the server. Imported by
  * every command, so a local command and `vcash serve` queue the same notifications.
  */
+import {EventEmitter} from 'node:events'
+
+import type {NotificationRecord} from './model.js'
 import {callbacksRouter} from './notify/admin-routes.js'
 import {Dispatcher} from './notify/dispatcher.js'
 import {buildNotification} from './notify/events.js'
@@ -11,9 +14,11 @@ import {registerServerExtension} from './server/serve.js'
 setDefaultNotificationBuilder(buildNotification)
 
 registerServerExtension((local, {dev}) => {
-  const dispatcher = new Dispatcher({storage: local.storage, devOverride: dev, log: (line) => console.error(line)})
+  const bus = new EventEmitter<{notification: [NotificationRecord]}>()
+  bus.setMaxListeners(100)
+  const dispatcher = new Dispatcher({storage: local.storage, devOverride: dev, log: (line) => console.error(line), onFirstAttempt: (n) => bus.emit('notification', n)})
   return {
-    adminRouters: [callbacksRouter(local.storage, {devOverride: dev, wake: () => dispatcher.wake()})],
+    adminRouters: [callbacksRouter(local.storage, {devOverride: dev, wake: () => dispatcher.wake(), bus})],
     start: () => dispatcher.start(),
     wake: () => dispatcher.wake(),
     stop: () => dispatcher.stop(),

@@ -1,8 +1,13 @@
+import type {EventEmitter} from 'node:events'
+
 import express from 'express'
 import {z} from 'zod'
 
 import {validationError} from '../store-config.js'
+import type {NotificationRecord} from '../model.js'
 import type {Storage} from '../storage/storage.js'
+import type {WireEvent} from './listen.js'
+import {buildRequest} from './send.js'
 import {callbackView, listCallbacks, replayCallback, requireCallback, retryFailed, retryOne} from './admin.js'
 
 const listQuery = z.object({
@@ -14,8 +19,29 @@ const listQuery = z.object({
 })
 
 /** The callbacks part of the loopback admin API (mounted under /admin behind its token). */
-export function callbacksRouter(storage: Storage, opts: {devOverride: boolean; wake: () => void}): express.Router {
+export function callbacksRouter(storage: Storage, opts: {devOverride: boolean; wake: () => void; bus: EventEmitter<{notification: [NotificationRecord]}>}): express.Router {
   const r = express.Router()
+  // Server-sent events: every notification as the exact request, for `vcash listen`.
+  r.get('/events', (req, res) => {
+    const storeId = typeof req.query.store_id === 'string' ? req.query.store_id : undefined
+    res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
+    res.write(': connected\n\n')
+    const send = (n: NotificationRecord) => {
+      const store = storage.getStore(n.storeId)
+      if (!store || (storeId && n.storeId !== storeId)) return
+      // A placeholder base: listen swaps in its --forward-to URL, and it never relay-wraps.
+      const w = buildRequest(store, n, 'http://listen.invalid/')
+      const query = w.method === 'GET' ? w.url.split('?')[1] ?? null : null
+      const e: WireEvent = {id: n.id, event: n.event, channel: n.channel, transaction_id: n.transactionId, method: w.method, query, headers: w.headers, body: w.body ?? null}
+      res.write(`data: ${JSON.stringify(e)}\n\n`)
+    }
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000)
+    opts.bus.on('notification', send)
+    req.on('close', () => {
+      clearInterval(ping)
+      opts.bus.off('notification', send)
+    })
+  })
   const json = express.json({limit: '16kb'})
   r.get('/callbacks', (req, res) => {
     const q = listQuery.safeParse(req.query)

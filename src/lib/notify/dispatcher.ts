@@ -23,8 +23,10 @@ export interface DispatcherOptions {
   breakerCooldownMs?: number
   lookup?: Lookup
   log?: (line: string) => void
-  /** Called after each attempt (vcash listen prints them). */
+  /** Called after each attempt. */
   onAttempt?: (n: NotificationRecord, r: SendResult) => void
+  /** Called once per notification, when its first delivery starts (vcash listen's stream). */
+  onFirstAttempt?: (n: NotificationRecord) => void
 }
 
 interface Breaker {
@@ -135,6 +137,7 @@ export class Dispatcher {
       await this.save(n, {state: 'delivered', nextAttemptAt: null, lastError: null})
       return
     }
+    if (n.attempts.length === 0) this.opts.onFirstAttempt?.(n)
     const r = await sendNotification(store, n, {production: store.mode === 'production' && !this.o.devOverride, timeoutMs: this.o.timeoutMs, lookup: this.opts.lookup, now: this.now})
     this.opts.onAttempt?.(n, r)
     this.track(r)

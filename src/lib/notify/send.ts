@@ -47,11 +47,24 @@ export function buildRequest(store: StoreRecord, n: NotificationRecord, to?: str
     return {method: 'POST', url: `${base.replace(/\/+$/, '')}/includes/api.php`, headers: {'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'vcash/1'}, body: form.toString()}
   }
   const body = JSON.stringify(n.payload)
+  const url = to ?? (cb.kind === 'webhook' ? cb.url : '')
   return {
     method: 'POST',
-    url: to ?? (cb.kind === 'webhook' ? cb.url : ''),
+    url,
     headers: {'content-type': 'application/json', 'user-agent': 'vcash/1', ...webhookHeaders(n.id, n.signedAt, body, store.signingSecret)},
-    body,
+    // A relay (smee) re-serialises JSON bodies; carry the exact signed bytes inside a string
+    // it keeps intact, for `vcash listen --source` to unwrap.
+    body: isRelay(url) ? JSON.stringify({vcash_relay: 1, body}) : body,
+  }
+}
+
+/** smee.io channels, or any URL marked `?vcash_relay=1` (a self-hosted smee). */
+export function isRelay(url: string): boolean {
+  try {
+    const u = new URL(url)
+    return u.hostname === 'smee.io' || u.hostname.endsWith('.smee.io') || u.searchParams.get('vcash_relay') === '1'
+  } catch {
+    return false
   }
 }
 

@@ -1,0 +1,105 @@
+import {Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {BaseCommand} from '../base-command.js'
+import * as f from '../flags.js'
+import {EXIT, VcashError} from '../lib/errors.js'
+import {type Forwarded, Listener} from '../lib/notify/listen.js'
+import {AdminClient, type AdminInfo, runningServer} from '../lib/runtime.js'
+
+export interface ListenResult {
+  forwarded: number
+}
+
+export default class Listen extends BaseCommand {
+  static override summary = 'Forward the store\'s notifications to a local URL and print each one live'
+  static override description = `Like Stripe CLI's listen: every notification the running vcash server sends (GET callback, WHMCS credit or webhook) is also sent, byte for byte with its signature, to --forward-to — e.g. your site on localhost — and printed.
+
+With --source, pulls them from a smee.io channel instead, so a deployed vcash whose store webhook URL is that channel reaches your laptop; vcash wraps the exact signed bytes so they still verify after smee re-serialises them.
+
+Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSON object per line.`
+
+  static override examples = [
+    '<%= config.bin %> listen --forward-to http://localhost:3000/vcash/webhook',
+    '<%= config.bin %> listen --forward-to http://localhost:3000/hook --source https://smee.io/AbCdEf123 --signing-secret whsec_…',
+  ]
+
+  static override flags = {
+    'data-dir': f.dataDir,
+    store: f.store,
+    'forward-to': Flags.string({summary: 'Your local URL that should receive the notifications.', required: true, helpValue: 'URL'}),
+    source: Flags.string({summary: 'A smee.io channel URL a deployed vcash delivers to.', helpValue: 'SMEE_URL'}),
+    'signing-secret': Flags.string({summary: 'With --source: the deployed store\'s signing secret, printed for your site to use.', env: 'VCASH_SIGNING_SECRET'}),
+  }
+
+  async run(): Promise<ListenResult | undefined> {
+    const {flags} = await this.parse(Listen)
+    for (const [name, value] of [['--forward-to', flags['forward-to']], ['--source', flags.source]] as const) {
+      if (value === undefined) continue
+      try {
+        const u = new URL(value)
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol')
+      } catch {
+        throw new VcashError('invalid_input', `${name} "${value}" is not an http(s) URL`, {suggestion: `e.g. ${name} http://localhost:3000/hook`})
+      }
+    }
+    const listener = new Listener({forwardTo: flags['forward-to'], storeId: flags.store})
+    let count = 0
+    const line = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(o)}\n`)
+    listener.on('forwarded', (r: Forwarded, e) => {
+      count++
+      if (this.jsonEnabled()) line({type: 'forwarded', id: r.id, event: r.event, channel: e.channel, transaction_id: e.transaction_id, status: r.status, error: r.error, duration_ms: r.durationMs})
+      else {
+        const st = r.status === null ? chalk.red(`error: ${r.error}`) : r.status < 300 ? chalk.green(String(r.status)) : chalk.red(String(r.status))
+        this.log(`${new Date().toISOString()}  --> ${chalk.bold(r.event)} [${r.id}]${e.transaction_id ? ` ${e.transaction_id}` : ''}  <-- ${st} (${r.durationMs} ms)`)
+      }
+    })
+    listener.on('error', (error) => this.note(chalk.yellow(`warning: ${error.message}`)))
+    const stop = () => {
+      void listener.stop()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+
+    if (flags.source) {
+      listener.once('ready', () => {
+        this.hello(flags.source!, flags['signing-secret'] ?? null)
+      })
+      await listener.fromSmee(flags.source)
+    } else {
+      const admin = runningServer(flags['data-dir'])
+      if (!admin) {
+        throw new VcashError('server_not_running', `no vcash server is running on ${flags['data-dir']}`, {
+          exit: EXIT.unavailable,
+          suggestion: 'Start `vcash serve` (same --data-dir) in another terminal, or pass --source with a smee channel.',
+        })
+      }
+      const secret = await this.signingSecret(flags.store, admin)
+      listener.once('ready', () => this.hello(admin.url, secret))
+      await listener.fromServer(admin)
+    }
+    // Long-running: everything was streamed as it happened; end with a summary line.
+    if (this.jsonEnabled()) line({type: 'summary', forwarded: count})
+    else this.note(`Forwarded ${count} notification(s).`)
+    return undefined
+  }
+
+  private hello(from: string, secret: string | null): void {
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${JSON.stringify({type: 'ready', source: from, signing_secret: secret})}\n`)
+      return
+    }
+    this.note(`${chalk.green('Ready!')} Forwarding notifications from ${from}.`)
+    if (secret) this.note(`Your signing secret is ${chalk.bold(secret)} (verify webhooks with the standardwebhooks library; GET callbacks with HMAC-SHA256).`)
+    this.note(chalk.dim('Ctrl-C to stop.'))
+  }
+
+  /** The secret to verify with: the given store's, or the only store's. */
+  private async signingSecret(storeId: string | undefined, admin: AdminInfo): Promise<string | null> {
+    const c = new AdminClient(admin)
+    const {stores} = await c.request<{stores: {id: string}[]}>('GET', '/stores')
+    const id = storeId ?? (stores.length === 1 ? stores[0]!.id : undefined)
+    if (!id) return null
+    return (await c.request<{signing_secret: string}>('GET', `/stores/${encodeURIComponent(id)}/secret`)).signing_secret
+  }
+}
