@@ -107,6 +107,11 @@ export class VcashService {
     this.idempotencyMs = opts.idempotencyWindowMs ?? 30 * 60 * 1000
   }
 
+  /** The service's idea of now (moved forward only by `vcash serve --dev` for simulations). */
+  clock(): Date {
+    return this.now()
+  }
+
   // --- stores ---
 
   async createStore(input: StoreSettingsInput): Promise<CreatedStore> {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import type express from 'express'
+import express from 'express'
 
 import {EXIT, VcashError} from '../errors.js'
 import {type CreatedStore} from '../service.js'
@@ -52,10 +52,17 @@ export class VcashServer {
 
   private constructor(readonly local: LocalVcash, readonly opts: ServeOptions) {}
 
+  /** Development only: how far `POST /admin/dev/clock` has moved the server's clock (simulate's expiry steps). */
+  clockOffsetMs = 0
+
   static async start(opts: ServeOptions): Promise<VcashServer> {
     const metricsHolder: {m?: Metrics} = {}
-    const local = await openLocal({dataDir: opts.dataDir, holder: 'server', now: opts.now, onEvent: (e) => metricsHolder.m?.onEvent(e)})
+    const base = opts.now ?? (() => new Date())
+    const holder: {srv?: VcashServer} = {}
+    const now = () => new Date(base().getTime() + (holder.srv?.clockOffsetMs ?? 0))
+    const local = await openLocal({dataDir: opts.dataDir, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e)})
     const srv = new VcashServer(local, opts)
+    holder.srv = srv
     try {
       await srv.listen(metricsHolder)
     } catch (error) {
@@ -80,7 +87,7 @@ export class VcashServer {
       adminToken,
       trustProxy: this.opts.trustProxy,
       routers: this.extensions.flatMap((e) => e.routers ?? []),
-      adminRouters: this.extensions.flatMap((e) => e.adminRouters ?? []),
+      adminRouters: [...this.extensions.flatMap((e) => e.adminRouters ?? []), ...(this.opts.dev ? [this.devRouter()] : [])],
       onChange: () => {
         for (const e of this.extensions) e.wake?.()
       },
@@ -108,6 +115,20 @@ export class VcashServer {
       }, (error: unknown) => console.error('vcash: expiry sweep failed:', error))
     }, every)
     this.sweep.unref()
+  }
+
+  /** `vcash serve --dev` lets `vcash simulate` move the clock forward to test expiry. */
+  private devRouter(): express.Router {
+    const r = express.Router()
+    r.post('/dev/clock', express.json(), async (req, res) => {
+      const ms = Number((req.body as {advance_ms?: unknown})?.advance_ms)
+      if (!Number.isSafeInteger(ms) || ms < 0 || ms > 366 * 24 * 3_600_000) throw new VcashError('invalid_input', 'advance_ms: a whole number of milliseconds, at most a year', {http: 400})
+      this.clockOffsetMs += ms
+      const expired = await this.local.service.expireDue()
+      for (const e of this.extensions) e.wake?.()
+      res.json({status: true, offset_ms: this.clockOffsetMs, now: this.local.service.clock().toISOString(), expired})
+    })
+    return r
   }
 
   /** Stop accepting, finish in-flight requests, stop workers, flush, release the lock. */

@@ -1,0 +1,89 @@
+import fs from 'node:fs'
+
+import {Args, Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {BaseCommand} from '../../base-command.js'
+import * as f from '../../flags.js'
+import {EXIT, VcashError} from '../../lib/errors.js'
+import {toJunit} from '../../lib/simulate/junit.js'
+import {type RunResult, ScenarioRunner, type StepResult} from '../../lib/simulate/runner.js'
+import {EXAMPLE_SCENARIO, parseScenario} from '../../lib/simulate/scenario.js'
+
+export type SimulateRunResult = RunResult | {written: string}
+
+export default class SimulateRun extends BaseCommand {
+  static override summary = 'Run a scenario of transfers, checks and expectations (for CI)'
+  static override description = `Runs SCENARIO (YAML or JSON) step by step: transfers rendered in each wallet's real SMS layout, checks, duplicates, approve/reject, clock advances (expiry), and expected callbacks (the run hosts a catcher for the store's callback).
+
+By default against an in-process server on a throw-away data dir — nothing to start, no network. With --server, against a running vcash (with --data-dir of a local \`vcash serve --dev\`, configure and advance_clock steps work too).
+
+Exit code 0 only when every expectation held; 1 names the failing step, what it expected and what came back.`
+
+  static override examples = [
+    '<%= config.bin %> simulate run scenario.yaml',
+    '<%= config.bin %> simulate run scenario.yaml --reporter junit --out junit.xml',
+    '<%= config.bin %> simulate run scenario.yaml --server http://127.0.0.1:8080 --data-dir ./.vcash --device-token vd_… --api-token vk_…',
+    '<%= config.bin %> simulate run --example > scenario.yaml',
+  ]
+
+  static override args = {scenario: Args.string({description: 'Scenario file (.yaml, .yml or .json)'})}
+  static override flags = {
+    server: f.server,
+    'data-dir': Flags.string({summary: 'With --server: the data dir of that (local) server, to configure the store and move its clock.', env: 'VCASH_DATA_DIR', helpValue: 'DIR'}),
+    store: f.store,
+    'device-token': Flags.string({summary: 'With --server: the store\'s device token (to send SMS).', env: 'VCASH_DEVICE_TOKEN'}),
+    'api-token': Flags.string({summary: 'With --server: the store\'s API token (approve, reject, transaction state).', env: 'VCASH_API_TOKEN'}),
+    'signing-secret': Flags.string({summary: 'With --server: the store\'s signing secret, to verify caught callbacks.', env: 'VCASH_SIGNING_SECRET'}),
+    'catcher-port': Flags.integer({summary: 'Port for the run\'s callback catcher (point a remote store\'s callback at it).', min: 0, max: 65_535}),
+    reporter: Flags.string({summary: 'Output format (besides --json).', options: ['human', 'junit'], default: 'human'}),
+    out: Flags.string({summary: 'Write the report (or --example) to this file instead of stdout.', helpValue: 'FILE'}),
+    example: Flags.boolean({summary: 'Print a commented starter scenario and exit.'}),
+  }
+
+  async run(): Promise<SimulateRunResult> {
+    const {args, flags} = await this.parse(SimulateRun)
+    if (flags.example) {
+      if (flags.out) {
+        if (fs.existsSync(flags.out)) throw new VcashError('file_exists', `${flags.out} already exists`, {suggestion: 'Choose another --out, or delete it first.'})
+        fs.writeFileSync(flags.out, EXAMPLE_SCENARIO)
+        this.note(`Wrote ${flags.out}. Run it with: vcash simulate run ${flags.out}`)
+        return {written: flags.out}
+      }
+      if (!this.jsonEnabled()) process.stdout.write(EXAMPLE_SCENARIO)
+      return {written: '-'}
+    }
+    if (!args.scenario) throw new VcashError('missing_argument', 'which scenario?', {suggestion: 'Pass a scenario file, or --example to get a starter.'})
+    let text: string
+    try {
+      text = fs.readFileSync(args.scenario, 'utf8')
+    } catch (error) {
+      throw new VcashError('file_not_found', `cannot read ${args.scenario}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {exit: EXIT.input})
+    }
+    const scenario = parseScenario(text, args.scenario)
+    const human = !this.jsonEnabled() && flags.reporter === 'human'
+    const runner = new ScenarioRunner({
+      remote: flags.server ? {server: flags.server, storeId: flags.store, deviceToken: flags['device-token'], apiToken: flags['api-token'], signingSecret: flags['signing-secret'], dataDir: flags['data-dir']} : undefined,
+      catcherPort: flags['catcher-port'],
+      onStep: human ? (s) => this.printStep(s) : undefined,
+    })
+    if (human) this.note(chalk.bold(`${scenario.name}`) + chalk.dim(` (${scenario.steps.length} steps${flags.server ? ` against ${flags.server}` : ', in-process'})`))
+    const result = await runner.run(scenario)
+    if (flags.reporter === 'junit' && !this.jsonEnabled()) {
+      const xml = toJunit([result], [scenario.steps.length])
+      if (flags.out) fs.writeFileSync(flags.out, xml)
+      else process.stdout.write(xml)
+    } else if (human) {
+      const failed = result.steps.find((s) => !s.ok)
+      if (failed) this.log(chalk.red(`✗ step ${failed.index} (${failed.name}) failed: expected ${failed.expected}, got ${failed.actual}`))
+      else this.log(chalk.green(`✓ ${result.passed} steps passed`) + chalk.dim(` in ${result.duration_ms} ms`))
+    }
+    if (!result.ok) process.exitCode = EXIT.failure
+    return result
+  }
+
+  private printStep(s: StepResult): void {
+    const mark = s.ok ? chalk.green('✓') : chalk.red('✗')
+    process.stderr.write(`${mark} ${String(s.index).padStart(2)} ${s.name}  ${chalk.dim(s.ok ? s.actual : `expected ${s.expected}, got ${s.actual}`)}${!s.ok && s.message ? `\n     ${chalk.dim(s.message)}` : ''}\n`)
+  }
+}

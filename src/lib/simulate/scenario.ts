@@ -1,0 +1,144 @@
+import {parse as parseYaml} from 'yaml'
+import {z} from 'zod'
+
+import {EXIT, VcashError} from '../errors.js'
+import {PROVIDERS} from '../model.js'
+
+const str = z.union([z.string(), z.number().transform(String)])
+const expectCheck = z.enum(['completed', 'not_found', 'requires_verification', 'rejected', 'rate_limited', 'invalid_input'])
+const status = z.enum(['PENDING', 'COMPLETED', 'AWAITING_APPROVAL', 'REJECTED', 'EXPIRED'])
+const event = z.enum(['transaction.received', 'transaction.completed', 'transaction.awaiting_approval', 'transaction.rejected', 'transaction.expired'])
+
+const storeSettings = z.object({
+  callback: z.enum(['none', 'get', 'webhook', 'whmcs']).optional(),
+  anti_spam: z.object({
+    enabled: z.boolean().optional(),
+    amount_over: str.nullable().optional(),
+    first_payment: z.boolean().optional(),
+    failed_checks_before: z.number().int().nullable().optional(),
+    duplicate_pending: z.boolean().optional(),
+  }).strict().optional(),
+  rate: str.optional(),
+  currency_label: z.string().optional(),
+  match_window_minutes: z.number().int().min(1).optional(),
+}).strict()
+
+const step = z.object({
+  id: z.string().regex(/^[A-Za-z_][\w-]*$/, 'letters, digits, _ and -').optional(),
+  name: z.string().optional(),
+  transfer: z.object({phone: str, amount: str, provider: z.enum(PROVIDERS).default('vodafone_cash'), lang: z.enum(['ar', 'en']).optional(), expect: z.enum(['created', 'duplicate', 'ignored']).default('created')}).strict().optional(),
+  duplicate: z.object({of: z.string(), expect: z.enum(['created', 'duplicate', 'ignored']).default('duplicate')}).strict().optional(),
+  sms: z.object({sender: z.string(), body: z.string(), expect: z.enum(['created', 'duplicate', 'ignored'])}).strict().optional(),
+  check: z.object({phone: str.optional(), reference: str.optional(), amount: str, user_name: str.optional(), client_id: str.optional(), lang: z.enum(['ar', 'en']).optional(), expect: expectCheck}).strict().optional(),
+  approve: z.object({transaction: z.string(), expect: status.default('COMPLETED')}).strict().optional(),
+  reject: z.object({transaction: z.string(), reason: z.string().optional(), expect: status.default('REJECTED')}).strict().optional(),
+  advance_clock: z.object({minutes: z.number().int().min(1).max(525_600)}).strict().optional(),
+  configure: storeSettings.optional(),
+  expect_transaction: z.object({transaction: z.string(), status}).strict().optional(),
+  expect_callback: z.object({event: event.default('transaction.completed'), transaction: z.string(), within_ms: z.number().int().min(1).max(120_000).default(10_000)}).strict().optional(),
+}).strict().superRefine((s, ctx) => {
+  const kinds = ['transfer', 'duplicate', 'sms', 'check', 'approve', 'reject', 'advance_clock', 'configure', 'expect_transaction', 'expect_callback'].filter((k) => (s as Record<string, unknown>)[k] !== undefined)
+  if (kinds.length !== 1) ctx.addIssue({code: 'custom', message: kinds.length === 0 ? 'a step needs exactly one action (transfer, check, approve, …)' : `a step has one action, not ${kinds.join(' and ')}`})
+  if (s.check && s.check.phone === undefined && s.check.reference === undefined) ctx.addIssue({code: 'custom', path: ['check'], message: 'needs phone or reference'})
+})
+
+export const scenarioSchema = z.object({
+  name: z.string().default('scenario'),
+  store: storeSettings.optional(),
+  steps: z.array(step).min(1, 'a scenario needs steps'),
+}).strict()
+
+export type Scenario = z.output<typeof scenarioSchema>
+export type Step = Scenario['steps'][number]
+export type StoreSettingsStep = z.output<typeof storeSettings>
+
+export function stepKind(s: Step): string {
+  return ['transfer', 'duplicate', 'sms', 'check', 'approve', 'reject', 'advance_clock', 'configure', 'expect_transaction', 'expect_callback'].find((k) => (s as Record<string, unknown>)[k] !== undefined)!
+}
+
+/** Parse YAML or JSON text into a validated scenario; errors name the step and field. */
+export function parseScenario(text: string, file = 'scenario'): Scenario {
+  let raw: unknown
+  try {
+    raw = parseYaml(text)
+  } catch (error) {
+    throw new VcashError('invalid_scenario', `${file} is not valid YAML/JSON: ${(error as Error).message.split('\n')[0]}`, {exit: EXIT.input})
+  }
+  const r = scenarioSchema.safeParse(raw)
+  if (!r.success) {
+    const errors = r.error.issues.map((i) => ({field: i.path.join('.'), message: i.message}))
+    throw new VcashError('invalid_scenario', `${file}: ${errors.map((e) => `${e.field || '(top)'}: ${e.message}`).join('; ')}`, {exit: EXIT.input, errors, suggestion: 'See `vcash simulate run --example` for a commented starter.'})
+  }
+  const ids = new Set<string>()
+  for (const s of r.data.steps) {
+    if (s.id && ids.has(s.id)) throw new VcashError('invalid_scenario', `${file}: step id "${s.id}" is used twice`, {exit: EXIT.input})
+    if (s.id) ids.add(s.id)
+  }
+  return r.data
+}
+
+/** `${steps.t1.transaction_id}` and `${env.NAME}` in every string of a step. */
+export function interpolate<T>(value: T, ctx: {steps: Record<string, Record<string, unknown>>; env: NodeJS.ProcessEnv}): T {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{(steps|env)\.([\w-]+)(?:\.([\w-]+))?\}/g, (_m, scope: string, a: string, b?: string) => {
+      if (scope === 'env') {
+        const v = ctx.env[a]
+        if (v === undefined) throw new VcashError('scenario_reference', `\${env.${a}} is not set`, {exit: EXIT.failure})
+        return v
+      }
+      const step = ctx.steps[a]
+      if (!step) throw new VcashError('scenario_reference', `\${steps.${a}…} refers to a step that has not run (or has no id "${a}")`, {exit: EXIT.failure})
+      const v = b ? step[b] : undefined
+      if (v === undefined || v === null) throw new VcashError('scenario_reference', `step "${a}" has no ${b ?? '(field)'}`, {exit: EXIT.failure})
+      return String(v)
+    }) as T
+  }
+  if (Array.isArray(value)) return value.map((v) => interpolate(v, ctx)) as T
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, ctx)])) as T
+  return value
+}
+
+export const EXAMPLE_SCENARIO = `# vcash simulate run — a starter scenario. Run it with:
+#   vcash simulate run scenario.yaml              (in-process, throw-away data dir)
+#   vcash simulate run scenario.yaml --reporter junit > junit.xml
+# Steps run in order; give a step an id to refer to its results later:
+#   \${steps.<id>.transaction_id}, \${steps.<id>.status}, and \${env.NAME} for env vars.
+name: checkout happy path
+
+# The store under test: callback none|get|webhook|whmcs (the run hosts a catcher for it).
+store:
+  callback: webhook
+
+steps:
+  # The customer sends 150 EGP from their wallet: the phone receives the SMS.
+  - id: pay
+    transfer: {phone: "01012345678", amount: "150", provider: vodafone_cash}
+
+  # A wrong amount finds nothing…
+  - check: {phone: "01012345678", amount: "15", user_name: "42", expect: not_found}
+
+  # …the right one completes it.
+  - id: claim
+    check: {phone: "01012345678", amount: "150", user_name: "42", expect: completed}
+
+  # Your webhook receives the signed completion.
+  - expect_callback: {event: transaction.completed, transaction: "\${steps.pay.transaction_id}"}
+
+  # The phone's SMS forwarded twice is recognised.
+  - duplicate: {of: pay}
+
+  # Anti-spam: big transfers wait for your approval.
+  - configure: {anti_spam: {enabled: true, amount_over: "1000"}}
+  - id: big
+    transfer: {phone: "01098765432", amount: "5000"}
+  - id: held
+    check: {phone: "01098765432", amount: "5000", user_name: "7", expect: requires_verification}
+  - approve: {transaction: "\${steps.held.transaction_id}"}
+  - expect_transaction: {transaction: "\${steps.big.transaction_id}", status: COMPLETED}
+
+  # Unclaimed transfers expire after the match window (24 h by default).
+  - id: late
+    transfer: {phone: "01111111111", amount: "20"}
+  - advance_clock: {minutes: 1500}
+  - expect_transaction: {transaction: "\${steps.late.transaction_id}", status: EXPIRED}
+`
