@@ -16,7 +16,8 @@ setDefaultNotificationBuilder(buildNotification)
 registerServerExtension((local, {dev}) => {
   const bus = new EventEmitter<{notification: [NotificationRecord]}>()
   bus.setMaxListeners(100)
-  const dispatcher = new Dispatcher({storage: local.storage, devOverride: dev, log: (line) => console.error(line), onFirstAttempt: (n) => bus.emit('notification', n)})
+  // The service's clock, so a simulated clock advance also moves delivery schedules.
+  const dispatcher = new Dispatcher({storage: local.storage, now: () => local.service.clock(), devOverride: dev, log: (line) => console.error(line), onFirstAttempt: (n) => bus.emit('notification', n)})
   return {
     adminRouters: [callbacksRouter(local.storage, {devOverride: dev, wake: () => dispatcher.wake(), bus})],
     start: () => dispatcher.start(),
