@@ -1,0 +1,119 @@
+import fs from 'node:fs'
+import path from 'node:path'
+
+import {Args, Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {BaseCommand} from '../base-command.js'
+import * as f from '../flags.js'
+import {EXIT, VcashError} from '../lib/errors.js'
+import {type ExportFile, type ExportStore, generate, type Target, TARGETS} from '../lib/export/targets.js'
+import {publicStore} from '../lib/store-config.js'
+
+export interface ExportResult {
+  target: string
+  out: string
+  files: {path: string; bytes: number; mode: string}[]
+}
+
+export default class Export extends BaseCommand {
+  static override summary = 'Write deployable configs (docker, systemd, nginx, env, whmcs, openapi) from your stores'
+  static override description = 'Generated from the same store definitions you use locally. Secrets are placeholders or env references unless --include-secrets (those files are written with mode 0600). Existing files are never overwritten without --force.'
+  static override examples = [
+    '<%= config.bin %> export systemd --out deploy/',
+    '<%= config.bin %> export nginx --out deploy/ --public-url https://pay.example.com',
+    '<%= config.bin %> export whmcs --out deploy/ --public-url https://pay.example.com --public-ip 203.0.113.10',
+    '<%= config.bin %> export all --out deploy/ --json',
+  ]
+
+  static override args = {target: Args.string({description: 'What to export', required: true, options: [...TARGETS, 'all']})}
+  static override flags = {
+    'data-dir': f.dataDir,
+    store: f.store,
+    out: Flags.string({summary: 'Directory to write into (created if missing).', required: true, helpValue: 'DIR'}),
+    'public-url': Flags.string({summary: 'The URL merchants reach vcash at.', default: 'https://pay.example.com', helpValue: 'URL'}),
+    'public-ip': Flags.string({summary: 'This server\'s public IP (for WHMCS allow-listing).', helpValue: 'IP'}),
+    port: f.port,
+    'include-secrets': Flags.boolean({summary: 'Write real secrets (WHMCS secret, signing secrets) instead of placeholders.'}),
+    force: Flags.boolean({summary: 'Overwrite files that exist.'}),
+    'node-path': Flags.string({summary: 'systemd: the Node.js binary on the server.', default: '/usr/bin/node', helpValue: 'PATH'}),
+    'tls-cert': Flags.string({summary: 'nginx: TLS certificate (full chain) path.', default: '/etc/ssl/vcash/fullchain.pem', helpValue: 'PATH'}),
+    'tls-key': Flags.string({summary: 'nginx: TLS private key path.', default: '/etc/ssl/vcash/privkey.pem', helpValue: 'PATH'}),
+  }
+
+  async run(): Promise<ExportResult> {
+    const {args, flags} = await this.parse(Export)
+    try {
+      const u = new URL(flags['public-url'])
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('protocol')
+    } catch {
+      throw new VcashError('invalid_input', `--public-url "${flags['public-url']}" is not an http(s) URL`, {suggestion: 'e.g. --public-url https://pay.example.com'})
+    }
+    for (const name of ['node-path', 'tls-cert', 'tls-key'] as const) {
+      // These land inside config files: no spaces, quotes or semicolons that could change their meaning.
+      if (!/^\/[\w./@+-]+$/.test(flags[name])) throw new VcashError('invalid_input', `--${name} "${flags[name]}" must be an absolute path of letters, digits and ./_-@+`)
+    }
+    if (flags['public-ip'] !== undefined && !/^[0-9a-fA-F.:]{3,45}$/.test(flags['public-ip'])) throw new VcashError('invalid_input', `--public-ip "${flags['public-ip']}" is not an IP address`)
+    const needsStores = args.target === 'whmcs' || args.target === 'env' || args.target === 'all'
+    const loaded = needsStores ? await this.loadStores(flags['data-dir'], flags.store, flags['include-secrets']) : {stores: [], whmcs: {}, signing: {}}
+    const targets = (args.target === 'all' ? TARGETS : [args.target]) as Target[]
+    const files: ExportFile[] = []
+    for (const t of targets) {
+      for (const file of generate(t, {
+        stores: loaded.stores,
+        publicUrl: flags['public-url'].replace(/\/$/, ''),
+        publicIp: flags['public-ip'] ?? null,
+        port: flags.port,
+        dataDir: '/var/lib/vcash',
+        secrets: flags['include-secrets'] ? {whmcsSecret: loaded.whmcs, signingSecret: loaded.signing} : null,
+        version: this.config.version,
+        nodePath: flags['node-path'],
+        tlsCert: flags['tls-cert'],
+        tlsKey: flags['tls-key'],
+      })) {
+        if (!files.some((x) => x.path === file.path)) files.push(file)
+      }
+    }
+    const out = path.resolve(flags.out)
+    const clashes = files.filter((file) => fs.existsSync(path.join(out, file.path)))
+    if (clashes.length > 0 && !flags.force) {
+      throw new VcashError('file_exists', `${clashes.map((c) => c.path).join(', ')} already exist in ${out}`, {exit: EXIT.cantCreate, suggestion: 'Pass --force to overwrite, or choose another --out.'})
+    }
+    fs.mkdirSync(out, {recursive: true})
+    for (const file of files) writeAtomic(path.join(out, file.path), file.content, file.mode ?? 0o644)
+    const result = {target: args.target, out, files: files.map((file) => ({path: file.path, bytes: Buffer.byteLength(file.content), mode: (file.mode ?? 0o644).toString(8)}))}
+    if (!this.jsonEnabled()) {
+      for (const file of result.files) this.log(`${chalk.green('✓')} ${path.join(out, file.path)}${file.mode === '600' ? chalk.yellow('  (secrets, 0600)') : ''}`)
+    }
+    return result
+  }
+
+  private async loadStores(dataDir: string, storeId: string | undefined, secrets: boolean): Promise<{stores: ExportStore[]; whmcs: Record<string, string>; signing: Record<string, string>}> {
+    return this.withData(dataDir, {
+      remote: async (c) => {
+        const all = (await c.request<{stores: ExportStore[]}>('GET', '/stores')).stores.filter((s) => !storeId || s.id === storeId)
+        const signing: Record<string, string> = {}
+        if (secrets) for (const s of all) signing[s.id] = (await c.request<{signing_secret: string}>('GET', `/stores/${encodeURIComponent(s.id)}/secret`)).signing_secret
+        // The admin API never hands out WHMCS secrets; export them from a stopped server's data dir.
+        return {stores: all, whmcs: {}, signing}
+      },
+      local: async ({storage}) => {
+        const all = storage.listStores().filter((s) => !storeId || s.id === storeId)
+        const whmcs: Record<string, string> = {}
+        const signing: Record<string, string> = {}
+        for (const s of all) {
+          if (s.callback.kind === 'whmcs') whmcs[s.id] = s.callback.secret
+          signing[s.id] = s.signingSecret
+        }
+        return {stores: all.map((s) => publicStore(s) as unknown as ExportStore), whmcs: secrets ? whmcs : {}, signing: secrets ? signing : {}}
+      },
+    })
+  }
+}
+
+function writeAtomic(file: string, content: string, mode: number): void {
+  const tmp = `${file}.${process.pid}.tmp`
+  fs.writeFileSync(tmp, content, {mode})
+  fs.chmodSync(tmp, mode)
+  fs.renameSync(tmp, file)
+}

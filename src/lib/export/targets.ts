@@ -1,0 +1,311 @@
+/**
+ * Deployable files generated from the same store definitions used locally. Pure: the
+ * command writes what these return. Secrets stay placeholders or env references unless
+ * the operator asks for them (`--include-secrets`), and then those files are 0600.
+ */
+import {openApiDocument} from '../server/openapi.js'
+
+export const TARGETS = ['docker', 'systemd', 'nginx', 'env', 'whmcs', 'openapi'] as const
+export type Target = (typeof TARGETS)[number]
+
+export interface ExportStore {
+  id: string
+  name: string
+  callback: {kind: string; url?: string; identifier?: string}
+  rate: string
+  currency_label: string
+  require_token: boolean
+  allow_ips: string[]
+  mode: string
+}
+
+export interface ExportSecrets {
+  /** store id → WHMCS secret / signing secret, only with --include-secrets. */
+  whmcsSecret?: Record<string, string>
+  signingSecret?: Record<string, string>
+}
+
+export interface ExportInput {
+  stores: ExportStore[]
+  /** The URL merchants and the WHMCS module use (https://pay.example.com). */
+  publicUrl: string
+  /** This server's public IP, for WHMCS allow-listing (placeholder when unknown). */
+  publicIp: string | null
+  port: number
+  dataDir: string
+  secrets: ExportSecrets | null
+  version: string
+  /** Node.js binary for the systemd unit. */
+  nodePath: string
+  /** TLS certificate and key paths for the nginx site. */
+  tlsCert: string
+  tlsKey: string
+}
+
+export interface ExportFile {
+  path: string
+  content: string
+  /** 0600 for files holding secrets. */
+  mode?: number
+}
+
+const PLACEHOLDER_IP = 'YOUR.SERVER.PUBLIC.IP'
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname
+  } catch {
+    return 'pay.example.com'
+  }
+}
+
+export function generate(target: Target, input: ExportInput): ExportFile[] {
+  switch (target) {
+    case 'docker':
+      return docker(input)
+    case 'systemd':
+      return systemd(input)
+    case 'nginx':
+      return nginx(input)
+    case 'env':
+      return [envFile(input), merchantSecrets(input)]
+    case 'whmcs':
+      return whmcs(input)
+    case 'openapi':
+      return [{path: 'openapi.json', content: `${JSON.stringify(openApiDocument(), null, 2)}\n`}]
+  }
+}
+
+function docker(i: ExportInput): ExportFile[] {
+  const dockerfile = `# vcash ${i.version} — built from the project's own source (npm ci from the lockfile).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \\
+    VCASH_DATA_DIR=/data \\
+    VCASH_HOST=0.0.0.0 \\
+    VCASH_PORT=${i.port}
+WORKDIR /app
+COPY --from=build /app/package.json /app/oclif.manifest.json ./
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/node_modules ./node_modules
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE ${i.port}
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \\
+  CMD node -e "fetch('http://127.0.0.1:'+process.env.VCASH_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# SIGTERM lets vcash finish in-flight requests, flush and release the data dir lock.
+STOPSIGNAL SIGTERM
+CMD ["node", "bin/run.js", "serve"]
+`
+  const compose = `# docker compose up -d — vcash with its data dir on a named volume.
+services:
+  vcash:
+    build: .
+    restart: unless-stopped
+    env_file: vcash.env
+    ports:
+      - "127.0.0.1:${i.port}:${i.port}"   # put a TLS reverse proxy in front (see nginx export)
+    volumes:
+      - vcash-data:/data
+    stop_grace_period: 30s
+
+volumes:
+  vcash-data:
+`
+  return [
+    {path: 'Dockerfile', content: dockerfile},
+    {path: 'compose.yaml', content: compose},
+    {path: '.dockerignore', content: 'node_modules\ndist\n.vcash\n*.log\n'},
+    {...envFile(i, {host: '0.0.0.0', dataDir: '/data', trustProxy: ''}), path: 'vcash.env'},
+  ]
+}
+
+function systemd(i: ExportInput): ExportFile[] {
+  const unit = `# /etc/systemd/system/vcash.service — install vcash under /opt/vcash (npm ci && npm run build),
+# put settings in /etc/vcash/vcash.env, then: systemctl daemon-reload && systemctl enable --now vcash
+[Unit]
+Description=vcash — wallet SMS payment verification
+Documentation=https://github.com/vcash/vcash
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+DynamicUser=yes
+StateDirectory=vcash
+StateDirectoryMode=0700
+Environment=NODE_ENV=production
+Environment=VCASH_DATA_DIR=/var/lib/vcash
+EnvironmentFile=-/etc/vcash/vcash.env
+WorkingDirectory=/opt/vcash
+ExecStart=${i.nodePath} /opt/vcash/bin/run.js serve
+# vcash finishes in-flight requests, flushes and releases its lock on SIGTERM.
+KillSignal=SIGTERM
+TimeoutStopSec=30
+Restart=on-failure
+RestartSec=2s
+
+# Hardening: vcash needs its state dir, the network and nothing else.
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectProc=invisible
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+RemoveIPC=yes
+CapabilityBoundingSet=
+AmbientCapabilities=
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources
+UMask=0077
+
+[Install]
+WantedBy=multi-user.target
+`
+  return [{path: 'vcash.service', content: unit}, {...envFile(i), path: 'vcash.env'}]
+}
+
+function nginx(i: ExportInput): ExportFile[] {
+  const host = hostOf(i.publicUrl)
+  const site = `# /etc/nginx/sites-available/vcash — TLS in front of vcash on 127.0.0.1:${i.port}.
+# vcash believes X-Forwarded-For only from this proxy: set VCASH_TRUST_PROXY=127.0.0.1.
+server {
+    listen 80;
+    listen [::]:80;
+    server_name ${host};
+    return 301 https://$host$request_uri;
+}
+
+server {
+    # "listen … http2" works on every nginx in Debian stable (1.22); newer ones also take "http2 on;".
+    listen 443 ssl http2;
+    listen [::]:443 ssl http2;
+    server_name ${host};
+
+    # Your certificate (e.g. from certbot); export with --tls-cert/--tls-key to set the paths.
+    ssl_certificate     ${i.tlsCert};
+    ssl_certificate_key ${i.tlsKey};
+    ssl_protocols TLSv1.2 TLSv1.3;
+
+    client_max_body_size 128k;
+
+    # The loopback admin API is for the vcash CLI on this machine only.
+    location /admin/ {
+        return 404;
+    }
+
+    location / {
+        proxy_pass http://127.0.0.1:${i.port};
+        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header X-Real-IP $remote_addr;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header Connection "";
+        proxy_read_timeout 35s;
+    }
+}
+`
+  return [{path: 'vcash.nginx.conf', content: site}]
+}
+
+function envFile(i: ExportInput, where: {host: string; dataDir: string; trustProxy: string} = {host: '127.0.0.1', dataDir: i.dataDir, trustProxy: '127.0.0.1'}): ExportFile {
+  const lines = [
+    '# vcash settings. Every setting is also a flag of `vcash serve` (see vcash serve --help).',
+    '',
+    '# Where the embedded store lives (db.json, the journal, the lock). Back it up.',
+    `VCASH_DATA_DIR=${where.dataDir}`,
+    '# Listen address and port. Keep 127.0.0.1 behind a reverse proxy; 0.0.0.0 in a container.',
+    `VCASH_HOST=${where.host}`,
+    `VCASH_PORT=${i.port}`,
+    '# Reverse proxies whose X-Forwarded-For is trusted (comma-separated IPs/CIDRs). Empty: none.',
+    '# In a container, that is the proxy\'s address as the container sees it (e.g. 172.17.0.1).',
+    `VCASH_TRUST_PROXY=${where.trustProxy}`,
+    '# 1 = development mode: http://localhost callbacks allowed for every store. Never in production.',
+    'VCASH_DEV=',
+    '# Default store for CLI commands when the data dir has several.',
+    `VCASH_STORE=${i.stores.length === 1 ? i.stores[0]!.id : ''}`,
+    '# CLI commands: talk to this server instead of the one owning VCASH_DATA_DIR.',
+    'VCASH_SERVER=',
+    '# Used by `vcash store init|set` when not given as flags (WHMCS API credential).',
+    'VCASH_WHMCS_IDENTIFIER=',
+    'VCASH_WHMCS_SECRET=',
+    '# The signing key configured in an SMS forwarder app (SMS Gateway for Android, httpSMS).',
+    'VCASH_FORWARDER_SIGNING_KEY=',
+    '# Disable colour in CLI output.',
+    '#NO_COLOR=1',
+    '',
+  ]
+  return {path: '.env', content: `${lines.join('\n')}`}
+}
+
+/** What the merchant's site needs to verify our callbacks: references unless asked for values. */
+function merchantSecrets(i: ExportInput): ExportFile {
+  const lines = ['# For your site: the secret that verifies vcash\'s callbacks/webhooks, per store.']
+  for (const s of i.stores) {
+    const key = `VCASH_SIGNING_SECRET_${s.id.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`
+    const value = i.secrets?.signingSecret?.[s.id]
+    lines.push(value ? `${key}=${value}` : `# ${key}=  (vcash store show ${s.id} --show-signing-secret)`)
+  }
+  return {path: 'merchant-secrets.env', content: `${lines.join('\n')}\n`, mode: i.secrets ? 0o600 : undefined}
+}
+
+function whmcs(i: ExportInput): ExportFile[] {
+  const ip = i.publicIp ?? PLACEHOLDER_IP
+  const files: ExportFile[] = []
+  for (const s of i.stores) {
+    const whmcsSecret = i.secrets?.whmcsSecret?.[s.id]
+    const lines = [
+      `# WHMCS setup for store "${s.name}" (${s.id})`,
+      '',
+      '## 1. The VodafoneCash gateway module',
+      '- [ ] Download the module release and extract it into your WHMCS root (modules/gateways/).',
+      '- [ ] WHMCS Admin → System Settings → Payment Gateways → All Payment Gateways → VodafoneCash: activate.',
+      `- [ ] VodafoneCash System URL: \`${i.publicUrl}\``,
+      `- [ ] Store ID: \`${s.id}\``,
+      '- [ ] Tick "Show on Order Form".',
+      '',
+      '## 2. The API credential vcash uses to add credit',
+      '- [ ] Configuration → Manage API Credentials → Generate New API Credential.',
+      '- [ ] Assign an admin user and the **Add/Remove Credit** API role (AddCredit).',
+      s.callback.kind === 'whmcs'
+        ? `- [x] vcash has it: identifier \`${s.callback.identifier ?? ''}\`, secret ${whmcsSecret ? `\`${whmcsSecret}\`` : 'set in vcash (not shown; `vcash store set --whmcs-secret` to change)'}.`
+        : `- [ ] Give it to vcash: \`vcash store set ${s.id} --callback whmcs --whmcs-url https://your-whmcs.example.com --whmcs-identifier ID --whmcs-secret SECRET\``,
+      s.callback.kind === 'whmcs' && s.callback.url ? `- WHMCS URL in vcash: \`${s.callback.url}\` (vcash calls \`${s.callback.url}/includes/api.php\`).` : '- WHMCS URL: your WHMCS base URL, no trailing slash.',
+      '',
+      '## 3. Allow vcash\'s address in WHMCS',
+      `- [ ] Settings → Security → **Whitelisted IPs**: add \`${ip}\``,
+      `- [ ] Settings → Security → **API IP Access Restriction**: add \`${ip}\``,
+      i.publicIp ? '' : '  (Export again with `--public-ip` to fill in this server\'s address.)',
+      '',
+      '## 4. Amounts and customers',
+      `- Rate: 1 ${s.currency_label} = ${s.rate} EGP. The module pre-fills the EGP amount from GET ${i.publicUrl}/api/public/store/${s.id}/rate.`,
+      '- The check sends the WHMCS client id as `client_id` (older module releases: as `user_name`); that client receives the credit.',
+      '- A retry or replay never credits twice: vcash keeps a ledger of the credits it made.',
+      s.allow_ips.length > 0 ? `- payment_link_check accepts calls only from: ${s.allow_ips.join(', ')} — your WHMCS server must be among them.` : '- Optional: restrict checks to your WHMCS server: `vcash store set --allow-ip <WHMCS server IP>`.',
+      '',
+    ]
+    files.push({path: `whmcs-${s.id}.md`, content: lines.filter((l, k, a) => !(l === '' && a[k - 1] === '')).join('\n'), mode: whmcsSecret ? 0o600 : undefined})
+  }
+  return files
+}
