@@ -30,6 +30,13 @@ On an empty data dir it creates a development store and prints its id, API token
     port: f.port,
     host: f.host,
     dev: Flags.boolean({summary: 'Development mode: allow http://localhost callback URLs for every store.', env: 'VCASH_DEV', default: false}),
+    'failed-check-limit': Flags.integer({
+      summary: 'Failed payment_link_check calls allowed per store and caller address per 10 minutes (then 429).',
+      description: 'A WHMCS host checks for all its customers from one address: raise it for a busy store.',
+      env: 'VCASH_FAILED_CHECK_LIMIT',
+      default: 60,
+      min: 1,
+    }),
     'trust-proxy': Flags.string({
       summary: 'IP or CIDR of a reverse proxy whose X-Forwarded-For is trusted (repeatable).',
       env: 'VCASH_TRUST_PROXY',
@@ -41,7 +48,7 @@ On an empty data dir it creates a development store and prints its id, API token
 
   async run(): Promise<ServeResult | undefined> {
     const {flags} = await this.parse(Serve)
-    const server = await VcashServer.start({dataDir: flags['data-dir'], host: flags.host, port: flags.port, dev: flags.dev, trustProxy: flags['trust-proxy']})
+    const server = await VcashServer.start({dataDir: flags['data-dir'], host: flags.host, port: flags.port, dev: flags.dev, trustProxy: flags['trust-proxy'], failedCheckLimit: flags['failed-check-limit']})
     const dev = server.devStore
     const ready: ServeResult = {
       url: server.url,

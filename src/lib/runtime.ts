@@ -58,6 +58,8 @@ export interface OpenLocalOptions {
   buildNotification?: BuildNotification
   onEvent?: (e: ServiceEvent) => void
   now?: () => Date
+  /** Failed payment_link_check calls allowed per store and caller address per 10 minutes. */
+  failedCheckLimit?: number
 }
 
 let defaultBuildNotification: BuildNotification | undefined
@@ -72,7 +74,7 @@ export async function openLocal(opts: OpenLocalOptions): Promise<LocalVcash> {
   try {
     const storage = new LowdbStorage({dataDir: opts.dataDir})
     await storage.open()
-    const service = new VcashService({storage, buildNotification: opts.buildNotification ?? defaultBuildNotification, now: opts.now, onEvent: opts.onEvent})
+    const service = new VcashService({storage, buildNotification: opts.buildNotification ?? defaultBuildNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit})
     return {
       service,
       storage,

@@ -241,6 +241,8 @@ function envFile(i: ExportInput, where: {host: string; dataDir: string; trustPro
     '# Reverse proxies whose X-Forwarded-For is trusted (comma-separated IPs/CIDRs). Empty: none.',
     '# In a container, that is the proxy\'s address as the container sees it (e.g. 172.17.0.1).',
     `VCASH_TRUST_PROXY=${where.trustProxy}`,
+    '# Failed payment_link_check calls allowed per store and caller address per 10 minutes.',
+    'VCASH_FAILED_CHECK_LIMIT=60',
     '# 1 = development mode: http://localhost callbacks allowed for every store. Never in production.',
     'VCASH_DEV=',
     '# Default store for CLI commands when the data dir has several.',

@@ -39,6 +39,7 @@ export interface ServeOptions {
   /** Sweep PENDING transfers past their match window this often. */
   expireEveryMs?: number
   now?: () => Date
+  failedCheckLimit?: number
 }
 
 export class VcashServer {
@@ -60,7 +61,7 @@ export class VcashServer {
     const base = opts.now ?? (() => new Date())
     const holder: {srv?: VcashServer} = {}
     const now = () => new Date(base().getTime() + (holder.srv?.clockOffsetMs ?? 0))
-    const local = await openLocal({dataDir: opts.dataDir, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e)})
+    const local = await openLocal({dataDir: opts.dataDir, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e), failedCheckLimit: opts.failedCheckLimit})
     const srv = new VcashServer(local, opts)
     holder.srv = srv
     try {
