@@ -2,46 +2,65 @@
  * Sliding-window counters kept in memory. Failed checks are limited per store and client
  * address so nobody can enumerate phone numbers to claim other people's transfers; losing
  * the counters on restart only resets the window.
+ *
+ * Counts live in a few fixed buckets per key (not one timestamp per hit), so memory per key
+ * is constant however hard a caller hammers us.
  */
-export class WindowCounter {
-  private hits = new Map<string, number[]>()
+const BUCKETS = 10
 
-  constructor(private readonly windowMs: number, private readonly maxKeys = 100_000) {}
+interface Entry {
+  /** Start time (ms) of the bucket at each slot. */
+  starts: number[]
+  counts: number[]
+}
+
+export class WindowCounter {
+  private readonly entries = new Map<string, Entry>()
+  private readonly bucketMs: number
+
+  constructor(private readonly windowMs: number, private readonly maxKeys = 100_000) {
+    this.bucketMs = Math.max(1, Math.ceil(windowMs / BUCKETS))
+  }
 
   add(key: string, now: number): number {
-    const list = this.recent(key, now)
-    list.push(now)
-    this.hits.set(key, list)
-    if (this.hits.size > this.maxKeys) this.prune(now)
-    return list.length
+    let e = this.entries.get(key)
+    if (!e) {
+      if (this.entries.size >= this.maxKeys) this.prune(now)
+      e = {starts: new Array<number>(BUCKETS).fill(-Infinity), counts: new Array<number>(BUCKETS).fill(0)}
+      this.entries.set(key, e)
+    }
+    const start = now - (now % this.bucketMs)
+    const slot = Math.floor(start / this.bucketMs) % BUCKETS
+    if (e.starts[slot] !== start) {
+      e.starts[slot] = start
+      e.counts[slot] = 0
+    }
+    e.counts[slot]! += 1
+    return this.count(key, now)
   }
 
   count(key: string, now: number): number {
-    return this.recent(key, now).length
+    const e = this.entries.get(key)
+    if (!e) return 0
+    let n = 0
+    for (let i = 0; i < BUCKETS; i++) if (e.starts[i]! > now - this.windowMs) n += e.counts[i]!
+    return n
   }
 
-  /** Seconds until the oldest hit leaves the window. */
+  /** Seconds until the oldest counted bucket leaves the window. */
   retryAfter(key: string, now: number): number {
-    const oldest = this.recent(key, now)[0]
-    return oldest === undefined ? 0 : Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000))
+    const e = this.entries.get(key)
+    if (!e) return 0
+    let oldest = Infinity
+    for (let i = 0; i < BUCKETS; i++) if (e.starts[i]! > now - this.windowMs && e.counts[i]! > 0) oldest = Math.min(oldest, e.starts[i]!)
+    return oldest === Infinity ? 0 : Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000))
   }
 
   clear(key: string): void {
-    this.hits.delete(key)
-  }
-
-  private recent(key: string, now: number): number[] {
-    const list = this.hits.get(key)
-    if (!list) return []
-    const from = now - this.windowMs
-    let i = 0
-    while (i < list.length && list[i]! <= from) i++
-    if (i > 0) list.splice(0, i)
-    if (list.length === 0) this.hits.delete(key)
-    return list
+    this.entries.delete(key)
   }
 
   private prune(now: number): void {
-    for (const key of [...this.hits.keys()]) this.recent(key, now)
+    for (const key of [...this.entries.keys()]) if (this.count(key, now) === 0) this.entries.delete(key)
   }
 }

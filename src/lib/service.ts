@@ -315,7 +315,8 @@ export class VcashService {
     if (tx) {
       const held = trippedRules(store, {
         tx,
-        phoneHasPaidBefore: phone === null ? false : this.phoneHasPaid(store.id, phone),
+        // A scan of the store's history: only when the first-payment rule asks.
+        phoneHasPaidBefore: () => (phone === null ? false : this.phoneHasPaid(store.id, phone)),
         recentFailedChecks: this.failedByPhone.count(claimKey, nowMs),
         otherPendingSameClaim: pending.length - 1,
       })
