@@ -119,8 +119,13 @@ export class LowdbStorage implements Storage {
   }
 
   commit(batch: Batch): Promise<void> {
-    // Check every version first, so a conflict leaves nothing half-applied.
-    this.checkVersions(batch)
+    // Check every version first, so a conflict leaves nothing half-applied. Applying stays
+    // synchronous (no await before it): that is what makes a claim exactly-once.
+    try {
+      this.checkVersions(batch)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     for (const list of [batch.stores, batch.sms, batch.transactions, batch.notifications, batch.credits]) {
       for (const rec of list ?? []) rec.version += 1
     }
