@@ -61,6 +61,7 @@ describe('the outbox survives a SIGKILL between commit and send', () => {
     const list = await runCli(['callbacks', 'list', '--data-dir', dir, '--json'])
     const callbacks = (JSON.parse(list.stdout) as {callbacks: {state: string; attempts: unknown[]}[]}).callbacks
     expect(callbacks.map((c) => c.state)).toEqual(['delivered', 'delivered'])
-    expect(callbacks.every((c) => c.attempts.length >= 2)).toBe(true)
+    // Killed before or after a failed first attempt: either way the last attempt delivered it.
+    expect(callbacks.every((c) => c.attempts.length >= 1 && (c.attempts.at(-1) as {status: number}).status === 200)).toBe(true)
   }, 60_000)
 })
