@@ -315,7 +315,6 @@ export class VcashService {
     if (tx) {
       const held = trippedRules(store, {
         tx,
-        // A scan of the store's history: only when the first-payment rule asks.
         phoneHasPaidBefore: () => (phone === null ? false : this.phoneHasPaid(store.id, phone)),
         recentFailedChecks: this.failedByPhone.count(claimKey, nowMs),
         otherPendingSameClaim: pending.length - 1,
@@ -353,7 +352,7 @@ export class VcashService {
   }
 
   private phoneHasPaid(storeId: string, phone: string): boolean {
-    return this.storage.listTransactions({storeId, phone, status: 'COMPLETED', limit: 1}).items.length > 0
+    return this.storage.hasPaid(storeId, phone)
   }
 
   private completed(tx: TransactionRecord, lang: Lang): CheckResult {

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import type {StoreRecord} from '../../src/lib/model.js'
+import type {SmsRecord, StoreRecord, TransactionRecord} from '../../src/lib/model.js'
 import {acquireLock} from '../../src/lib/storage/lock.js'
 import {LowdbStorage} from '../../src/lib/storage/lowdb-storage.js'
 import {ConflictError} from '../../src/lib/storage/storage.js'
@@ -93,5 +93,71 @@ describe('data dir lock', () => {
     fs.writeFileSync(path.join(dir, 'vcash.lock'), JSON.stringify({pid: 2 ** 22 + 12345, host: os.hostname(), startedAt: 'x', holder: 'server'}))
     const stale = acquireLock(dir, 'cli')
     stale.release()
+  })
+})
+
+describe('archive of settled history', () => {
+  const tx = (i: number, status: 'COMPLETED' | 'PENDING', at: string): TransactionRecord => ({
+    id: `tx_${String(i).padStart(4, '0')}`, storeId: 'st_1', status, provider: 'vodafone_cash', amount: 100 * i, senderPhone: `0101000${String(i).padStart(4, '0')}`, senderName: null,
+    reference: String(900_000 + i), balance: null, occurredAt: null, receivedAt: at, createdAt: at, updatedAt: at, smsId: `sms_${i}`, userName: 'u', clientId: null, heldBy: [],
+    audit: [], version: 0,
+  })
+  const sms = (i: number, at: string): SmsRecord => ({id: `sms_${i}`, storeId: 'st_1', sender: 'VF-Cash', body: `body ${i} تم استلام`, receivedAt: at, storedAt: at, fingerprint: `fp${i}`, outcome: 'receive', reason: null, source: 't', transactionId: `tx_${String(i).padStart(4, '0')}`, version: 0})
+
+  it('moves old settled transactions and their SMS to disk, and still finds, lists and dedupes them', async () => {
+    const dir = tempDir()
+    const now = new Date('2026-06-10T00:00:00Z')
+    const s = new LowdbStorage({dataDir: dir, now: () => now})
+    await s.open()
+    await s.commit({stores: [store('st_1')]})
+    for (let i = 1; i <= 30; i++) {
+      const at = new Date(Date.UTC(2026, 5, 1, 0, i)).toISOString()
+      await s.commit({sms: [sms(i, at)], transactions: [tx(i, i % 3 === 0 ? 'PENDING' : 'COMPLETED', at)]})
+    }
+    await s.checkpoint()
+    expect(fs.statSync(path.join(dir, 'archive-transactions.ndjson')).size).toBeGreaterThan(0)
+    const snapshot = JSON.parse(fs.readFileSync(path.join(dir, 'db.json'), 'utf8')) as {transactions: TransactionRecord[]}
+    // Only the open (PENDING) ones stay in the snapshot.
+    expect(snapshot.transactions.map((t) => t.status)).toEqual(Array(10).fill('PENDING'))
+    await s.close()
+
+    const again = new LowdbStorage({dataDir: dir, now: () => now})
+    await again.open()
+    expect(again.countTransactions()).toBe(30)
+    expect(again.countSms()).toBe(30)
+    expect(again.getTransaction('tx_0001')).toMatchObject({status: 'COMPLETED', amount: 100})
+    expect(again.findSmsByFingerprint('st_1', 'fp1')?.body).toBe('body 1 تم استلام')
+    expect(again.hasPaid('st_1', '01010000001')).toBe(true)
+    expect(again.hasPaid('st_1', '01010000003')).toBe(false)
+    // Newest first across memory and archive, paginated without gaps or repeats.
+    const seen: string[] = []
+    for (let cursor: string | undefined; ; ) {
+      const page = again.listTransactions({storeId: 'st_1', limit: 7, cursor})
+      seen.push(...page.items.map((t) => t.id))
+      if (!page.nextCursor) break
+      cursor = page.nextCursor
+    }
+    expect(seen).toEqual(Array.from({length: 30}, (_, k) => `tx_${String(30 - k).padStart(4, '0')}`))
+    expect(again.listTransactions({storeId: 'st_1', status: 'PENDING', limit: 100}).items).toHaveLength(10)
+    await again.close()
+  })
+
+  it('a crash between archiving and rewriting db.json leaves no duplicates', async () => {
+    const dir = tempDir()
+    const now = new Date('2026-06-10T00:00:00Z')
+    const s = new LowdbStorage({dataDir: dir, now: () => now})
+    await s.open()
+    await s.commit({stores: [store('st_1')]})
+    const at = '2026-06-01T00:00:00.000Z'
+    await s.commit({sms: [sms(1, at)], transactions: [tx(1, 'COMPLETED', at)]})
+    // The archive got the record, but the process died before db.json/journals were rewritten.
+    fs.appendFileSync(path.join(dir, 'archive-transactions.ndjson'), `${JSON.stringify(s.getTransaction('tx_0001'))}\n`)
+    fs.appendFileSync(path.join(dir, 'archive-sms.ndjson'), `${JSON.stringify(s.getSms('sms_1'))}\n{"torn":`)
+    const again = new LowdbStorage({dataDir: dir, now: () => now})
+    await again.open()
+    expect(again.countTransactions()).toBe(1)
+    expect(again.countSms()).toBe(1)
+    expect(again.listTransactions({limit: 10}).items.map((t) => t.id)).toEqual(['tx_0001'])
+    await again.close()
   })
 })

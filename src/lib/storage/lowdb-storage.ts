@@ -8,6 +8,7 @@ import {JSONFile} from 'lowdb/node'
 import {BugError, EXIT, VcashError} from '../errors.js'
 import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../model.js'
 import type {Piastres} from '../money.js'
+import {Archive} from './archive.js'
 import {Journal} from './journal.js'
 import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
 
@@ -28,7 +29,12 @@ export interface LowdbStorageOptions {
   dataDir: string
   /** Checkpoint (rewrite db.json, empty the journal) once the journal holds this many bytes. */
   checkpointBytes?: number
+  /** Terminal transactions (and their SMS) older than this move to the archive at a checkpoint. */
+  archiveAfterMs?: number
+  now?: () => Date
 }
+
+const TERMINAL = new Set(['COMPLETED', 'REJECTED', 'EXPIRED'])
 
 /**
  * The embedded default store. lowdb keeps the snapshot (`db.json`); every change is first
@@ -61,12 +67,29 @@ export class LowdbStorage implements Storage {
   private pendingNotifications = new Set<string>()
   private credits = new Map<string, CreditRecord>()
 
+  // History that can no longer change lives on disk; memory keeps one number per record.
+  private readonly txArchive: Archive<TransactionRecord>
+  private readonly smsArchive: Archive<SmsRecord>
+  private archivedTx = new Map<string, number>()
+  /** Per store, archive locations in file order (roughly oldest first). */
+  private archivedTxByStore = new Map<string, number[]>()
+  private archivedSms = new Map<string, number>()
+  private archivedFp = new Map<string, number>()
+  /** `${storeId}\0${phone}` of every payer who completed a payment (first-payment rule). */
+  private payers = new Set<string>()
+  private readonly archiveAfterMs: number
+  private readonly now: () => Date
+
   constructor(opts: LowdbStorageOptions) {
     this.dbFile = path.join(opts.dataDir, 'db.json')
     this.db = new Low<Snapshot>(new JSONFile<Snapshot>(this.dbFile), emptySnapshot())
     this.dataDir = opts.dataDir
     this.journal = new Journal(this.journalFile(1))
     this.checkpointBytes = opts.checkpointBytes ?? 256 * 1024 * 1024
+    this.archiveAfterMs = opts.archiveAfterMs ?? 24 * 3_600_000
+    this.now = opts.now ?? (() => new Date())
+    this.txArchive = new Archive(path.join(opts.dataDir, 'archive-transactions.ndjson'))
+    this.smsArchive = new Archive(path.join(opts.dataDir, 'archive-sms.ndjson'))
   }
 
   async open(): Promise<void> {
@@ -79,6 +102,17 @@ export class LowdbStorage implements Storage {
         suggestion: 'Restore db.json from a backup; vcash never leaves it half-written, so something else changed it.',
       })
     }
+    this.txArchive.load((t, loc) => {
+      this.archivedTx.set(t.id, loc)
+      const list = this.archivedTxByStore.get(t.storeId) ?? []
+      list.push(loc)
+      this.archivedTxByStore.set(t.storeId, list)
+      if (t.status === 'COMPLETED' && t.senderPhone) this.payers.add(`${t.storeId}\0${t.senderPhone}`)
+    })
+    this.smsArchive.load((m, loc) => {
+      this.archivedSms.set(m.id, loc)
+      this.archivedFp.set(`${m.storeId}\0${m.fingerprint}`, loc)
+    })
     const snap = this.db.data
     this.seq = snap.seq
     for (const s of snap.stores) this.indexStore(s)
@@ -100,6 +134,16 @@ export class LowdbStorage implements Storage {
         if (entry.seq <= this.seq) continue
         this.applyBatch(entry.b)
         this.seq = entry.seq
+      }
+    }
+    // A crash between archiving and rewriting db.json leaves records in both: the archive's
+    // copy is the same record (terminal records never change), so drop the hot one.
+    for (const t of [...this.txs.values()]) if (this.archivedTx.has(t.id)) this.unindexTx(t)
+    this.rebuildStoreLists()
+    for (const m of [...this.sms.values()]) {
+      if (this.archivedSms.has(m.id)) {
+        this.sms.delete(m.id)
+        this.smsByFp.delete(`${m.storeId}\0${m.fingerprint}`)
       }
     }
     this.journal = new Journal(this.journalFile(this.seq + 1))
@@ -149,6 +193,8 @@ export class LowdbStorage implements Storage {
     if (this.checkpointing) await this.checkpointing
     if (this.journal.entries > 0) await this.checkpoint()
     await this.journal.close()
+    this.txArchive.close()
+    this.smsArchive.close()
   }
 
   /**
@@ -157,6 +203,7 @@ export class LowdbStorage implements Storage {
    * being written land in the new journal and are never lost.
    */
   async checkpoint(): Promise<void> {
+    await this.archiveCold()
     const old = this.journal
     this.journal = new Journal(this.journalFile(this.seq + 1))
     this.db.data = {
@@ -183,6 +230,35 @@ export class LowdbStorage implements Storage {
     for (const f of covered) fs.rmSync(f, {force: true})
   }
 
+  /**
+   * Move terminal transactions older than archiveAfterMs, and their SMS (plus old ignored
+   * SMS), out of memory into the append-only archives. They are written and fsync'd before
+   * they leave the snapshot; terminal records never change, so nothing can race the move.
+   */
+  private async archiveCold(): Promise<void> {
+    const cutoff = new Date(this.now().getTime() - this.archiveAfterMs).toISOString()
+    const txs = [...this.txs.values()].filter((t) => TERMINAL.has(t.status) && t.updatedAt < cutoff).sort((a, b) => cmpCreated(a, b))
+    const smsIds = new Set(txs.map((t) => t.smsId))
+    const sms = [...this.sms.values()].filter((m) => smsIds.has(m.id) || (m.transactionId === null && m.storedAt < cutoff))
+    if (txs.length === 0 && sms.length === 0) return
+    const smsLocs = await this.smsArchive.append(sms)
+    const txLocs = await this.txArchive.append(txs)
+    for (const [i, m] of sms.entries()) {
+      this.archivedSms.set(m.id, smsLocs[i]!)
+      this.archivedFp.set(`${m.storeId}\0${m.fingerprint}`, smsLocs[i]!)
+      this.sms.delete(m.id)
+      this.smsByFp.delete(`${m.storeId}\0${m.fingerprint}`)
+    }
+    for (const [i, t] of txs.entries()) {
+      this.archivedTx.set(t.id, txLocs[i]!)
+      const list = this.archivedTxByStore.get(t.storeId) ?? []
+      list.push(txLocs[i]!)
+      this.archivedTxByStore.set(t.storeId, list)
+      this.unindexTx(t)
+    }
+    this.rebuildStoreLists()
+  }
+
   // --- reads ---
 
   listStores(): StoreRecord[] {
@@ -198,19 +274,33 @@ export class LowdbStorage implements Storage {
   }
 
   getSms(id: string): SmsRecord | undefined {
-    return this.sms.get(id)
+    const hot = this.sms.get(id)
+    if (hot) return hot
+    const loc = this.archivedSms.get(id)
+    return loc === undefined ? undefined : this.smsArchive.read(loc)
   }
 
   findSmsByFingerprint(storeId: string, fingerprint: string): SmsRecord | undefined {
-    return this.smsByFp.get(`${storeId}\0${fingerprint}`)
+    const key = `${storeId}\0${fingerprint}`
+    const hot = this.smsByFp.get(key)
+    if (hot) return hot
+    const loc = this.archivedFp.get(key)
+    return loc === undefined ? undefined : this.smsArchive.read(loc)
   }
 
   countSms(): number {
-    return this.sms.size
+    return this.sms.size + this.archivedSms.size
   }
 
   getTransaction(id: string): TransactionRecord | undefined {
-    return this.txs.get(id)
+    const hot = this.txs.get(id)
+    if (hot) return hot
+    const loc = this.archivedTx.get(id)
+    return loc === undefined ? undefined : this.txArchive.read(loc)
+  }
+
+  hasPaid(storeId: string, phone: string): boolean {
+    return this.payers.has(`${storeId}\0${phone}`)
   }
 
   byClaim(storeId: string, phone: string, amount: Piastres): TransactionRecord[] {
@@ -235,34 +325,37 @@ export class LowdbStorage implements Storage {
 
   listTransactions(q: TransactionQuery): {items: TransactionRecord[]; nextCursor: string | null} {
     const limit = Math.min(Math.max(q.limit ?? 50, 1), 500)
-    const lists = q.storeId ? [this.txByStore.get(q.storeId) ?? []] : [...this.txByStore.values()]
-    // Newest first; the cursor is "createdAt|id" of the last item returned.
-    const all = lists.length === 1 ? lists[0]! : lists.flat().sort((a, b) => cmpCreated(a, b))
-    const items: TransactionRecord[] = []
-    let i = all.length - 1
-    if (q.cursor) {
-      const [at, id] = q.cursor.split('|')
-      while (i >= 0 && (all[i]!.createdAt > at! || (all[i]!.createdAt === at && all[i]!.id >= id!))) i--
-    }
-    let next: string | null = null
-    for (; i >= 0; i--) {
-      const t = all[i]!
-      if (q.until && t.createdAt >= q.until) continue
+    const [cAt, cId] = q.cursor ? q.cursor.split('|') : [undefined, undefined]
+    const before = (t: TransactionRecord) => cAt === undefined || t.createdAt < cAt || (t.createdAt === cAt && t.id < cId!)
+    const matches = (t: TransactionRecord) =>
+      before(t) && (!q.until || t.createdAt < q.until) && (!q.status || t.status === q.status) && (!q.phone || t.senderPhone === q.phone)
+    // Newest first from memory, then from the archive; one extra tells whether there is more.
+    const want = limit + 1
+    const hotLists = q.storeId ? [this.txByStore.get(q.storeId) ?? []] : [...this.txByStore.values()]
+    const hot = hotLists.length === 1 ? hotLists[0]! : hotLists.flat().sort(cmpCreated)
+    const found: TransactionRecord[] = []
+    for (let i = hot.length - 1; i >= 0 && found.length < want; i--) {
+      const t = hot[i]!
       if (q.since && t.createdAt < q.since) break
-      if (q.status && t.status !== q.status) continue
-      if (q.phone && t.senderPhone !== q.phone) continue
-      if (items.length === limit) {
-        const last = items[items.length - 1]!
-        next = `${last.createdAt}|${last.id}`
-        break
-      }
-      items.push(t)
+      if (matches(t)) found.push(t)
     }
-    return {items, nextCursor: next}
+    const locLists = q.storeId ? [this.archivedTxByStore.get(q.storeId) ?? []] : [...this.archivedTxByStore.values()]
+    const locs = locLists.length === 1 ? locLists[0]! : locLists.flat().sort((a, b) => a - b)
+    const archived: TransactionRecord[] = []
+    for (let i = locs.length - 1; i >= 0 && archived.length < want; i--) {
+      const t = this.txArchive.read(locs[i]!)
+      if (this.txs.has(t.id)) continue
+      if (q.since && t.createdAt < q.since) break
+      if (matches(t)) archived.push(t)
+    }
+    const merged = [...found, ...archived].sort((a, b) => cmpCreated(b, a))
+    const items = merged.slice(0, limit)
+    const last = items[items.length - 1]
+    return {items, nextCursor: merged.length > limit && last ? `${last.createdAt}|${last.id}` : null}
   }
 
   countTransactions(): number {
-    return this.txs.size
+    return this.txs.size + this.archivedTx.size
   }
 
   getNotification(id: string): NotificationRecord | undefined {
@@ -357,6 +450,26 @@ export class LowdbStorage implements Storage {
     this.txByStore.set(t.storeId, byStore)
     if (t.status === 'PENDING' || t.status === 'AWAITING_APPROVAL') this.openTx.add(t.id)
     else this.openTx.delete(t.id)
+    if (t.status === 'COMPLETED' && t.senderPhone) this.payers.add(`${t.storeId}\0${t.senderPhone}`)
+  }
+
+  /** Remove from the indexes; the per-store lists are rebuilt once per batch by the caller. */
+  private unindexTx(t: TransactionRecord): void {
+    this.txs.delete(t.id)
+    this.openTx.delete(t.id)
+    const drop = (map: Map<string, TransactionRecord[]>, key: string) => {
+      const list = map.get(key)
+      if (!list) return
+      const i = list.findIndex((x) => x.id === t.id)
+      if (i >= 0) list.splice(i, 1)
+      if (list.length === 0) map.delete(key)
+    }
+    if (t.senderPhone) drop(this.txByClaim, claimKey(t.storeId, t.senderPhone, t.amount))
+    if (t.reference) drop(this.txByRef, `${t.storeId}\0${t.reference}`)
+  }
+
+  private rebuildStoreLists(): void {
+    for (const [storeId, list] of this.txByStore) this.txByStore.set(storeId, list.filter((t) => this.txs.has(t.id)))
   }
 
   private indexNotification(n: NotificationRecord): void {

@@ -65,6 +65,8 @@ export interface Storage {
   byReference(storeId: string, reference: string): TransactionRecord[]
   /** PENDING/AWAITING transactions received before `before` (for expiry sweeps), oldest first. */
   openReceivedBefore(before: string, limit: number): TransactionRecord[]
+  /** Has this phone ever completed a payment to this store? (anti-spam's first-payment rule) */
+  hasPaid(storeId: string, phone: string): boolean
   listTransactions(q: TransactionQuery): {items: TransactionRecord[]; nextCursor: string | null}
   countTransactions(): number
 
