@@ -19,16 +19,18 @@ function store(now) {
   }
 }
 
-/** Write db.json holding `n` completed historical transfers, received over the past 90 days. */
+/**
+ * Write `n` completed historical transfers received over the past 90 days. Settled history
+ * lives where the store keeps it: the append-only archives (db.json holds only the store).
+ */
 export async function seedDataDir(dataDir, n) {
   fs.mkdirSync(dataDir, {recursive: true, mode: 0o700})
-  const file = path.join(dataDir, 'db.json')
-  const out = fs.createWriteStream(file)
-  const write = (s) => (out.write(s) ? undefined : new Promise((r) => out.once('drain', r)))
   const now = Date.now()
   const iso = (ms) => new Date(ms).toISOString()
-  await write(`{"format":1,"seq":0,"stores":[${JSON.stringify(store(iso(now - 91 * 86_400_000)))}],"notifications":[],"credits":[],"sms":[`)
-  const txs = []
+  fs.writeFileSync(path.join(dataDir, 'db.json'), JSON.stringify({format: 1, seq: 0, stores: [store(iso(now - 91 * 86_400_000))], sms: [], transactions: [], notifications: [], credits: []}))
+  const smsOut = fs.createWriteStream(path.join(dataDir, 'archive-sms.ndjson'))
+  const txOut = fs.createWriteStream(path.join(dataDir, 'archive-transactions.ndjson'))
+  const write = (out, s) => (out.write(s) ? undefined : new Promise((r) => out.once('drain', r)))
   for (let i = 0; i < n; i++) {
     const at = now - 90 * 86_400_000 + Math.floor((i / n) * 89 * 86_400_000)
     const phone = `010${String(10_000_000 + (i % 9_000_000)).padStart(8, '0')}`
@@ -38,21 +40,16 @@ export async function seedDataDir(dataDir, n) {
     const txId = `tx_seed${i.toString(36).padStart(9, '0')}`
     const body = `تم استلام مبلغ ${amount / 100} جنيه من رقم ${phone} المسجل بإسم Seed Customer ${i} على رقم محفظتك  01000000002.\nرصيدك الحالي: 6116.66 جنيه\nتاريخ العملية: 22:04 26-04-13\nرقم العملية: ${ref}\n`
     const sms = {id: smsId, storeId: BENCH_TOKENS.storeId, sender: 'VF-Cash', body, receivedAt: iso(at), storedAt: iso(at), fingerprint: crypto.createHash('sha256').update(`seed${i}`).digest('hex'), outcome: 'receive', reason: null, source: 'seed', transactionId: txId, version: 1}
-    await write(`${i ? ',' : ''}${JSON.stringify(sms)}`)
-    txs.push({id: txId, at, phone, amount, ref, smsId})
-  }
-  await write('],"transactions":[')
-  for (const [i, t] of txs.entries()) {
     const tx = {
-      id: t.id, storeId: BENCH_TOKENS.storeId, status: 'COMPLETED', provider: 'vodafone_cash', amount: t.amount, senderPhone: t.phone, senderName: `Seed Customer ${i}`,
-      reference: t.ref, balance: 611_666, occurredAt: null, receivedAt: iso(t.at), createdAt: iso(t.at), updatedAt: iso(t.at + 60_000), smsId: t.smsId,
+      id: txId, storeId: BENCH_TOKENS.storeId, status: 'COMPLETED', provider: 'vodafone_cash', amount, senderPhone: phone, senderName: `Seed Customer ${i}`,
+      reference: ref, balance: 611_666, occurredAt: null, receivedAt: iso(at), createdAt: iso(at), updatedAt: iso(at + 60_000), smsId,
       userName: String(i % 10_000), clientId: null, heldBy: [],
-      audit: [{at: iso(t.at), by: 'sms:seed', from: null, to: 'PENDING', why: 'VF-R1 receipt from VF-Cash'}, {at: iso(t.at + 60_000), by: 'check:127.0.0.1', from: 'PENDING', to: 'COMPLETED', why: 'claimed'}],
+      audit: [{at: iso(at), by: 'sms:seed', from: null, to: 'PENDING', why: 'VF-R1 receipt from VF-Cash'}, {at: iso(at + 60_000), by: 'check:127.0.0.1', from: 'PENDING', to: 'COMPLETED', why: 'claimed'}],
       version: 2,
     }
-    await write(`${i ? ',' : ''}${JSON.stringify(tx)}`)
+    await write(smsOut, `${JSON.stringify(sms)}\n`)
+    await write(txOut, `${JSON.stringify(tx)}\n`)
   }
-  await write(']}')
-  await new Promise((r) => out.end(r))
-  return file
+  await Promise.all([new Promise((r) => smsOut.end(r)), new Promise((r) => txOut.end(r))])
+  return dataDir
 }

@@ -152,7 +152,7 @@ describe('archive of settled history', () => {
     await s.commit({sms: [sms(1, at)], transactions: [tx(1, 'COMPLETED', at)]})
     // The archive got the record, but the process died before db.json/journals were rewritten.
     fs.appendFileSync(path.join(dir, 'archive-transactions.ndjson'), `${JSON.stringify(s.getTransaction('tx_0001'))}\n`)
-    fs.appendFileSync(path.join(dir, 'archive-sms.ndjson'), `${JSON.stringify(s.getSms('sms_1'))}\n{"torn":`)
+    fs.appendFileSync(path.join(dir, 'archive-sms.ndjson'), `${JSON.stringify({...sms(1, at), version: 1})}\n{"torn":`)
     const again = new LowdbStorage({dataDir: dir, now: () => now})
     await again.open()
     expect(again.countTransactions()).toBe(1)

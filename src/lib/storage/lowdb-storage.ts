@@ -73,7 +73,8 @@ export class LowdbStorage implements Storage {
   private archivedTx = new Map<string, number>()
   /** Per store, archive locations in file order (roughly oldest first). */
   private archivedTxByStore = new Map<string, number[]>()
-  private archivedSms = new Map<string, number>()
+  private archivedSmsCount = 0
+  /** Fingerprint (first 96 bits: collisions are out of reach at any realistic volume) → location. */
   private archivedFp = new Map<string, number>()
   /** `${storeId}\0${phone}` of every payer who completed a payment (first-payment rule). */
   private payers = new Set<string>()
@@ -109,10 +110,12 @@ export class LowdbStorage implements Storage {
       this.archivedTxByStore.set(t.storeId, list)
       if (t.status === 'COMPLETED' && t.senderPhone) this.payers.add(`${t.storeId}\0${t.senderPhone}`)
     })
+    const archivedSmsIds = new Set<string>()
     this.smsArchive.load((m, loc) => {
-      this.archivedSms.set(m.id, loc)
-      this.archivedFp.set(`${m.storeId}\0${m.fingerprint}`, loc)
+      archivedSmsIds.add(m.id)
+      this.archivedFp.set(fpKey(m.storeId, m.fingerprint), loc)
     })
+    this.archivedSmsCount = archivedSmsIds.size
     const snap = this.db.data
     this.seq = snap.seq
     for (const s of snap.stores) this.indexStore(s)
@@ -141,11 +144,12 @@ export class LowdbStorage implements Storage {
     for (const t of [...this.txs.values()]) if (this.archivedTx.has(t.id)) this.unindexTx(t)
     this.rebuildStoreLists()
     for (const m of [...this.sms.values()]) {
-      if (this.archivedSms.has(m.id)) {
+      if (archivedSmsIds.has(m.id)) {
         this.sms.delete(m.id)
         this.smsByFp.delete(`${m.storeId}\0${m.fingerprint}`)
       }
     }
+    archivedSmsIds.clear()
     this.journal = new Journal(this.journalFile(this.seq + 1))
     // Fold replayed journals into the snapshot so the next start is quick.
     if (journals.length > 0) await this.checkpoint()
@@ -243,9 +247,9 @@ export class LowdbStorage implements Storage {
     if (txs.length === 0 && sms.length === 0) return
     const smsLocs = await this.smsArchive.append(sms)
     const txLocs = await this.txArchive.append(txs)
+    this.archivedSmsCount += sms.length
     for (const [i, m] of sms.entries()) {
-      this.archivedSms.set(m.id, smsLocs[i]!)
-      this.archivedFp.set(`${m.storeId}\0${m.fingerprint}`, smsLocs[i]!)
+      this.archivedFp.set(fpKey(m.storeId, m.fingerprint), smsLocs[i]!)
       this.sms.delete(m.id)
       this.smsByFp.delete(`${m.storeId}\0${m.fingerprint}`)
     }
@@ -273,23 +277,18 @@ export class LowdbStorage implements Storage {
     return this.storesByDevice.get(hash)
   }
 
-  getSms(id: string): SmsRecord | undefined {
-    const hot = this.sms.get(id)
-    if (hot) return hot
-    const loc = this.archivedSms.get(id)
-    return loc === undefined ? undefined : this.smsArchive.read(loc)
-  }
-
   findSmsByFingerprint(storeId: string, fingerprint: string): SmsRecord | undefined {
     const key = `${storeId}\0${fingerprint}`
     const hot = this.smsByFp.get(key)
     if (hot) return hot
-    const loc = this.archivedFp.get(key)
-    return loc === undefined ? undefined : this.smsArchive.read(loc)
+    const loc = this.archivedFp.get(fpKey(storeId, fingerprint))
+    if (loc === undefined) return undefined
+    const m = this.smsArchive.read(loc)
+    return m.fingerprint === fingerprint ? m : undefined
   }
 
   countSms(): number {
-    return this.sms.size + this.archivedSms.size
+    return this.sms.size + this.archivedSmsCount
   }
 
   getTransaction(id: string): TransactionRecord | undefined {
@@ -477,6 +476,10 @@ export class LowdbStorage implements Storage {
     if (n.state === 'pending') this.pendingNotifications.add(n.id)
     else this.pendingNotifications.delete(n.id)
   }
+}
+
+function fpKey(storeId: string, fingerprint: string): string {
+  return `${storeId}\0${fingerprint.slice(0, 24)}`
 }
 
 function claimKey(storeId: string, phone: string, amount: Piastres): string {

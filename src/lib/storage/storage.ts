@@ -51,7 +51,6 @@ export interface Storage {
   getStore(id: string): StoreRecord | undefined
   findStoreByDeviceTokenHash(hash: string): StoreRecord | undefined
 
-  getSms(id: string): SmsRecord | undefined
   findSmsByFingerprint(storeId: string, fingerprint: string): SmsRecord | undefined
   countSms(): number
 
