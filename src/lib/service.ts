@@ -9,7 +9,7 @@ import {WindowCounter} from './rate-limit.js'
 import {hashToken, newId, newSigningSecret, newToken} from './secrets.js'
 import {parseSms, smsFingerprint} from './sms/parse.js'
 import type {ParseResult} from './sms/types.js'
-import {type StoreSettingsInput, parseStoreSettings, settingsOf} from './store-config.js'
+import {type StoreSettings, type StoreSettingsInput, parseStoreSettings, settingsOf} from './store-config.js'
 import {ConflictError, type Storage} from './storage/storage.js'
 import {transition} from './transactions.js'
 
@@ -83,6 +83,27 @@ export interface CreatedStore {
 
 const MAX_RETRIES = 5
 
+/** The record fields a store's validated settings decide (money thresholds as piastres). */
+function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 'rate' | 'currencyLabel' | 'antiSpam' | 'requireToken' | 'allowIps' | 'matchWindowMinutes' | 'mode' | 'forwarderSigningKey'> {
+  return {
+    name: s.name,
+    callback: s.callback,
+    rate: s.rate,
+    currencyLabel: s.currencyLabel,
+    antiSpam: {enabled: s.antiSpam.enabled, rules: {
+      amountOver: s.antiSpam.amountOver === null ? null : tryParseMoney(s.antiSpam.amountOver),
+      firstPayment: s.antiSpam.firstPayment,
+      failedChecksBefore: s.antiSpam.failedChecksBefore,
+      duplicatePending: s.antiSpam.duplicatePending,
+    }},
+    requireToken: s.requireToken,
+    allowIps: s.allowIps,
+    matchWindowMinutes: s.matchWindowMinutes,
+    mode: s.mode,
+    forwarderSigningKey: s.forwarderSigningKey,
+  }
+}
+
 /**
  * The verification service: SMS in, claims checked, decisions recorded. All I/O goes
  * through Storage; every state change and the notification it causes are one commit.
@@ -121,26 +142,12 @@ export class VcashService {
     const deviceToken = newToken('vd')
     const store: StoreRecord = {
       id: newId('st', 9),
-      name: s.name,
       createdAt: at,
       updatedAt: at,
       apiTokenHash: hashToken(apiToken),
       deviceTokenHash: hashToken(deviceToken),
       signingSecret: newSigningSecret(),
-      callback: s.callback,
-      rate: s.rate,
-      currencyLabel: s.currencyLabel,
-      antiSpam: {enabled: s.antiSpam.enabled, rules: {
-        amountOver: s.antiSpam.amountOver === null ? null : tryParseMoney(s.antiSpam.amountOver),
-        firstPayment: s.antiSpam.firstPayment,
-        failedChecksBefore: s.antiSpam.failedChecksBefore,
-        duplicatePending: s.antiSpam.duplicatePending,
-      }},
-      requireToken: s.requireToken,
-      allowIps: s.allowIps,
-      matchWindowMinutes: s.matchWindowMinutes,
-      mode: s.mode,
-      forwarderSigningKey: s.forwarderSigningKey,
+      ...storeFields(s),
       version: 0,
     }
     await this.storage.commit({stores: [store]})
@@ -159,21 +166,7 @@ export class VcashService {
     const s = parseStoreSettings(merged)
     const next: StoreRecord = {
       ...cur,
-      name: s.name,
-      callback: s.callback,
-      rate: s.rate,
-      currencyLabel: s.currencyLabel,
-      antiSpam: {enabled: s.antiSpam.enabled, rules: {
-        amountOver: s.antiSpam.amountOver === null ? null : tryParseMoney(s.antiSpam.amountOver),
-        firstPayment: s.antiSpam.firstPayment,
-        failedChecksBefore: s.antiSpam.failedChecksBefore,
-        duplicatePending: s.antiSpam.duplicatePending,
-      }},
-      requireToken: s.requireToken,
-      allowIps: s.allowIps,
-      matchWindowMinutes: s.matchWindowMinutes,
-      mode: s.mode,
-      forwarderSigningKey: s.forwarderSigningKey,
+      ...storeFields(s),
       updatedAt: this.now().toISOString(),
     }
     await this.storage.commit({stores: [next]})
