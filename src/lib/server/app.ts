@@ -84,21 +84,28 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
   const trusted = parseTrustedProxies(opts.trustProxy)
   const app = createExpressApp(opts)
 
+  // A store's allowlist parsed once per record version (records are replaced, never mutated).
+  const allowlists = new WeakMap<StoreRecord, ReturnType<typeof parseTrustedProxies>['ranges']>()
+  const allowlistOf = (s: StoreRecord) => {
+    let ranges = allowlists.get(s)
+    if (!ranges) allowlists.set(s, (ranges = parseTrustedProxies(s.allowIps).ranges))
+    return ranges
+  }
+
   const storeForApiToken = (token: string | null): StoreRecord | undefined => {
     if (!token) return undefined
     return storage.listStores().find((s) => tokenMatches(token, s.apiTokenHash))
   }
 
   const check = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    let lang = parseLang(url.searchParams.get('lang'))
     const parsed = checkSchema.safeParse(queryObject(url))
     if (!parsed.success) throw validationError(parsed.error)
     const q = parsed.data
-    lang = parseLang(q.lang)
+    const lang = parseLang(q.lang)
     const store = storage.getStore(q.store_id)
     if (!store) throw new VcashError('store_not_found', lang === 'ar' ? 'متجر غير معروف.' : 'Unknown store.', {http: 404})
     const ip = clientIp(req, trusted)
-    if (store.allowIps.length > 0 && !ipInList(ip, parseTrustedProxies(store.allowIps).ranges)) {
+    if (store.allowIps.length > 0 && !ipInList(ip, allowlistOf(store))) {
       throw new VcashError('forbidden_ip', `calls from ${ip} are not allowed for this store`, {http: 403, suggestion: 'Add your server address to the store allowlist (vcash store set --allow-ip).'})
     }
     const token = bearer(req) ?? q.token ?? null
@@ -143,12 +150,12 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
       const e = errorBody(error)
       if (e.status >= 500) console.error('vcash: request failed:', error)
       if (!res.headersSent) sendJson(res, e.status, e.body)
-      opts.metrics.requests.inc({route: isCheck ? 'check' : 'sms', status: String(e.status)})
+      opts.metrics.countRequest(isCheck ? 'check' : 'sms', e.status)
     }
     try {
       const url = new URL(path, 'http://x')
       const p = isCheck ? check(req, res, url) : ingest(req, res)
-      p.then(() => opts.metrics.requests.inc({route: isCheck ? 'check' : 'sms', status: String(res.statusCode)}), fail)
+      p.then(() => opts.metrics.countRequest(isCheck ? 'check' : 'sms', res.statusCode), fail)
     } catch (error) {
       fail(error)
     }

@@ -42,7 +42,19 @@ export function parseTrustedProxies(list: string[]): TrustedProxies {
   return {ranges: list.filter(Boolean).map((s) => (s.includes('/') ? ipaddr.parseCIDR(s) : ((a) => [a, a.kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number])(ipaddr.parse(s))))}
 }
 
+const ipCache = new Map<string, string>()
+
+/** Canonical text of an address (IPv4-mapped IPv6 as IPv4). Cached: peers repeat. */
 export function normaliseIp(ip: string): string {
+  const hit = ipCache.get(ip)
+  if (hit !== undefined) return hit
+  const out = canonicalIp(ip)
+  if (ipCache.size > 10_000) ipCache.clear()
+  ipCache.set(ip, out)
+  return out
+}
+
+function canonicalIp(ip: string): string {
   try {
     const a = ipaddr.parse(ip)
     if (a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress()) return (a as ipaddr.IPv6).toIPv4Address().toString()

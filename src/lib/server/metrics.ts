@@ -26,9 +26,24 @@ export class Metrics {
     }})
   }
 
+  private readonly requestChildren = new Map<string, client.Counter.Internal>()
+  private readonly checkChildren = new Map<string, client.Counter.Internal>()
+
+  /** Hot path: the labelled child counter is looked up once per (route, status). */
+  countRequest(route: string, status: number): void {
+    const key = `${route} ${status}`
+    let c = this.requestChildren.get(key)
+    if (!c) this.requestChildren.set(key, (c = this.requests.labels(route, String(status))))
+    c.inc()
+  }
+
   onEvent = (e: ServiceEvent): void => {
     if (e.type === 'sms') this.sms.inc({outcome: e.outcome, provider: e.provider ?? 'unknown'})
-    else if (e.type === 'check') this.checks.inc({outcome: e.outcome})
+    else if (e.type === 'check') {
+      let c = this.checkChildren.get(e.outcome)
+      if (!c) this.checkChildren.set(e.outcome, (c = this.checks.labels(e.outcome)))
+      c.inc()
+    }
     else this.queued.inc({event: e.outcome})
   }
 }
