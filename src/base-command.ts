@@ -3,7 +3,6 @@ import chalk from 'chalk'
 
 import {BugError, EXIT, VcashError} from './lib/errors.js'
 import {AdminClient, type LocalVcash, openLocal, runningServer} from './lib/runtime.js'
-import './lib/wiring.js'
 
 /**
  * Every vcash command extends this. It owns the CLI edge only: colour policy, turning
@@ -36,6 +35,9 @@ export abstract class BaseCommand extends Command {
   protected async withData<T>(dataDir: string, ops: {remote(c: AdminClient): Promise<T>; local(l: LocalVcash): Promise<T>}): Promise<T> {
     const info = runningServer(dataDir)
     if (info) return ops.remote(new AdminClient(info))
+    // Notifications (queued in the same commit as a change) are wired only where data is opened,
+    // so commands that never touch a data dir don't load the server's modules.
+    await import('./lib/wiring.js')
     const local = await openLocal({dataDir, holder: this.id ?? 'cli'})
     try {
       return await ops.local(local)
