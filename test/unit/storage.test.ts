@@ -161,3 +161,25 @@ describe('archive of settled history', () => {
     await again.close()
   })
 })
+
+describe('checkpoints', () => {
+  it('overlapping checkpoints archive each record once', async () => {
+    const dir = tempDir()
+    const now = new Date('2026-06-10T00:00:00Z')
+    const s = new LowdbStorage({dataDir: dir, now: () => now})
+    await s.open()
+    await s.commit({stores: [store('st_1')]})
+    for (let i = 1; i <= 20; i++) {
+      const at = new Date(Date.UTC(2026, 5, 1, 0, i)).toISOString()
+      await s.commit({transactions: [{id: `tx_${i}`, storeId: 'st_1', status: 'COMPLETED', provider: 'vodafone_cash', amount: i, senderPhone: null, senderName: null, reference: null, balance: null, occurredAt: null, receivedAt: at, createdAt: at, updatedAt: at, smsId: `sms_${i}`, userName: null, clientId: null, heldBy: [], audit: [], version: 0}]})
+    }
+    await Promise.all([s.checkpoint(), s.checkpoint(), s.checkpoint()])
+    await s.close()
+    const lines = fs.readFileSync(path.join(dir, 'archive-transactions.ndjson'), 'utf8').trim().split('\n')
+    expect(lines).toHaveLength(20)
+    const again = new LowdbStorage({dataDir: dir, now: () => now})
+    await again.open()
+    expect(again.listTransactions({limit: 100}).items).toHaveLength(20)
+    await again.close()
+  })
+})

@@ -38,6 +38,8 @@ export interface ServeOptions {
   trustProxy: string[]
   /** Sweep PENDING transfers past their match window this often. */
   expireEveryMs?: number
+  /** Checkpoint (fold the journal, archive settled history) this often. */
+  checkpointEveryMs?: number
   now?: () => Date
   failedCheckLimit?: number
 }
@@ -49,6 +51,7 @@ export class VcashServer {
   private server: http.Server | null = null
   private extensions: ServerExtension[] = []
   private sweep: NodeJS.Timeout | null = null
+  private fold: NodeJS.Timeout | null = null
   private closing: Promise<void> | null = null
 
   private constructor(readonly local: LocalVcash, readonly opts: ServeOptions) {}
@@ -116,6 +119,17 @@ export class VcashServer {
       }, (error: unknown) => console.error('vcash: expiry sweep failed:', error))
     }, every)
     this.sweep.unref()
+    // Fold the journal into db.json and move settled history to the archive regularly, so a
+    // server that runs for months keeps a small snapshot and memory (not only at restarts).
+    let folding = false
+    this.fold = setInterval(() => {
+      if (folding) return
+      folding = true
+      this.local.storage.checkpoint().catch((error: unknown) => console.error('vcash: checkpoint failed:', error)).finally(() => {
+        folding = false
+      })
+    }, this.opts.checkpointEveryMs ?? 3_600_000)
+    this.fold.unref()
   }
 
   /** `vcash serve --dev` lets `vcash simulate` move the clock forward to test expiry. */
@@ -136,6 +150,7 @@ export class VcashServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.sweep) clearInterval(this.sweep)
+      if (this.fold) clearInterval(this.fold)
       const server = this.server
       if (server) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))

@@ -50,6 +50,7 @@ export class LowdbStorage implements Storage {
   private readonly dbFile: string
   private seq = 0
   private checkpointing: Promise<void> | null = null
+  private checkpointChain: Promise<void> = Promise.resolve()
   private readonly checkpointBytes: number
 
   private stores = new Map<string, StoreRecord>()
@@ -104,6 +105,8 @@ export class LowdbStorage implements Storage {
       })
     }
     this.txArchive.load((t, loc) => {
+      // Appended twice (a crash mid-checkpoint)? The first copy is the same record: keep one.
+      if (this.archivedTx.has(t.id)) return
       this.archivedTx.set(t.id, loc)
       const list = this.archivedTxByStore.get(t.storeId) ?? []
       list.push(loc)
@@ -206,7 +209,14 @@ export class LowdbStorage implements Storage {
    * rotated in the same tick as the snapshot is taken, so commits made while db.json is
    * being written land in the new journal and are never lost.
    */
-  async checkpoint(): Promise<void> {
+  checkpoint(): Promise<void> {
+    // One at a time: two overlapping checkpoints would archive the same records twice.
+    const run = this.checkpointChain.then(() => this.runCheckpoint())
+    this.checkpointChain = run.catch(() => {})
+    return run
+  }
+
+  private async runCheckpoint(): Promise<void> {
     await this.archiveCold()
     const old = this.journal
     this.journal = new Journal(this.journalFile(this.seq + 1))
