@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 
 import {Args, Flags} from '@oclif/core'
-import chalk from 'chalk'
+import chalk, {chalkStderr} from 'chalk'
+import ora, {type Ora} from 'ora'
 
 import {BaseCommand} from '../../base-command.js'
 import * as f from '../../flags.js'
@@ -62,20 +63,31 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
     }
     const scenario = parseScenario(text, args.scenario)
     const human = !this.jsonEnabled() && flags.reporter === 'human'
+    // Progress belongs on stderr; ora spins forever on a terminal that reports 0 columns.
+    const spin: Ora | null = human && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 ? ora({stream: process.stderr}) : null
     const runner = new ScenarioRunner({
-      remote: flags.server ? {server: flags.server, storeId: flags.store, deviceToken: flags['device-token'], apiToken: flags['api-token'], signingSecret: flags['signing-secret'], dataDir: flags['data-dir']} : undefined,
-      catcherPort: flags['catcher-port'],
-      onStep: human ? (s) => this.printStep(s) : undefined,
+      target: {server: flags.server, storeId: flags.store, deviceToken: flags['device-token'], apiToken: flags['api-token'], signingSecret: flags['signing-secret'], dataDir: flags['data-dir'], catcherPort: flags['catcher-port']},
+      onStepStart: spin ? (s) => spin.start(`${String(s.index).padStart(2)} ${s.name}`) : undefined,
+      onStep: human ? (s) => {
+        spin?.stop()
+        this.printStep(s)
+      } : undefined,
     })
-    if (human) this.note(chalk.bold(`${scenario.name}`) + chalk.dim(` (${scenario.steps.length} steps${flags.server ? ` against ${flags.server}` : ', in-process'})`))
-    const result = await runner.run(scenario)
+    const where = flags.server ?? scenario.target?.server
+    if (human) this.note(chalkStderr.bold(scenario.name) + chalkStderr.dim(` (${scenario.steps.length} steps${where ? ` against ${where}` : ', in-process'})`))
+    let result: RunResult
+    try {
+      result = await runner.run(scenario)
+    } finally {
+      spin?.stop()
+    }
     if (flags.reporter === 'junit' && !this.jsonEnabled()) {
-      const xml = toJunit([result], [scenario.steps.length])
+      const xml = toJunit([{result, file: args.scenario}])
       if (flags.out) fs.writeFileSync(flags.out, xml)
       else process.stdout.write(xml)
+      if (result.failure) this.note(result.failure)
     } else if (human) {
-      const failed = result.steps.find((s) => !s.ok)
-      if (failed) this.log(chalk.red(`✗ step ${failed.index} (${failed.name}) failed: expected ${failed.expected}, got ${failed.actual}`))
+      if (result.failure) this.log(chalk.red(`✗ ${result.failure}`))
       else this.log(chalk.green(`✓ ${result.passed} steps passed`) + chalk.dim(` in ${result.duration_ms} ms`))
     }
     if (!result.ok) process.exitCode = EXIT.failure
@@ -83,7 +95,8 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
   }
 
   private printStep(s: StepResult): void {
-    const mark = s.ok ? chalk.green('✓') : chalk.red('✗')
-    process.stderr.write(`${mark} ${String(s.index).padStart(2)} ${s.name}  ${chalk.dim(s.ok ? s.actual : `expected ${s.expected}, got ${s.actual}`)}${!s.ok && s.message ? `\n     ${chalk.dim(s.message)}` : ''}\n`)
+    const c = chalkStderr
+    const mark = s.ok ? c.green('✓') : c.red('✗')
+    process.stderr.write(`${mark} ${String(s.index).padStart(2)} ${s.name}  ${c.dim(s.ok ? s.actual : `expected ${s.expected}, got ${s.actual}`)}${!s.ok && s.message ? `\n     ${c.dim(s.message)}` : ''}\n`)
   }
 }

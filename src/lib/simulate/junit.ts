@@ -1,8 +1,13 @@
 import type {RunResult} from './runner.js'
 
-function esc(s: string): string {
+/**
+ * Text safe in an XML 1.0 attribute or element: characters XML cannot carry at all (C0
+ * controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF) are dropped, the rest escaped.
+ * Arabic SMS bodies and `${…}` references pass through unchanged.
+ */
+export function xmlEscape(s: string): string {
   return s
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -10,26 +15,41 @@ function esc(s: string): string {
     .replace(/'/g, '&apos;')
 }
 
-/** JUnit XML as CI systems read it: one testsuite per scenario, one testcase per step. */
-export function toJunit(results: RunResult[], totalSteps: number[]): string {
+export interface JunitSuite {
+  result: RunResult
+  /** The scenario file, shown by CI systems that link test cases to files. */
+  file?: string
+}
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(3)
+
+/**
+ * JUnit XML in the shape Jenkins, GitLab, GitHub test-report actions and Azure read: one
+ * testsuite per scenario, one testcase per step; a failed expectation is a <failure>, steps
+ * after it are <skipped>.
+ */
+export function toJunit(suites: JunitSuite[]): string {
+  const total = (r: RunResult) => r.steps.length + r.skipped
+  const sum = (f: (r: RunResult) => number) => suites.reduce((a, s) => a + f(s.result), 0)
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>']
-  const tests = totalSteps.reduce((a, b) => a + b, 0)
-  const failures = results.reduce((a, r) => a + r.failed, 0)
-  const skipped = results.reduce((a, r, i) => a + (totalSteps[i]! - r.steps.length), 0)
-  const time = (ms: number) => (ms / 1000).toFixed(3)
-  lines.push(`<testsuites name="vcash simulate" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}" time="${time(results.reduce((a, r) => a + r.duration_ms, 0))}">`)
-  for (const [i, r] of results.entries()) {
-    const skip = totalSteps[i]! - r.steps.length
-    lines.push(`  <testsuite name="${esc(r.scenario)}" tests="${totalSteps[i]}" failures="${r.failed}" errors="0" skipped="${skip}" time="${time(r.duration_ms)}">`)
-    lines.push(`    <properties><property name="target" value="${esc(r.target)}"/></properties>`)
+  lines.push(`<testsuites name="vcash simulate" tests="${sum(total)}" failures="${sum((r) => r.failed)}" errors="0" skipped="${sum((r) => r.skipped)}" time="${seconds(sum((r) => r.duration_ms))}">`)
+  for (const {result: r, file} of suites) {
+    const fileAttr = file ? ` file="${xmlEscape(file)}"` : ''
+    lines.push(`  <testsuite name="${xmlEscape(r.scenario)}" tests="${total(r)}" failures="${r.failed}" errors="0" skipped="${r.skipped}" time="${seconds(r.duration_ms)}"${fileAttr}>`)
+    lines.push(`    <properties><property name="target" value="${xmlEscape(r.target)}"/></properties>`)
+    const name = (index: number, label: string) => `${String(index).padStart(2, '0')} ${label}`
     for (const s of r.steps) {
-      const name = `${String(s.index).padStart(2, '0')} ${s.name}`
-      lines.push(`    <testcase classname="${esc(r.scenario)}" name="${esc(name)}" time="${time(s.duration_ms)}">`)
-      if (!s.ok) lines.push(`      <failure message="${esc(`expected ${s.expected}, got ${s.actual}`)}" type="expectation">${esc(`step ${s.index} (${s.name}): expected ${s.expected}\ngot: ${s.actual}\n${s.message}`)}</failure>`)
+      lines.push(`    <testcase classname="${xmlEscape(r.scenario)}" name="${xmlEscape(name(s.index, s.name))}" time="${seconds(s.duration_ms)}"${fileAttr}>`)
+      if (s.ok) {
+        lines.push(`      <system-out>${xmlEscape(s.message ? `${s.actual}\n${s.message}` : s.actual)}</system-out>`)
+      } else {
+        const text = `step ${s.index} (${s.name}): expected ${s.expected}\ngot: ${s.actual}${s.message ? `\n${s.message}` : ''}`
+        lines.push(`      <failure message="${xmlEscape(`expected ${s.expected}, got ${s.actual}`)}" type="${xmlEscape(s.type)}">${xmlEscape(text)}</failure>`)
+      }
       lines.push('    </testcase>')
     }
-    for (let k = r.steps.length; k < totalSteps[i]!; k++) {
-      lines.push(`    <testcase classname="${esc(r.scenario)}" name="${String(k + 1).padStart(2, '0')} (not run)" time="0"><skipped message="an earlier step failed"/></testcase>`)
+    for (let k = r.steps.length + 1; k <= total(r); k++) {
+      lines.push(`    <testcase classname="${xmlEscape(r.scenario)}" name="${name(k, '(not run)')}" time="0"${fileAttr}><skipped message="an earlier step failed"/></testcase>`)
     }
     lines.push('  </testsuite>')
   }

@@ -16,19 +16,50 @@ export interface RenderedSms {
   hasPhone: boolean
 }
 
+/** The receive layouts of sms-formats.md that we can render, with the wallet each belongs to. */
+export const LAYOUTS = ['VF-R1', 'VF-R2', 'VF-R3', 'VF-R4', 'VF-R5', 'EA-R1', 'EA-R2', 'OR-R1'] as const
+export type Layout = (typeof LAYOUTS)[number]
+
+const LAYOUT_PROVIDER: Record<Layout, Provider> = {
+  'VF-R1': 'vodafone_cash',
+  'VF-R2': 'vodafone_cash',
+  'VF-R3': 'vodafone_cash',
+  'VF-R4': 'vodafone_cash',
+  'VF-R5': 'instapay',
+  'EA-R1': 'etisalat_cash',
+  'EA-R2': 'etisalat_cash',
+  'OR-R1': 'orange_cash',
+}
+
+const DEFAULT_LAYOUT: Record<Provider, Layout> = {vodafone_cash: 'VF-R1', instapay: 'VF-R5', etisalat_cash: 'EA-R1', orange_cash: 'OR-R1'}
+
+/** Only InstaPay arrivals are announced in English; every other receipt exists in Arabic only. */
+export function layoutLang(layout: Layout): 'ar' | 'en' {
+  return layout === 'VF-R5' ? 'en' : 'ar'
+}
+
+export function defaultLang(provider: Provider): 'ar' | 'en' {
+  return layoutLang(DEFAULT_LAYOUT[provider])
+}
+
 export interface RenderInput {
   provider: Provider
   phone: string
   amount: Piastres
+  /** Defaults to the provider's only language; asking for one it never uses is an error. */
   lang?: 'ar' | 'en'
-  /** Cairo wall-clock time shown in the SMS. */
+  /** A specific real layout (default: the provider's most common one). */
+  layout?: Layout
+  /** When the phone received it; the SMS shows it in Cairo time. */
   at?: Date
   name?: string
   reference?: string
   balance?: Piastres
 }
 
-const NAMES = ['Ahmed S Example', 'Mona A Test', 'Samy H Sample', 'Tamer H ALSAMPLE', 'Nour E Demo']
+const NAMES = ['Ahmed S Example', 'Mona A Test', 'Samy H Sample', 'Tamer H ALSAMPLE', 'Nour E Demo', 'SAMEH ABDU LLATIF SAMPLEE']
+const VF_PROMO = 'تابع كل مصروفاتك من تاريخ المعاملات على أبلكيشن أنا فودافون http://vf.eg/vfcash'
+const EA_PROMO = 'استخدم e& money هتكسب و العب هتكسب هدايا تانية كتير http://spr.ly/Spin_The_Wheel'
 
 /** Amounts in SMS: no decimals when whole (as wallets print them), else 2. */
 function plain(p: Piastres): string {
@@ -51,39 +82,63 @@ function randomDigits(n: number): string {
   return s
 }
 
+function pick<T>(xs: readonly T[]): T {
+  return xs[crypto.randomInt(0, xs.length)]!
+}
+
 /**
- * Render a receipt in the provider's real layout — one that both sms-formats.md and our parser
- * agree on: VF-R1 (Vodafone Cash, Arabic), VF-R5 (InstaPay into the wallet, English), EA-R1
- * (e& money), OR-R1 (Orange Cash; no payer phone, claimed by reference).
+ * Render a receipt in a real layout — one that both sms-formats.md and our parser agree on:
+ * Vodafone Cash VF-R1..R4 (Arabic), VF-R5 (InstaPay into the wallet, English), e& money
+ * EA-R1/EA-R2 (no reference: de-duplicated by fingerprint), Orange Cash OR-R1 (no payer phone:
+ * claimed by reference).
  */
 export function renderReceipt(input: RenderInput): RenderedSms {
+  const layout = input.layout ?? DEFAULT_LAYOUT[input.provider]
+  if (LAYOUT_PROVIDER[layout] !== input.provider) {
+    throw new VcashError('unsupported_layout', `${layout} is a ${LAYOUT_PROVIDER[layout]} layout, not ${input.provider}`, {suggestion: `Use one of ${LAYOUTS.filter((l) => LAYOUT_PROVIDER[l] === input.provider).join(', ')}.`})
+  }
+  const lang = layoutLang(layout)
+  if (input.lang && input.lang !== lang) {
+    const why = input.provider === 'instapay' ? 'InstaPay arrivals in the wallet are announced in English only' : `${input.provider} receipts arrive in Arabic only`
+    throw new VcashError('unsupported_layout', why, {suggestion: input.provider === 'vodafone_cash' ? 'Use --lang ar, or --provider instapay for the English layout.' : `Use --lang ${lang} (the default for ${input.provider}).`})
+  }
   const at = input.at ?? new Date()
   const t = cairoParts(at)
-  const name = input.name ?? NAMES[crypto.randomInt(0, NAMES.length)]!
+  const name = input.name ?? pick(NAMES)
   const balance = input.balance ?? input.amount + crypto.randomInt(0, 500_000)
-  switch (input.provider) {
-    case 'vodafone_cash': {
-      if (input.lang === 'en') throw new VcashError('unsupported_layout', 'Vodafone Cash wallet-to-wallet receipts arrive in Arabic only', {suggestion: 'Use --lang ar, or --provider instapay for the English layout.'})
-      const reference = input.reference ?? `0${randomDigits(11)}`
-      const body = `تم استلام مبلغ ${plain(input.amount)} جنيه من رقم ${input.phone} المسجل بإسم ${name} على رقم محفظتك  01000000002.\nرصيدك الحالي: ${formatMoney(balance)} جنيه\nتاريخ العملية: ${t.hour}:${t.minute} ${t.year}-${t.month}-${t.day}\nرقم العملية: ${reference}\nتابع كل مصروفاتك من تاريخ المعاملات على أبلكيشن أنا فودافون http://vf.eg/vfcash\n`
-      return {sender: 'VF-Cash', body, reference, layout: 'VF-R1', hasPhone: true}
+  const wallet = `010${randomDigits(8)}`
+  const vfRef = input.reference ?? `0${randomDigits(11)}`
+  const ymd = `${t.year}-${t.month}-${t.day}`
+  const dmy = `${t.day}-${t.month}-${t.year}`
+  const hm = `${t.hour}:${t.minute}`
+  const sms = (sender: string, body: string, reference: string, hasPhone = true): RenderedSms => ({sender, body, reference, layout, hasPhone})
+  switch (layout) {
+    case 'VF-R1':
+      return sms('VF-Cash', `تم استلام مبلغ ${plain(input.amount)} جنيه من رقم ${input.phone} المسجل بإسم ${name} على رقم محفظتك  ${wallet}.\nرصيدك الحالي: ${formatMoney(balance)} جنيه\nتاريخ العملية: ${hm} ${ymd}\nرقم العملية: ${vfRef}\n${VF_PROMO}\n`, vfRef)
+    case 'VF-R2':
+      return sms('VF-Cash', `تم استلام مبلغ ${formatMoney(input.amount)} جنيه من ${input.phone}؛\nالمسجل بإسم ${name}\nعلى رقم محفظتك ${wallet} بتاريخ ${hm} ${ymd}.\nرصيدك الحالي: ${formatMoney(balance)} جنيه\nرقم العملية: ${vfRef}\n تقدر ${VF_PROMO}`, vfRef)
+    case 'VF-R3':
+      return sms('VF-Cash', `تم استلام مبلغ ${plain(input.amount)} جنيه من رقم  ${input.phone} ؛ المسجل بإسم ${name} رصيدك الحالي ${formatMoney(balance)} تاريخ العملية ${hm} ${ymd} رقم العملية  ${vfRef}.دلوقتي تقدر تسحب من محفظتك برسوم 5 جنيه بس بدل 1%! ${VF_PROMO}`, vfRef)
+    case 'VF-R4':
+      return sms('VF-Cash', `تم استلام مبلغ ${formatMoney(input.amount)} جنيه من رقم ${input.phone}؛ المسجل بإسم ${name}. رصيدك الحالي ${formatMoney(balance)} جنيه. تاريخ العملية \u200E${dmy} ${hm}\u200E رقم العملية ${vfRef}.`, vfRef)
+    case 'VF-R5': {
+      // Built from parts: ICU's en-US pattern puts a comma after the year, the wallet does not.
+      const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', {timeZone: 'Africa/Cairo', month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', hour12: true}).formatToParts(at).map((x) => [x.type, x.value]))
+      const stamp = `${p.month} ${p.day}, ${p.year} ${p.hour}:${p.minute}:${p.second} ${p.dayPeriod}`
+      return sms('VF-Cash', `${stamp}: Received EGP${commas(input.amount)} from 002${input.phone} to Mobile Account Number ${randomDigits(4)}. Ref: ${vfRef} Available Balance: ${formatMoney(balance)}`, vfRef)
     }
-    case 'instapay': {
-      if (input.lang === 'ar') throw new VcashError('unsupported_layout', 'InstaPay arrivals in the wallet are announced in English only', {suggestion: 'Use --lang en (the default for instapay).'})
-      const reference = input.reference ?? `0${randomDigits(11)}`
-      const stamp = new Intl.DateTimeFormat('en-US', {timeZone: 'Africa/Cairo', month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', hour12: true}).format(at).replace(/\u202F/g, ' ')
-      const body = `${stamp}: Received EGP${commas(input.amount)} from 002${input.phone} to Mobile Account Number 3054. Ref: ${reference} Available Balance: ${formatMoney(balance)}`
-      return {sender: 'VF-Cash', body, reference, layout: 'VF-R5', hasPhone: true}
-    }
-    case 'etisalat_cash': {
-      // e& receipts carry no reference: vcash de-duplicates them by fingerprint.
-      const body = `تم إستلام مبلغ ${formatMoney(input.amount)} ج.م من رقم ${input.phone} المسجل باسم${name.toUpperCase()}   بنجاح. رصيد محفظتك الحالى ${formatMoney(balance)} ج.م.استخدم e& money هتكسب و العب هتكسب هدايا تانية كتير http://spr.ly/Spin_The_Wheel`
-      return {sender: 'e& money', body, reference: '', layout: 'EA-R1', hasPhone: true}
-    }
-    case 'orange_cash': {
+    case 'EA-R1':
+      return sms('e& money', `تم إستلام مبلغ ${formatMoney(input.amount)} ج.م من رقم ${input.phone} المسجل باسم${name.toUpperCase()}   بنجاح. رصيد محفظتك الحالى ${formatMoney(balance)} ج.م.${EA_PROMO}`, '')
+    case 'EA-R2':
+      return sms('e& money', `تم إيداع مبلغ ${formatMoney(input.amount)}  في حسابك بنجاح من رقم حساب 002${input.phone} المسجل باسم ${name.toUpperCase()} \n ${EA_PROMO}`, '')
+    case 'OR-R1': {
       const reference = input.reference ?? randomDigits(10)
-      const body = `تم إستلام عملية تحويل أموال بمبلغ ${formatMoney(input.amount)} جنيه من ${name}، رصيدك الحالي ${formatMoney(balance)} جنيه. رقم المعاملة ${reference}\n100 جنيه كاش باك لما تحول، تدفع او تودع فلوس في محفظة اورنچ كاش`
-      return {sender: 'Orange Cash', body, reference, layout: 'OR-R1', hasPhone: false}
+      return sms('Orange Cash', `تم إستلام عملية تحويل أموال بمبلغ ${formatMoney(input.amount)} جنيه من ${name}، رصيدك الحالي ${formatMoney(balance)} جنيه. رقم المعاملة ${reference}\n100 جنيه كاش باك لما تحول، تدفع او تودع فلوس في محفظة اورنچ كاش`, reference, false)
     }
   }
+}
+
+/** Which wallet a layout belongs to (a scenario may name the layout alone). */
+export function layoutProvider(layout: Layout): Provider {
+  return LAYOUT_PROVIDER[layout]
 }

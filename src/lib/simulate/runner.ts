@@ -9,17 +9,17 @@ import {verifySignedQuery} from '../notify/sign.js'
 import {AdminClient, runningServer} from '../runtime.js'
 import {VcashServer} from '../server/serve.js'
 import '../wiring.js'
-import {parseMoney} from '../money.js'
+import {formatMoney, parseMoney} from '../money.js'
 import {normalisePhone} from '../phone.js'
 import {type Caught, Catcher} from './catcher.js'
-import {renderReceipt} from './render.js'
-import {interpolate, type Scenario, type Step, stepKind, type StoreSettingsStep} from './scenario.js'
+import {defaultLang, renderReceipt} from './render.js'
+import {interpolate, parseDuration, type Scenario, type ScenarioTarget, type Step, type StepKind, stepKind, type StoreSettingsStep} from './scenario.js'
 
 export interface StepResult {
   index: number
   id: string | null
   name: string
-  type: string
+  type: StepKind
   ok: boolean
   expected: string
   actual: string
@@ -33,18 +33,32 @@ export interface RunResult {
   ok: boolean
   passed: number
   failed: number
+  /** Steps after the first failure do not run: their effects would be meaningless. */
+  skipped: number
   duration_ms: number
   steps: StepResult[]
+  /** The first failed step in one line: step, expectation, what came back. */
+  failure: string | null
 }
 
-export interface RemoteTargetOptions {
-  server: string
+/** Where to run; every field also comes from the scenario's `target:` block (these win). */
+export interface TargetOptions {
+  /** A running vcash; without it (here or in the scenario) the run hosts its own server. */
+  server?: string
   storeId?: string
   deviceToken?: string
   apiToken?: string
   signingSecret?: string
-  /** A data dir whose running server is `server`: unlocks configure and advance_clock. */
+  /** The data dir of the local server at `server`: unlocks configure, advance_clock and delivery records. */
   dataDir?: string
+  catcherPort?: number
+}
+
+export interface RunnerOptions {
+  target?: TargetOptions
+  env?: NodeJS.ProcessEnv
+  onStepStart?: (s: {index: number; name: string; type: StepKind}) => void
+  onStep?: (r: StepResult) => void
 }
 
 interface Target {
@@ -55,37 +69,51 @@ interface Target {
   apiToken: string | null
   signingSecret: string | null
   admin: AdminClient | null
+  remote: boolean
   close(): Promise<void>
 }
+
+type Verdict = Pick<StepResult, 'ok' | 'expected' | 'actual' | 'message'>
+
+/** Where the store's notifications are going, as far as this run knows. */
+type CallbackSink = 'catcher' | 'merchant' | 'unknown'
+
+/** In-process, PENDING transfers dated in the past expire within this, not the server's 30 s. */
+const IN_PROCESS_SWEEP_MS = 200
 
 /** Runs a scenario against a target and reports every step; stops at the first failure. */
 export class ScenarioRunner {
   private readonly catcher = new Catcher()
   private readonly results: Record<string, Record<string, unknown>> = {}
-  private readonly sms: Record<string, {sender: string; body: string}> = {}
+  private readonly sms: Record<string, {sender: string; body: string; received_at: string | null}> = {}
   private target!: Target
+  private sink: CallbackSink = 'unknown'
+  /** How far advance_clock steps moved the server's clock: transfers are dated on that clock. */
+  private clockOffsetMs = 0
 
-  constructor(private readonly opts: {remote?: RemoteTargetOptions; env?: NodeJS.ProcessEnv; onStep?: (r: StepResult) => void; catcherPort?: number}) {}
+  constructor(private readonly opts: RunnerOptions = {}) {}
 
   async run(scenario: Scenario): Promise<RunResult> {
     const started = Date.now()
-    await this.catcher.start(this.opts.catcherPort ?? 0)
+    const env = this.opts.env ?? process.env
+    const t = resolveTarget(scenario.target, this.opts.target, env)
     const steps: StepResult[] = []
     try {
-      this.target = this.opts.remote ? await remoteTarget(this.opts.remote) : await inProcessTarget()
+      await this.catcher.start(t.catcherPort ?? 0)
+      this.target = t.server ? await remoteTarget({...t, server: t.server}) : await inProcessTarget()
       if (scenario.store) await this.configure(scenario.store)
       for (const [index, raw] of scenario.steps.entries()) {
         const t0 = Date.now()
         const type = stepKind(raw)
         const base = {index: index + 1, id: raw.id ?? null, name: raw.name ?? `${type}${raw.id ? ` ${raw.id}` : ''}`, type}
-        let r: Omit<StepResult, keyof typeof base | 'duration_ms'>
+        this.opts.onStepStart?.(base)
+        let r: Verdict
         try {
-          const step = interpolate(raw, {steps: this.results, env: this.opts.env ?? process.env})
-          r = await this.step(step)
+          r = await this.step(interpolate(raw, {steps: this.results, env}))
         } catch (error) {
-          r = {ok: false, expected: '(the step to run)', actual: error instanceof VcashError ? `${error.code}: ${error.message}` : (error as Error).message, message: error instanceof VcashError && error.suggestion ? error.suggestion : ''}
+          r = {ok: false, expected: `the ${type} step to run`, actual: error instanceof VcashError ? `${error.code}: ${error.message}` : (error as Error).message, message: error instanceof VcashError && error.suggestion ? error.suggestion : ''}
         }
-        const res = {...base, ...r, duration_ms: Date.now() - t0}
+        const res: StepResult = {...base, ...r, duration_ms: Date.now() - t0}
         steps.push(res)
         this.opts.onStep?.(res)
         if (!res.ok) break
@@ -94,33 +122,45 @@ export class ScenarioRunner {
       await this.catcher.stop()
       await this.target?.close()
     }
-    const failed = steps.filter((s) => !s.ok).length
-    return {scenario: scenario.name, target: this.target?.description ?? 'none', ok: failed === 0 && steps.length === scenario.steps.length, passed: steps.length - failed, failed, duration_ms: Date.now() - started, steps}
+    const failed = steps.filter((s) => !s.ok)
+    const first = failed[0]
+    return {
+      scenario: scenario.name,
+      target: this.target.description,
+      ok: failed.length === 0 && steps.length === scenario.steps.length,
+      passed: steps.length - failed.length,
+      failed: failed.length,
+      skipped: scenario.steps.length - steps.length,
+      duration_ms: Date.now() - started,
+      steps,
+      failure: first ? `step ${first.index} (${first.name}) failed: expected ${first.expected}, got ${first.actual}` : null,
+    }
   }
 
   private remember(step: Step, data: Record<string, unknown>): void {
     if (step.id) this.results[step.id] = data
   }
 
-  private async step(s: Step): Promise<{ok: boolean; expected: string; actual: string; message: string}> {
+  private async step(s: Step): Promise<Verdict> {
     if (s.transfer) {
       const phone = normalisePhone(s.transfer.phone, 'transfer.phone')
       const amount = parseMoney(s.transfer.amount, 'transfer.amount')
-      const sms = renderReceipt({provider: s.transfer.provider, phone, amount, lang: s.transfer.lang ?? (s.transfer.provider === 'instapay' ? 'en' : 'ar')})
-      const r = await this.postSms(sms.sender, sms.body)
-      if (s.id) this.sms[s.id] = {sender: sms.sender, body: sms.body}
-      this.remember(s, {transaction_id: r.transaction_id, status: r.status, reference: sms.reference || null, outcome: r.outcome})
-      return verdict(s.transfer.expect, r.outcome, `${sms.layout} ${s.transfer.provider} ${formatAmount(amount)} EGP from ${phone} → ${r.outcome}${r.transaction_id ? ` ${r.transaction_id}` : ''}`)
+      const receivedAt = this.receivedAt(s.transfer.received_at)
+      const sms = renderReceipt({provider: s.transfer.provider, layout: s.transfer.layout, phone, amount, lang: s.transfer.lang ?? defaultLang(s.transfer.provider), at: receivedAt ? new Date(receivedAt) : this.now()})
+      const r = await this.postSms(sms.sender, sms.body, receivedAt)
+      if (s.id) this.sms[s.id] = {sender: sms.sender, body: sms.body, received_at: receivedAt}
+      this.remember(s, {transaction_id: r.transaction_id, status: r.status, reference: sms.reference || null, outcome: r.outcome, phone, amount: formatMoney(amount)})
+      return verdict(s.transfer.expect, r.outcome, `${sms.layout} ${s.transfer.provider} ${formatMoney(amount)} EGP from ${phone} → ${r.outcome}${r.transaction_id ? ` ${r.transaction_id}` : ''}`)
     }
     if (s.duplicate) {
       const prev = this.sms[s.duplicate.of]
       if (!prev) throw new VcashError('scenario_reference', `duplicate.of: no transfer step with id "${s.duplicate.of}" has run`, {exit: EXIT.failure})
-      const r = await this.postSms(prev.sender, prev.body)
+      const r = await this.postSms(prev.sender, prev.body, prev.received_at)
       this.remember(s, {transaction_id: r.transaction_id, outcome: r.outcome})
       return verdict(s.duplicate.expect, r.outcome, `the SMS of ${s.duplicate.of} again → ${r.outcome}`)
     }
     if (s.sms) {
-      const r = await this.postSms(s.sms.sender, s.sms.body)
+      const r = await this.postSms(s.sms.sender, s.sms.body, this.receivedAt(s.sms.received_at))
       this.remember(s, {transaction_id: r.transaction_id, outcome: r.outcome, reason: r.reason})
       return verdict(s.sms.expect, r.outcome, `${r.outcome}${r.reason ? ` (${r.reason})` : ''}`)
     }
@@ -131,10 +171,10 @@ export class ScenarioRunner {
       if (s.check.user_name !== undefined) q.set('user_name', s.check.user_name)
       if (s.check.client_id !== undefined) q.set('client_id', s.check.client_id)
       const headers: Record<string, string> = this.target.apiToken ? {authorization: `Bearer ${this.target.apiToken}`} : {}
-      const res = await fetch(`${this.target.url}/api/payment_link_check?${q}`, {headers, signal: AbortSignal.timeout(30_000)})
+      const res = await this.fetch(`/api/payment_link_check?${q}`, {headers})
       const body = (await res.json().catch(() => ({}))) as Record<string, unknown>
       const actual = checkOutcome(res.status, body)
-      this.remember(s, {transaction_id: body.transaction_id ?? null, http_status: res.status, code: body.code ?? null, status: body.status ?? null})
+      this.remember(s, {transaction_id: body.transaction_id ?? null, http_status: res.status, code: body.code ?? null, status: body.status ?? null, message: body.message ?? null})
       return verdict(s.check.expect, actual, `HTTP ${res.status} ${JSON.stringify(body)}`)
     }
     if (s.approve || s.reject) {
@@ -145,15 +185,13 @@ export class ScenarioRunner {
       this.remember(s, {transaction_id: tx.transaction.id, status: tx.transaction.status})
       return verdict(d.expect, tx.transaction.status, `${tx.transaction.id} is ${tx.transaction.status}`)
     }
-    if (s.expect_transaction) {
-      const tx = await this.api<{transaction: {id: string; status: string}}>('GET', `/api/transactions/${encodeURIComponent(s.expect_transaction.transaction)}`)
-      this.remember(s, {transaction_id: tx.transaction.id, status: tx.transaction.status})
-      return verdict(s.expect_transaction.status, tx.transaction.status, `${tx.transaction.id} is ${tx.transaction.status}`)
-    }
+    if (s.expect_transaction) return this.expectTransaction(s, s.expect_transaction)
     if (s.advance_clock) {
-      if (!this.target.admin) throw needsLocal('advance_clock')
-      const r = await this.target.admin.request<{now: string; expired: number}>('POST', '/dev/clock', {advance_ms: s.advance_clock.minutes * 60_000})
-      return {ok: true, expected: `clock +${s.advance_clock.minutes} min`, actual: `now ${r.now}, ${r.expired} expired`, message: ''}
+      const ms = s.advance_clock.duration ?? s.advance_clock.minutes! * 60_000
+      if (ms <= 0) throw new VcashError('invalid_scenario', 'advance_clock: the clock only moves forward', {exit: EXIT.input})
+      const r = await this.advanceClock(ms)
+      this.clockOffsetMs += ms
+      return {ok: true, expected: `clock +${human(ms)}, expiry sweep run`, actual: `now ${r.now}, ${r.expired} expired`, message: ''}
     }
     if (s.configure) {
       await this.configure(s.configure)
@@ -163,20 +201,88 @@ export class ScenarioRunner {
     throw new VcashError('invalid_scenario', 'unknown step', {exit: EXIT.input})
   }
 
-  private async expectCallback(e: NonNullable<Step['expect_callback']>): Promise<{ok: boolean; expected: string; actual: string; message: string}> {
-    const deadline = Date.now() + e.within_ms
-    const expected = `${e.event} for ${e.transaction} within ${e.within_ms} ms`
+  /** The server's clock as this run moved it (remote servers without --dev keep real time). */
+  private now(): Date {
+    return new Date(Date.now() + this.clockOffsetMs)
+  }
+
+  /** "-25h" → that long before the run's clock; an ISO time as is; nothing → the server's now. */
+  private receivedAt(spec: string | undefined): string | null {
+    if (spec === undefined) return null
+    if (/^\s*[+-]?\s*\d/.test(spec) && !/^\d{4}-\d\d-\d\d/.test(spec)) {
+      let ms: number
+      try {
+        ms = parseDuration(spec)
+      } catch (error) {
+        throw new VcashError('invalid_scenario', `received_at: ${(error as Error).message}`, {exit: EXIT.input})
+      }
+      return new Date(this.now().getTime() + ms).toISOString()
+    }
+    const d = new Date(spec)
+    if (Number.isNaN(d.getTime())) throw new VcashError('invalid_scenario', `received_at: "${spec}" is neither an offset (-25h) nor an ISO time`, {exit: EXIT.input})
+    return d.toISOString()
+  }
+
+  private async advanceClock(ms: number): Promise<{now: string; expired: number}> {
+    if (!this.target.admin) throw unsupported('advance_clock', this.target)
+    try {
+      return await this.target.admin.request<{now: string; expired: number}>('POST', '/dev/clock', {advance_ms: ms})
+    } catch (error) {
+      if (error instanceof VcashError && error.http === 404) {
+        throw new VcashError('unsupported_step', `advance_clock is unsupported against ${this.target.url}: that server was not started with --dev, so its clock cannot move`, {
+          exit: EXIT.failure,
+          suggestion: 'Run the scenario in-process (no --server), or start the server with `vcash serve --dev`. To test expiry against any server, date a transfer in the past (received_at: -25h) and expect EXPIRED within the server\'s 30 s sweep.',
+        })
+      }
+      throw error
+    }
+  }
+
+  private async expectTransaction(s: Step, e: NonNullable<Step['expect_transaction']>): Promise<Verdict> {
+    const deadline = Date.now() + (e.within ?? 0)
     for (;;) {
-      const found = this.catcher.seen.map((c) => this.describe(c)).find((d) => d.transaction === e.transaction && d.event === e.event)
+      const tx = await this.api<{transaction: {id: string; status: string}}>('GET', `/api/transactions/${encodeURIComponent(e.transaction)}`)
+      this.remember(s, {transaction_id: tx.transaction.id, status: tx.transaction.status})
+      if (tx.transaction.status === e.status || Date.now() >= deadline) {
+        return verdict(e.status, tx.transaction.status, `${tx.transaction.id} is ${tx.transaction.status}${e.within ? ` (waited up to ${human(e.within)})` : ''}`)
+      }
+      await sleep(100)
+    }
+  }
+
+  private async expectCallback(e: NonNullable<Step['expect_callback']>): Promise<Verdict> {
+    const within = e.within ?? e.within_ms ?? 10_000
+    const deadline = Date.now() + within
+    const what = `${e.channel ? `${e.channel} ` : ''}${e.event} for ${e.transaction}`
+    const expected = `${what} within ${human(within)}`
+    // Merchant mode reads the server's delivery records: the merchant's URL answered 2xx.
+    const records = this.sink !== 'catcher' && this.target.admin !== null
+    if (this.sink === 'merchant' && !records) throw unsupported('expect_callback at the merchant\'s URL', this.target)
+    let lastRecords: {event: string; channel: string; state: string; last_error: string | null}[] = []
+    for (;;) {
+      const found = this.catcher.seen.map((c) => this.describe(c)).find((d) => d.transaction === e.transaction && d.event === e.event && (!e.channel || d.channel === e.channel))
       if (found) {
-        if (found.verified === false) return {ok: false, expected: `${expected}, correctly signed`, actual: `${found.channel} ${found.event} with a signature that does not verify`, message: ''}
-        return {ok: true, expected, actual: `${found.channel} ${found.event}${found.verified ? ' (signature verified)' : ''}`, message: ''}
+        if (found.verified === false) return {ok: false, expected: `${expected}, correctly signed`, actual: `${found.channel} ${found.event} with a signature that does not verify`, message: 'The signing secret the run verifies with (--signing-secret) differs from the store\'s.'}
+        return {ok: true, expected, actual: `${found.channel} ${found.event} at the catcher${found.verified ? ' (signature verified)' : ''}`, message: ''}
+      }
+      if (records) {
+        const {callbacks} = await this.target.admin!.request<{callbacks: {event: string; channel: string; state: string; last_error: string | null; attempts: {url: string; status: number | null}[]}[]}>('GET', `/callbacks?transaction_id=${encodeURIComponent(e.transaction)}`)
+        lastRecords = callbacks
+        const hit = callbacks.find((c) => c.event === e.event && (!e.channel || c.channel === e.channel) && c.state === 'delivered')
+        if (hit) {
+          const a = [...hit.attempts].reverse().find((x) => x.status !== null && x.status >= 200 && x.status < 300)
+          return {ok: true, expected, actual: `${hit.channel} ${hit.event} delivered${a ? ` to ${a.url} (HTTP ${a.status})` : ''}`, message: ''}
+        }
       }
       if (Date.now() > deadline) {
-        const got = this.catcher.seen.map((c) => this.describe(c)).map((d) => `${d.channel} ${d.event} ${d.transaction}`)
-        return {ok: false, expected, actual: got.length > 0 ? `only: ${got.join('; ')}` : 'no callback arrived', message: this.opts.remote && !this.target.admin ? `The store's callback URL must point at ${this.catcher.url}/webhook (or /get, /whmcs) for the run to see it.` : ''}
+        const got = [
+          ...this.catcher.seen.map((c) => this.describe(c)).map((d) => `${d.channel} ${d.event} ${d.transaction} at the catcher`),
+          ...lastRecords.map((c) => `${c.channel} ${c.event} ${c.state}${c.last_error ? ` (${c.last_error})` : ''}`),
+        ]
+        const hint = this.sink === 'unknown' && !records ? `Point the store's callback URL at ${this.catcher.url}/webhook (or /get, /whmcs), e.g. with --catcher-port, for the run to see it.` : ''
+        return {ok: false, expected, actual: got.length > 0 ? `only: ${got.join('; ')}` : 'no callback arrived', message: hint}
       }
-      await new Promise((r) => setTimeout(r, 25))
+      await sleep(25)
     }
   }
 
@@ -184,11 +290,17 @@ export class ScenarioRunner {
   private describe(c: Caught): {channel: string; event: string; transaction: string; verified: boolean | null} {
     const secret = this.target.signingSecret
     if (c.path === '/webhook') {
-      const p = JSON.parse(c.body) as {type?: string; data?: {id?: string}}
-      return {channel: 'webhook', event: String(p.type), transaction: String(p.data?.id), verified: secret ? webhookSigned(c, secret) : null}
+      let p: {type?: string; data?: {id?: string}} = {}
+      try {
+        p = JSON.parse(c.body) as typeof p
+      } catch {
+        // Not our JSON: reported as an unknown event below.
+      }
+      return {channel: 'webhook', event: String(p.type ?? 'unknown'), transaction: String(p.data?.id ?? ''), verified: secret ? webhookSigned(c, secret) : null}
     }
     if (c.path === '/get') {
       const q = new URLSearchParams(c.query)
+      // GET callbacks are sent for completions only (notify/events.ts channelWants).
       return {channel: 'get', event: q.get('status') === 'COMPLETED' ? 'transaction.completed' : 'unknown', transaction: q.get('trans_id') ?? '', verified: secret ? verifySignedQuery(c.query, secret) : null}
     }
     if (c.path === '/whmcs/includes/api.php') {
@@ -200,13 +312,20 @@ export class ScenarioRunner {
   }
 
   private async configure(c: StoreSettingsStep): Promise<void> {
-    if (!this.target.admin) throw needsLocal('configure')
+    if (!this.target.admin) throw unsupported('configure (and a scenario `store:` block)', this.target)
     const patch: Record<string, unknown> = {}
-    if (c.callback) {
+    if (c.callback !== undefined) {
+      // Loopback callbacks (the catcher, a local merchant) are allowed in development mode only.
       patch.mode = 'development'
-      patch.callback = c.callback === 'none' ? {kind: 'none'} : c.callback === 'whmcs'
-        ? {kind: 'whmcs', url: `${this.catcher.url}/whmcs`, identifier: 'simulate', secret: 'simulate'}
-        : {kind: c.callback, url: `${this.catcher.url}/${c.callback}`}
+      if (typeof c.callback === 'string') {
+        patch.callback = c.callback === 'none' ? {kind: 'none'} : c.callback === 'whmcs'
+          ? {kind: 'whmcs', url: `${this.catcher.url}/whmcs`, identifier: 'simulate', secret: 'simulate'}
+          : {kind: c.callback, url: `${this.catcher.url}/${c.callback}`}
+        this.sink = c.callback === 'none' ? 'unknown' : 'catcher'
+      } else {
+        patch.callback = c.callback
+        this.sink = 'merchant'
+      }
     }
     if (c.anti_spam) {
       const a = c.anti_spam
@@ -224,19 +343,52 @@ export class ScenarioRunner {
     await this.target.admin.request('PATCH', `/stores/${encodeURIComponent(this.target.storeId)}`, patch)
   }
 
-  private async postSms(sender: string, body: string): Promise<{outcome: string; transaction_id: string | null; status: string | null; reason: string | null}> {
-    const res = await fetch(`${this.target.url}/api/sms`, {method: 'POST', headers: {authorization: `Bearer ${this.target.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender, body}), signal: AbortSignal.timeout(30_000)})
+  private async fetch(p: string, init: RequestInit = {}): Promise<Response> {
+    try {
+      return await fetch(`${this.target.url}${p}`, {...init, signal: AbortSignal.timeout(30_000)})
+    } catch (error) {
+      throw new VcashError('server_unreachable', `cannot reach ${this.target.url}: ${(error as Error).message}`, {exit: EXIT.unavailable})
+    }
+  }
+
+  private async postSms(sender: string, body: string, receivedAt: string | null): Promise<{outcome: string; transaction_id: string | null; status: string | null; reason: string | null}> {
+    const res = await this.fetch('/api/sms', {method: 'POST', headers: {authorization: `Bearer ${this.target.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender, body, ...(receivedAt ? {received_at: receivedAt} : {})})})
     const json = (await res.json().catch(() => ({}))) as {outcome?: string; transaction?: {id: string; status: string} | null; reason?: string | null; code?: string; message?: string}
     if (!res.ok) throw new VcashError(json.code ?? 'server_error', `POST /api/sms answered ${res.status}: ${json.message ?? ''}`, {exit: EXIT.failure})
     return {outcome: json.outcome ?? 'unknown', transaction_id: json.transaction?.id ?? null, status: json.transaction?.status ?? null, reason: json.reason ?? null}
   }
 
   private async api<T>(method: string, p: string, body?: unknown): Promise<T> {
-    if (!this.target.apiToken) throw new VcashError('missing_flags', 'this step needs the store API token', {exit: EXIT.usage, suggestion: 'Pass --api-token (or VCASH_API_TOKEN).'})
-    const res = await fetch(`${this.target.url}${p}`, {method, headers: {authorization: `Bearer ${this.target.apiToken}`, ...(body ? {'content-type': 'application/json'} : {})}, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(30_000)})
+    if (!this.target.apiToken) throw new VcashError('missing_flags', 'this step needs the store API token', {exit: EXIT.usage, suggestion: 'Pass --api-token (or VCASH_API_TOKEN, or target.api_token in the scenario).'})
+    const res = await this.fetch(p, {method, headers: {authorization: `Bearer ${this.target.apiToken}`, ...(body ? {'content-type': 'application/json'} : {})}, body: body ? JSON.stringify(body) : undefined})
     const json = (await res.json().catch(() => ({}))) as Record<string, unknown>
     if (!res.ok) throw new VcashError(String(json.code ?? 'server_error'), `${method} ${p} answered ${res.status}: ${String(json.message ?? '')}`, {exit: EXIT.failure})
     return json as T
+  }
+}
+
+/** Flags (and their env vars) win over the scenario's `target:` block, whose strings may use `${env.NAME}`. */
+export function resolveTarget(fromScenario: ScenarioTarget | undefined, fromFlags: TargetOptions | undefined, env: NodeJS.ProcessEnv): TargetOptions {
+  const s = fromScenario ? interpolate(fromScenario, {steps: {}, env}) : {}
+  const f = fromFlags ?? {}
+  const server = f.server ?? s.server
+  if (server !== undefined) {
+    let u: URL
+    try {
+      u = new URL(server)
+    } catch {
+      throw new VcashError('invalid_scenario', `target.server "${server}" is not a URL`, {exit: EXIT.input})
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new VcashError('invalid_scenario', 'target.server must be an http:// or https:// URL', {exit: EXIT.input})
+  }
+  return {
+    server: server?.replace(/\/$/, ''),
+    storeId: f.storeId ?? s.store,
+    deviceToken: f.deviceToken ?? s.device_token,
+    apiToken: f.apiToken ?? s.api_token,
+    signingSecret: f.signingSecret ?? s.signing_secret,
+    dataDir: f.dataDir ?? (s.data_dir === undefined ? undefined : path.resolve(s.data_dir)),
+    catcherPort: f.catcherPort ?? s.catcher_port,
   }
 }
 
@@ -252,10 +404,11 @@ function webhookSigned(c: Caught, secret: string): boolean {
   return (c.headers['webhook-signature'] ?? '').split(' ').includes(expected)
 }
 
-function verdict(expected: string, actual: string | null, detail: string): {ok: boolean; expected: string; actual: string; message: string} {
+function verdict(expected: string, actual: string | null, detail: string): Verdict {
   return {ok: expected === actual, expected, actual: actual ?? 'nothing', message: detail}
 }
 
+/** payment_link_check always answers 200 for the WHMCS module; the outcome is in the body. */
 function checkOutcome(http: number, body: Record<string, unknown>): string {
   if (http === 429) return 'rate_limited'
   if (http === 400) return 'invalid_input'
@@ -264,46 +417,64 @@ function checkOutcome(http: number, body: Record<string, unknown>): string {
   return String(body.code ?? `http_${http}`)
 }
 
-function formatAmount(p: number): string {
-  return `${Math.trunc(p / 100)}.${String(p % 100).padStart(2, '0')}`
+function human(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`
+  if (ms % 1000 === 0) return `${ms / 1000}s`
+  return `${ms}ms`
 }
 
-function needsLocal(what: string): VcashError {
-  return new VcashError('unsupported_step', `${what} needs control of the server: run in-process (no --server), or against a local \`vcash serve --dev\` with --data-dir`, {exit: EXIT.failure})
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+function unsupported(what: string, t: Target): VcashError {
+  return new VcashError('unsupported_step', `${what} is unsupported against ${t.url}: the run needs control of that server (its admin API)`, {
+    exit: EXIT.failure,
+    suggestion: 'Run the scenario in-process (no --server), or against a local `vcash serve --dev` whose --data-dir you pass.',
+  })
 }
 
 async function inProcessTarget(): Promise<Target> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vcash-simulate-'))
-  const server = await VcashServer.start({dataDir, host: '127.0.0.1', port: 0, dev: true, trustProxy: []})
-  const dev = server.devStore!
-  const admin = runningServer(dataDir)
-  return {
-    description: `in-process ${server.url}`,
-    url: server.url,
-    storeId: dev.store.id,
-    deviceToken: dev.deviceToken,
-    apiToken: dev.apiToken,
-    signingSecret: dev.store.signingSecret,
-    admin: admin ? new AdminClient(admin) : null,
-    async close() {
-      await server.close()
-      fs.rmSync(dataDir, {recursive: true, force: true})
-    },
+  try {
+    const server = await VcashServer.start({dataDir, host: '127.0.0.1', port: 0, dev: true, trustProxy: [], expireEveryMs: IN_PROCESS_SWEEP_MS})
+    const dev = server.devStore!
+    const admin = runningServer(dataDir)
+    return {
+      description: `in-process ${server.url}`,
+      url: server.url,
+      storeId: dev.store.id,
+      deviceToken: dev.deviceToken,
+      apiToken: dev.apiToken,
+      signingSecret: dev.store.signingSecret,
+      admin: admin ? new AdminClient(admin) : null,
+      remote: false,
+      async close() {
+        await server.close()
+        fs.rmSync(dataDir, {recursive: true, force: true})
+      },
+    }
+  } catch (error) {
+    fs.rmSync(dataDir, {recursive: true, force: true})
+    throw error
   }
 }
 
-async function remoteTarget(o: RemoteTargetOptions): Promise<Target> {
+async function remoteTarget(o: TargetOptions & {server: string}): Promise<Target> {
   const info = o.dataDir ? runningServer(o.dataDir) : null
-  const admin = info && sameServer(info.url, o.server) ? new AdminClient(info) : null
+  if (o.dataDir && !info) throw new VcashError('server_not_running', `no vcash server owns ${o.dataDir}`, {exit: EXIT.unavailable, suggestion: `Start it with \`vcash serve --dev --data-dir ${o.dataDir}\`, or drop --data-dir.`})
+  if (info && !sameServer(info.url, o.server)) throw new VcashError('server_mismatch', `the server that owns ${o.dataDir} listens on ${info.url}, not ${o.server}`, {exit: EXIT.usage, suggestion: `Pass --server ${info.url}.`})
+  const admin = info ? new AdminClient(info) : null
   let storeId = o.storeId
   if (!storeId && admin) {
     const {stores} = await admin.request<{stores: {id: string}[]}>('GET', '/stores')
     if (stores.length === 1) storeId = stores[0]!.id
   }
-  if (!storeId) throw new VcashError('missing_flags', 'against --server, say which store', {suggestion: 'Pass --store (or VCASH_STORE).'})
-  if (!o.deviceToken) throw new VcashError('missing_flags', 'against --server, transfers need the store\'s device token', {suggestion: 'Pass --device-token (or VCASH_DEVICE_TOKEN).'})
+  if (!storeId) throw new VcashError('missing_flags', 'against --server, say which store', {suggestion: 'Pass --store (or VCASH_STORE, or target.store in the scenario).'})
+  if (!o.deviceToken) throw new VcashError('missing_flags', 'against --server, transfers need the store\'s device token', {suggestion: 'Pass --device-token (or VCASH_DEVICE_TOKEN, or target.device_token in the scenario).'})
   const secret = o.signingSecret ?? (admin ? (await admin.request<{signing_secret: string}>('GET', `/stores/${encodeURIComponent(storeId)}/secret`)).signing_secret : null)
-  return {description: o.server, url: o.server.replace(/\/$/, ''), storeId, deviceToken: o.deviceToken, apiToken: o.apiToken ?? null, signingSecret: secret, admin, close: async () => {}}
+  return {description: o.server, url: o.server, storeId, deviceToken: o.deviceToken, apiToken: o.apiToken ?? null, signingSecret: secret, admin, remote: true, close: async () => {}}
 }
 
 function sameServer(a: string, b: string): boolean {

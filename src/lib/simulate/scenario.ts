@@ -3,14 +3,51 @@ import {z} from 'zod'
 
 import {EXIT, VcashError} from '../errors.js'
 import {PROVIDERS} from '../model.js'
+import {LAYOUTS} from './render.js'
 
 const str = z.union([z.string(), z.number().transform(String)])
 const expectCheck = z.enum(['completed', 'not_found', 'requires_verification', 'rejected', 'rate_limited', 'invalid_input'])
 const status = z.enum(['PENDING', 'COMPLETED', 'AWAITING_APPROVAL', 'REJECTED', 'EXPIRED'])
 const event = z.enum(['transaction.received', 'transaction.completed', 'transaction.awaiting_approval', 'transaction.rejected', 'transaction.expired'])
+const ingestOutcome = z.enum(['created', 'duplicate', 'ignored'])
+
+const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}
+
+/**
+ * "90s", "25h", "1h30m", "-2d" → milliseconds. Durations read better in a scenario than
+ * millisecond counts, and a sign lets a transfer be dated in the past.
+ */
+export function parseDuration(text: string): number {
+  const m = /^\s*([+-]?)\s*((?:\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)\s*)+)$/.exec(text)
+  if (!m) throw new Error(`"${text}" is not a duration (e.g. 90s, 30m, 25h, 1h30m, -2d)`)
+  let ms = 0
+  for (const [, n, unit] of m[2]!.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/g)) ms += Number(n) * UNITS[unit!]!
+  return Math.round(m[1] === '-' ? -ms : ms)
+}
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    // A bare number is minutes, the unit a match window is set in.
+    return typeof v === 'number' ? Math.round(v * 60_000) : parseDuration(v)
+  } catch (error) {
+    ctx.addIssue({code: 'custom', message: (error as Error).message})
+    return z.NEVER
+  }
+})
+
+/**
+ * Where the store's notifications go. A bare kind points it at the run's own catcher; with a
+ * `url` it keeps (or sets) the merchant's real endpoint and expect_callback reads the
+ * server's delivery records instead.
+ */
+const callbackSetting = z.union([
+  z.enum(['none', 'get', 'webhook', 'whmcs']),
+  z.object({kind: z.enum(['get', 'webhook']), url: z.string().min(1)}).strict(),
+  z.object({kind: z.literal('whmcs'), url: z.string().min(1), identifier: z.string().min(1), secret: z.string().min(1)}).strict(),
+])
 
 const storeSettings = z.object({
-  callback: z.enum(['none', 'get', 'webhook', 'whmcs']).optional(),
+  callback: callbackSetting.optional(),
   anti_spam: z.object({
     enabled: z.boolean().optional(),
     amount_over: str.nullable().optional(),
@@ -23,27 +60,60 @@ const storeSettings = z.object({
   match_window_minutes: z.number().int().min(1).optional(),
 }).strict()
 
+/** Defaults for `--server` and friends; flags and env win. `${env.NAME}` keeps secrets out of the file. */
+const target = z.object({
+  server: z.string().optional(),
+  store: z.string().optional(),
+  device_token: z.string().optional(),
+  api_token: z.string().optional(),
+  signing_secret: z.string().optional(),
+  data_dir: z.string().optional(),
+  catcher_port: z.number().int().min(0).max(65_535).optional(),
+}).strict()
+
 const step = z.object({
   id: z.string().regex(/^[A-Za-z_][\w-]*$/, 'letters, digits, _ and -').optional(),
   name: z.string().optional(),
-  transfer: z.object({phone: str, amount: str, provider: z.enum(PROVIDERS).default('vodafone_cash'), lang: z.enum(['ar', 'en']).optional(), expect: z.enum(['created', 'duplicate', 'ignored']).default('created')}).strict().optional(),
-  duplicate: z.object({of: z.string(), expect: z.enum(['created', 'duplicate', 'ignored']).default('duplicate')}).strict().optional(),
-  sms: z.object({sender: z.string(), body: z.string(), expect: z.enum(['created', 'duplicate', 'ignored'])}).strict().optional(),
+  transfer: z.object({
+    phone: str,
+    amount: str,
+    provider: z.enum(PROVIDERS).default('vodafone_cash'),
+    lang: z.enum(['ar', 'en']).optional(),
+    layout: z.enum(LAYOUTS).optional(),
+    /** When the phone received it: an offset from the run's clock ("-25h") or an ISO time. */
+    received_at: z.string().optional(),
+    expect: ingestOutcome.default('created'),
+  }).strict().optional(),
+  duplicate: z.object({of: z.string(), expect: ingestOutcome.default('duplicate')}).strict().optional(),
+  sms: z.object({sender: z.string(), body: z.string(), received_at: z.string().optional(), expect: ingestOutcome}).strict().optional(),
   check: z.object({phone: str.optional(), reference: str.optional(), amount: str, user_name: str.optional(), client_id: str.optional(), lang: z.enum(['ar', 'en']).optional(), expect: expectCheck}).strict().optional(),
   approve: z.object({transaction: z.string(), expect: status.default('COMPLETED')}).strict().optional(),
   reject: z.object({transaction: z.string(), reason: z.string().optional(), expect: status.default('REJECTED')}).strict().optional(),
-  advance_clock: z.object({minutes: z.number().int().min(1).max(525_600)}).strict().optional(),
+  advance_clock: z.object({minutes: z.number().int().min(1).max(525_600).optional(), duration: duration.optional()}).strict()
+    .refine((a) => (a.minutes === undefined) !== (a.duration === undefined), 'give minutes or duration (e.g. 25h), not both')
+    .optional(),
   configure: storeSettings.optional(),
-  expect_transaction: z.object({transaction: z.string(), status}).strict().optional(),
-  expect_callback: z.object({event: event.default('transaction.completed'), transaction: z.string(), within_ms: z.number().int().min(1).max(120_000).default(10_000)}).strict().optional(),
+  expect_transaction: z.object({transaction: z.string(), status, within: duration.optional()}).strict().optional(),
+  expect_callback: z.object({
+    event: event.default('transaction.completed'),
+    transaction: z.string(),
+    channel: z.enum(['webhook', 'get', 'whmcs']).optional(),
+    within_ms: z.number().int().min(1).max(600_000).optional(),
+    within: duration.optional(),
+  }).strict().optional(),
 }).strict().superRefine((s, ctx) => {
-  const kinds = ['transfer', 'duplicate', 'sms', 'check', 'approve', 'reject', 'advance_clock', 'configure', 'expect_transaction', 'expect_callback'].filter((k) => (s as Record<string, unknown>)[k] !== undefined)
-  if (kinds.length !== 1) ctx.addIssue({code: 'custom', message: kinds.length === 0 ? 'a step needs exactly one action (transfer, check, approve, …)' : `a step has one action, not ${kinds.join(' and ')}`})
+  const kinds = STEP_KINDS.filter((k) => s[k] !== undefined)
+  if (kinds.length !== 1) ctx.addIssue({code: 'custom', message: kinds.length === 0 ? `a step needs exactly one action (${STEP_KINDS.join(', ')})` : `a step has one action, not ${kinds.join(' and ')}`})
   if (s.check && s.check.phone === undefined && s.check.reference === undefined) ctx.addIssue({code: 'custom', path: ['check'], message: 'needs phone or reference'})
+  if (s.expect_callback && s.expect_callback.within_ms !== undefined && s.expect_callback.within !== undefined) ctx.addIssue({code: 'custom', path: ['expect_callback'], message: 'give within or within_ms, not both'})
 })
+
+export const STEP_KINDS = ['transfer', 'duplicate', 'sms', 'check', 'approve', 'reject', 'advance_clock', 'configure', 'expect_transaction', 'expect_callback'] as const
+export type StepKind = (typeof STEP_KINDS)[number]
 
 export const scenarioSchema = z.object({
   name: z.string().default('scenario'),
+  target: target.optional(),
   store: storeSettings.optional(),
   steps: z.array(step).min(1, 'a scenario needs steps'),
 }).strict()
@@ -51,9 +121,10 @@ export const scenarioSchema = z.object({
 export type Scenario = z.output<typeof scenarioSchema>
 export type Step = Scenario['steps'][number]
 export type StoreSettingsStep = z.output<typeof storeSettings>
+export type ScenarioTarget = z.output<typeof target>
 
-export function stepKind(s: Step): string {
-  return ['transfer', 'duplicate', 'sms', 'check', 'approve', 'reject', 'advance_clock', 'configure', 'expect_transaction', 'expect_callback'].find((k) => (s as Record<string, unknown>)[k] !== undefined)!
+export function stepKind(s: Step): StepKind {
+  return STEP_KINDS.find((k) => s[k] !== undefined)!
 }
 
 /** Parse YAML or JSON text into a validated scenario; errors name the step and field. */
