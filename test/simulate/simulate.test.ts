@@ -19,12 +19,23 @@ afterEach(() => {
 })
 
 describe('vcash simulate run', () => {
-  it('passes the every-state, every-channel scenario in-process', async () => {
-    const r = await runCli(['simulate', 'run', FULL, '--json'], {timeoutMs: 60_000})
-    const out = JSON.parse(r.stdout) as {ok: boolean; passed: number; steps: {type: string; ok: boolean}[]}
-    expect(r.code).toBe(0)
-    expect(out.ok).toBe(true)
-    expect(out.passed).toBe(parseScenario(fs.readFileSync(FULL, 'utf8')).steps.length)
+  const fullSteps = parseScenario(fs.readFileSync(FULL, 'utf8')).steps.length
+
+  it('passes the every-state, every-channel scenario in-process, with progress on stderr', async () => {
+    const r = await runCli(['simulate', 'run', FULL], {timeoutMs: 60_000})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(new RegExp(`✓ ${fullSteps} steps passed`))
+    expect(r.stderr).toMatch(/every state and channel \(\d+ steps, in-process\)/)
+    expect(r.stderr).toMatch(/✓ {2}1 transfer vf {2}VF-R1 vodafone_cash 150\.00 EGP from 01012345678 → created tx_/)
+    expect(r.stderr).toMatch(/whmcs transaction\.completed at the catcher/)
+    // Not a terminal: no colour codes, no spinner frames.
+    expect(r.stderr).not.toMatch(/\u001B\[/)
+    const j = await runCli(['simulate', 'run', FULL, '--json'], {timeoutMs: 60_000})
+    const out = JSON.parse(j.stdout) as {ok: boolean; passed: number; failure: string | null; steps: {type: string; ok: boolean}[]}
+    expect(j.code).toBe(0)
+    expect(out).toMatchObject({ok: true, passed: fullSteps, failure: null})
+    // Every step kind and every final state appear in the sample.
+    expect(new Set(out.steps.map((x) => x.type))).toEqual(new Set(['transfer', 'duplicate', 'check', 'approve', 'reject', 'advance_clock', 'configure', 'expect_transaction', 'expect_callback']))
   }, 60_000)
 
   it('passes the same scenario against a running `vcash serve --dev`', async () => {
@@ -36,30 +47,64 @@ describe('vcash simulate run', () => {
     const out = JSON.parse(r.stdout) as {ok: boolean; target: string; steps: {ok: boolean; actual: string}[]}
     expect(out.steps.filter((x) => !x.ok)).toEqual([])
     expect(r.code).toBe(0)
-    expect(out.target).toBe(s.ready.url)
+    expect(out).toMatchObject({ok: true, target: s.ready.url})
+  }, 60_000)
+
+  it('against a plain `vcash serve` with only its URL and tokens (env vars), and says clearly that the clock cannot move there', async () => {
+    const dir = tempDir()
+    const s = await spawnServe(dir)
+    children.push(s)
+    const dev = s.ready.dev_store!
+    const env = {VCASH_SERVER: s.ready.url, VCASH_STORE: dev.id, VCASH_DEVICE_TOKEN: dev.device_token, VCASH_API_TOKEN: dev.api_token}
+    const file = path.join(dir, 'remote.yaml')
+    fs.writeFileSync(file, [
+      'steps:',
+      '  - {id: t, transfer: {phone: "01012345678", amount: "150", provider: instapay}}',
+      '  - {check: {phone: "01012345678", amount: "150", user_name: "42", expect: completed}}',
+      '  - {expect_transaction: {transaction: "${steps.t.transaction_id}", status: COMPLETED}}',
+      '  - {advance_clock: {duration: 25h}}',
+      '',
+    ].join('\n'))
+    const r = await runCli(['simulate', 'run', file], {env})
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/✗ step 4 \(advance_clock\) failed: expected the advance_clock step to run, got unsupported_step: advance_clock is unsupported against http:\/\/127\.0\.0\.1:\d+/)
+    expect(r.stderr).toMatch(/✓ {2}3 expect_transaction/)
+    expect(r.stderr).toMatch(/Run the scenario in-process \(no --server\)/)
   }, 60_000)
 
   it('a deliberately wrong expectation fails with exit 1, naming the step, the expectation and the answer', async () => {
     const r = await runCli(['simulate', 'run', WRONG])
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/step 2 \(check\) failed: expected completed, got not_found/)
+    expect(r.stderr).toMatch(/HTTP 200 \{"status":false/)
     const j = await runCli(['simulate', 'run', WRONG, '--json'])
     expect(j.code).toBe(1)
-    const out = JSON.parse(j.stdout) as {ok: boolean; failed: number; steps: {index: number; ok: boolean; expected: string; actual: string}[]}
-    expect(out).toMatchObject({ok: false, failed: 1})
+    const out = JSON.parse(j.stdout) as {ok: boolean; failed: number; skipped: number; failure: string; steps: {index: number; ok: boolean; expected: string; actual: string}[]}
+    expect(out).toMatchObject({ok: false, failed: 1, skipped: 1, failure: 'step 2 (check) failed: expected completed, got not_found'})
     expect(out.steps.at(-1)).toMatchObject({index: 2, ok: false, expected: 'completed', actual: 'not_found'})
   }, 60_000)
 
-  it('--reporter junit writes valid XML a CI system accepts', async () => {
+  it('--reporter junit writes valid XML a CI system accepts, to stdout or --out', async () => {
     const r = await runCli(['simulate', 'run', WRONG, '--reporter', 'junit'])
     expect(r.code).toBe(1)
     expect(XMLValidator.validate(r.stdout)).toBe(true)
-    const doc = new XMLParser({ignoreAttributes: false, attributeNamePrefix: ''}).parse(r.stdout) as {testsuites: {tests: string; failures: string; skipped: string; testsuite: {testcase: {name: string; failure?: {message: string}; skipped?: unknown}[]}}}
+    expect(r.stderr).toMatch(/step 2 \(check\) failed/)
+    const parser = new XMLParser({ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => n === 'testsuite' || n === 'testcase'})
+    type Doc = {testsuites: {tests: string; failures: string; skipped: string; testsuite: {file: string; testcase: {name: string; failure?: {message: string}; skipped?: unknown}[]}[]}}
+    const doc = parser.parse(r.stdout) as Doc
     expect(doc.testsuites).toMatchObject({tests: '3', failures: '1', skipped: '1'})
-    const cases = doc.testsuites.testsuite.testcase
+    const cases = doc.testsuites.testsuite[0]!.testcase
     expect(cases).toHaveLength(3)
     expect(cases[1]!.failure!.message).toBe('expected completed, got not_found')
     expect(cases[2]!.skipped).toBeDefined()
+
+    const out = path.join(tempDir(), 'junit.xml')
+    const ok = await runCli(['simulate', 'run', FULL, '--reporter', 'junit', '--out', out], {timeoutMs: 60_000})
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toBe('')
+    const full = parser.parse(fs.readFileSync(out, 'utf8')) as Doc
+    expect(full.testsuites).toMatchObject({tests: String(fullSteps), failures: '0', skipped: '0'})
+    expect(full.testsuites.testsuite[0]!.file).toBe(FULL)
   }, 60_000)
 
   it('rejects a malformed scenario with the step and field, exit 65', async () => {

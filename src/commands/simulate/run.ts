@@ -97,6 +97,7 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
   private printStep(s: StepResult): void {
     const c = chalkStderr
     const mark = s.ok ? c.green('✓') : c.red('✗')
-    process.stderr.write(`${mark} ${String(s.index).padStart(2)} ${s.name}  ${c.dim(s.ok ? s.actual : `expected ${s.expected}, got ${s.actual}`)}${!s.ok && s.message ? `\n     ${c.dim(s.message)}` : ''}\n`)
+    const detail = s.ok ? (s.message.includes(s.actual) ? s.message : `${s.actual}${s.message ? `  ${s.message}` : ''}`) : `expected ${s.expected}, got ${s.actual}`
+    process.stderr.write(`${mark} ${String(s.index).padStart(2)} ${s.name}  ${c.dim(detail)}${!s.ok && s.message ? `\n     ${c.dim(s.message)}` : ''}\n`)
   }
 }

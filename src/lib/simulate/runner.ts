@@ -101,7 +101,7 @@ export class ScenarioRunner {
     try {
       await this.catcher.start(t.catcherPort ?? 0)
       this.target = t.server ? await remoteTarget({...t, server: t.server}) : await inProcessTarget()
-      if (scenario.store) await this.configure(scenario.store)
+      if (scenario.store) await this.configure(interpolate(scenario.store, {steps: {}, env}))
       for (const [index, raw] of scenario.steps.entries()) {
         const t0 = Date.now()
         const type = stepKind(raw)
@@ -175,7 +175,9 @@ export class ScenarioRunner {
       const body = (await res.json().catch(() => ({}))) as Record<string, unknown>
       const actual = checkOutcome(res.status, body)
       this.remember(s, {transaction_id: body.transaction_id ?? null, http_status: res.status, code: body.code ?? null, status: body.status ?? null, message: body.message ?? null})
-      return verdict(s.check.expect, actual, `HTTP ${res.status} ${JSON.stringify(body)}`)
+      // On a miss the whole answer is what came back; on a hit its gist is enough.
+      const gist = `HTTP ${res.status}${typeof body.message === 'string' ? ` "${body.message}"` : ''}${typeof body.transaction_id === 'string' ? ` ${body.transaction_id}` : ''}`
+      return verdict(s.check.expect, actual, s.check.expect === actual ? gist : `HTTP ${res.status} ${JSON.stringify(body)}`)
     }
     if (s.approve || s.reject) {
       const decision = s.approve ? 'approve' : 'reject'
@@ -239,12 +241,14 @@ export class ScenarioRunner {
   }
 
   private async expectTransaction(s: Step, e: NonNullable<Step['expect_transaction']>): Promise<Verdict> {
-    const deadline = Date.now() + (e.within ?? 0)
-    for (;;) {
+    const started = Date.now()
+    const deadline = started + (e.within ?? 0)
+    for (let polls = 1; ; polls++) {
       const tx = await this.api<{transaction: {id: string; status: string}}>('GET', `/api/transactions/${encodeURIComponent(e.transaction)}`)
       this.remember(s, {transaction_id: tx.transaction.id, status: tx.transaction.status})
       if (tx.transaction.status === e.status || Date.now() >= deadline) {
-        return verdict(e.status, tx.transaction.status, `${tx.transaction.id} is ${tx.transaction.status}${e.within ? ` (waited up to ${human(e.within)})` : ''}`)
+        const waited = polls > 1 ? ` after ${Date.now() - started} ms` : ''
+        return verdict(e.status, tx.transaction.status, `${tx.transaction.id} is ${tx.transaction.status}${waited}${e.within && tx.transaction.status !== e.status ? ` (waited ${human(e.within)})` : ''}`)
       }
       await sleep(100)
     }
