@@ -158,6 +158,13 @@ steps:
     expect(r.steps[0]!.message).toMatch(/received_at: -25h/)
   })
 
+  it('an unreachable server is an error (exit 69) before any step, not a failed expectation', async () => {
+    const {srv} = await server(true)
+    const url = srv.url
+    await srv.close()
+    await expect(run('steps:\n  - transfer: {phone: "01012345678", amount: "1"}\n', {target: {server: url, storeId: 'st_x', deviceToken: 'vd_x'}})).rejects.toMatchObject({code: 'server_unreachable', exit: 69})
+  })
+
   it('a --data-dir owned by no server, or by another server, is an error before any step', async () => {
     const {srv} = await server(true)
     await expect(run('steps:\n  - advance_clock: {minutes: 1}\n', {target: {server: srv.url, dataDir: tempDir(), deviceToken: 'vd_x'}})).rejects.toThrow(/no vcash server owns/)

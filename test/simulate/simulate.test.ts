@@ -35,7 +35,7 @@ describe('vcash simulate run', () => {
     expect(j.code).toBe(0)
     expect(out).toMatchObject({ok: true, passed: fullSteps, failure: null})
     // Every step kind and every final state appear in the sample.
-    expect(new Set(out.steps.map((x) => x.type))).toEqual(new Set(['transfer', 'duplicate', 'check', 'approve', 'reject', 'advance_clock', 'configure', 'expect_transaction', 'expect_callback']))
+    expect(new Set(out.steps.map((x) => x.type))).toEqual(new Set(['transfer', 'duplicate', 'sms', 'check', 'approve', 'reject', 'advance_clock', 'configure', 'expect_transaction', 'expect_callback']))
   }, 60_000)
 
   it('passes the same scenario against a running `vcash serve --dev`', async () => {
@@ -138,6 +138,34 @@ describe('simulate transfer and check', () => {
     expect(hit.code).toBe(0)
     expect(JSON.parse(hit.stdout)).toMatchObject({http_status: 200, answer: {status: true, code: 'completed'}})
   }, 60_000)
+})
+
+describe('simulate transfer and check against a running server', () => {
+  it('through the server that owns --data-dir, and through --server with tokens', async () => {
+    const dir = tempDir()
+    const s = await spawnServe(dir)
+    children.push(s)
+    const dev = s.ready.dev_store!
+    const viaDir = await runCli(['simulate', 'transfer', '--data-dir', dir, '--phone', '01012345678', '--amount', '150', '--json'])
+    expect(viaDir.code, viaDir.stderr).toBe(0)
+    expect(JSON.parse(viaDir.stdout)).toMatchObject({outcome: 'created', layout: 'VF-R1', transaction: {status: 'PENDING', amount: '150.00'}})
+    const viaUrl = await runCli(['simulate', 'transfer', '--server', s.ready.url, '--device-token', dev.device_token, '--phone', '01200000001', '--amount', '75', '--provider', 'orange_cash'])
+    expect(viaUrl.code, viaUrl.stderr).toBe(0)
+    expect(viaUrl.stdout).toMatch(/✓ OR-R1 orange_cash 75 EGP from 01200000001 → created tx_/)
+    const ref = /reference=(\d{10})/.exec(viaUrl.stdout)![1]!
+    const held = await runCli(['simulate', 'check', '--server', s.ready.url, '--store', dev.id, '--reference', ref, '--amount', '75', '--user', '9'])
+    expect(held.code, held.stderr).toBe(0)
+    expect(held.stdout).toMatch(/✓ confirmed {2}HTTP 200/)
+    const again = await runCli(['simulate', 'check', '--data-dir', dir, '--phone', '01012345678', '--amount', '150', '--user', '7', '--lang', 'ar', '--json'])
+    expect(JSON.parse(again.stdout)).toMatchObject({http_status: 200, answer: {status: true}})
+  }, 60_000)
+
+  it('refuses a language the wallet never writes in, saying which to use', async () => {
+    const r = await runCli(['simulate', 'transfer', '--data-dir', tempDir(), '--phone', '01012345678', '--amount', '10', '--lang', 'en'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/Arabic only/)
+    expect(r.stderr).toMatch(/--provider instapay/)
+  })
 })
 
 describe('rendered receipts read back exactly', () => {

@@ -466,6 +466,12 @@ async function inProcessTarget(): Promise<Target> {
 }
 
 async function remoteTarget(o: TargetOptions & {server: string}): Promise<Target> {
+  // A server that is down is not a failed expectation: say so before any step runs.
+  try {
+    await fetch(`${o.server}/healthz`, {signal: AbortSignal.timeout(10_000)})
+  } catch (error) {
+    throw new VcashError('server_unreachable', `cannot reach ${o.server}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`, {exit: EXIT.unavailable, suggestion: 'Check --server (or VCASH_SERVER / target.server) and that vcash is running there.'})
+  }
   const info = o.dataDir ? runningServer(o.dataDir) : null
   if (o.dataDir && !info) throw new VcashError('server_not_running', `no vcash server owns ${o.dataDir}`, {exit: EXIT.unavailable, suggestion: `Start it with \`vcash serve --dev --data-dir ${o.dataDir}\`, or drop --data-dir.`})
   if (info && !sameServer(info.url, o.server)) throw new VcashError('server_mismatch', `the server that owns ${o.dataDir} listens on ${info.url}, not ${o.server}`, {exit: EXIT.usage, suggestion: `Pass --server ${info.url}.`})

@@ -170,30 +170,43 @@ export function interpolate<T>(value: T, ctx: {steps: Record<string, Record<stri
 }
 
 export const EXAMPLE_SCENARIO = `# vcash simulate run — a starter scenario. Run it with:
-#   vcash simulate run scenario.yaml              (in-process, throw-away data dir)
-#   vcash simulate run scenario.yaml --reporter junit > junit.xml
-# Steps run in order; give a step an id to refer to its results later:
-#   \${steps.<id>.transaction_id}, \${steps.<id>.status}, and \${env.NAME} for env vars.
+#   vcash simulate run scenario.yaml                               (in-process, throw-away data dir)
+#   vcash simulate run scenario.yaml --reporter junit --out junit.xml
+#   vcash simulate run scenario.yaml --server http://127.0.0.1:8080 --data-dir ./.vcash
+# Steps run in order and the run stops at the first unmet expectation (exit 1).
+# Give a step an id to use its results later: \${steps.<id>.transaction_id}, .reference,
+# .status; \${env.NAME} reads an environment variable (keep secrets out of this file).
 name: checkout happy path
 
-# The store under test: callback none|get|webhook|whmcs (the run hosts a catcher for it).
+# Optional: where to run when no --server is given (flags and VCASH_* env vars win).
+# target:
+#   server: \${env.VCASH_URL}
+#   device_token: \${env.VCASH_DEVICE_TOKEN}
+#   api_token: \${env.VCASH_API_TOKEN}
+
+# The store under test. callback: none | get | webhook | whmcs points it at the run's own
+# catcher (a fake WHMCS for whmcs); {kind: webhook, url: https://…} keeps your real endpoint
+# and expect_callback then checks the server delivered it there.
 store:
   callback: webhook
 
 steps:
-  # The customer sends 150 EGP from their wallet: the phone receives the SMS.
+  # The customer sends 150 EGP from their wallet: the phone receives the receipt SMS, in the
+  # wallet's real layout (provider: vodafone_cash | instapay | etisalat_cash | orange_cash;
+  # layout: VF-R1…VF-R5, EA-R1, EA-R2, OR-R1 to pick one).
   - id: pay
     transfer: {phone: "01012345678", amount: "150", provider: vodafone_cash}
 
   # A wrong amount finds nothing…
   - check: {phone: "01012345678", amount: "15", user_name: "42", expect: not_found}
 
-  # …the right one completes it.
+  # …the right one completes it (expect: completed | not_found | requires_verification |
+  # rejected | rate_limited | invalid_input).
   - id: claim
     check: {phone: "01012345678", amount: "150", user_name: "42", expect: completed}
 
-  # Your webhook receives the signed completion.
-  - expect_callback: {event: transaction.completed, transaction: "\${steps.pay.transaction_id}"}
+  # Your webhook receives the signed completion (the signature is verified).
+  - expect_callback: {event: transaction.completed, transaction: "\${steps.pay.transaction_id}", within: 10s}
 
   # The phone's SMS forwarded twice is recognised.
   - duplicate: {of: pay}
@@ -207,9 +220,11 @@ steps:
   - approve: {transaction: "\${steps.held.transaction_id}"}
   - expect_transaction: {transaction: "\${steps.big.transaction_id}", status: COMPLETED}
 
-  # Unclaimed transfers expire after the match window (24 h by default).
+  # Unclaimed transfers expire after the match window (24 h by default). Moving the clock
+  # works in-process and against \`vcash serve --dev\`; against any other server, date the
+  # transfer in the past instead (received_at: -25h) and expect EXPIRED within 40s.
   - id: late
     transfer: {phone: "01111111111", amount: "20"}
-  - advance_clock: {minutes: 1500}
+  - advance_clock: {duration: 25h}
   - expect_transaction: {transaction: "\${steps.late.transaction_id}", status: EXPIRED}
 `
