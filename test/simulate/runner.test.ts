@@ -96,6 +96,22 @@ steps:
     expect(r.failure).toMatch(/^step 3 \(expect_callback\) failed: expected transaction\.completed for tx_\S+ within 1500ms, got only: get transaction\.completed (pending|failed) \(.*500/)
   })
 
+  it('a check can name the transaction it must complete (oldest first) and repeat until rate-limited', async () => {
+    const r = await run(`
+steps:
+  - {id: first, transfer: {phone: "01012345678", amount: "100"}}
+  - {id: second, transfer: {phone: "01012345678", amount: "100"}}
+  - {check: {phone: "01012345678", amount: "100", user_name: "1", expect: completed, transaction: "\${steps.first.transaction_id}"}}
+  - {check: {phone: "01012345678", amount: "100", user_name: "2", expect: completed, transaction: "\${steps.first.transaction_id}"}}
+`)
+    expect(r.failure).toMatch(/^step 4 \(check\) failed: expected completed tx_\S+, got completed tx_\S+$/)
+    const [, want, got] = /expected completed (\S+), got completed (\S+)/.exec(r.failure!)!
+    expect(got).not.toBe(want)
+    const limited = await run('steps:\n  - check: {phone: "01012345678", amount: "1", repeat: 61, expect: rate_limited}\n')
+    expect(limited.failure).toBeNull()
+    expect(limited.steps[0]!.message).toMatch(/^HTTP 429.*\(answer 61 of 61\)$/)
+  })
+
   it('a callback on another channel or for another event does not count', async () => {
     const r = await run(`
 store: {callback: webhook}

@@ -171,13 +171,21 @@ export class ScenarioRunner {
       if (s.check.user_name !== undefined) q.set('user_name', s.check.user_name)
       if (s.check.client_id !== undefined) q.set('client_id', s.check.client_id)
       const headers: Record<string, string> = this.target.apiToken ? {authorization: `Bearer ${this.target.apiToken}`} : {}
-      const res = await this.fetch(`/api/payment_link_check?${q}`, {headers})
-      const body = (await res.json().catch(() => ({}))) as Record<string, unknown>
-      const actual = checkOutcome(res.status, body)
-      this.remember(s, {transaction_id: body.transaction_id ?? null, http_status: res.status, code: body.code ?? null, status: body.status ?? null, message: body.message ?? null})
+      let res!: Response
+      let body: Record<string, unknown> = {}
+      for (let i = 0; i < s.check.repeat; i++) {
+        res = await this.fetch(`/api/payment_link_check?${q}`, {headers})
+        body = (await res.json().catch(() => ({}))) as Record<string, unknown>
+      }
+      const outcome = checkOutcome(res.status, body)
+      const txId = typeof body.transaction_id === 'string' ? body.transaction_id : null
+      this.remember(s, {transaction_id: txId, http_status: res.status, code: body.code ?? null, status: body.status ?? null, message: body.message ?? null})
+      const want = s.check.transaction
+      const expected = want ? `${s.check.expect} ${want}` : s.check.expect
+      const actual = want ? `${outcome} ${txId ?? '(no transaction)'}` : outcome
       // On a miss the whole answer is what came back; on a hit its gist is enough.
-      const gist = `HTTP ${res.status}${typeof body.message === 'string' ? ` "${body.message}"` : ''}${typeof body.transaction_id === 'string' ? ` ${body.transaction_id}` : ''}`
-      return verdict(s.check.expect, actual, s.check.expect === actual ? gist : `HTTP ${res.status} ${JSON.stringify(body)}`)
+      const gist = `HTTP ${res.status}${typeof body.message === 'string' ? ` "${body.message}"` : ''}${txId ? ` ${txId}` : ''}${s.check.repeat > 1 ? ` (answer ${s.check.repeat} of ${s.check.repeat})` : ''}`
+      return verdict(expected, actual, expected === actual ? gist : `HTTP ${res.status} ${JSON.stringify(body)}`)
     }
     if (s.approve || s.reject) {
       const decision = s.approve ? 'approve' : 'reject'

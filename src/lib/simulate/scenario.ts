@@ -86,7 +86,19 @@ const step = z.object({
   }).strict().optional(),
   duplicate: z.object({of: z.string(), expect: ingestOutcome.default('duplicate')}).strict().optional(),
   sms: z.object({sender: z.string(), body: z.string(), received_at: z.string().optional(), expect: ingestOutcome}).strict().optional(),
-  check: z.object({phone: str.optional(), reference: str.optional(), amount: str, user_name: str.optional(), client_id: str.optional(), lang: z.enum(['ar', 'en']).optional(), expect: expectCheck}).strict().optional(),
+  check: z.object({
+    phone: str.optional(),
+    reference: str.optional(),
+    amount: str,
+    user_name: str.optional(),
+    client_id: str.optional(),
+    lang: z.enum(['ar', 'en']).optional(),
+    expect: expectCheck,
+    /** The transaction the answer must name (matching is oldest first: which one matters). */
+    transaction: z.string().optional(),
+    /** Ask this many times; the last answer is the one checked (e.g. to reach rate_limited). */
+    repeat: z.number().int().min(1).max(1000).default(1),
+  }).strict().optional(),
   approve: z.object({transaction: z.string(), expect: status.default('COMPLETED')}).strict().optional(),
   reject: z.object({transaction: z.string(), reason: z.string().optional(), expect: status.default('REJECTED')}).strict().optional(),
   advance_clock: z.object({minutes: z.number().int().min(1).max(525_600).optional(), duration: duration.optional()}).strict()
