@@ -11,7 +11,7 @@ import {VcashServer} from '../server/serve.js'
 import '../wiring.js'
 import {formatMoney, parseMoney} from '../money.js'
 import {normalisePhone} from '../phone.js'
-import {type Caught, Catcher} from './catcher.js'
+import {type Caught, Catcher, FAKE_WHMCS} from './catcher.js'
 import {defaultLang, renderReceipt} from './render.js'
 import {interpolate, parseDuration, type Scenario, type ScenarioTarget, type Step, type StepKind, stepKind, type StoreSettingsStep} from './scenario.js'
 
@@ -274,8 +274,9 @@ export class ScenarioRunner {
     for (;;) {
       const found = this.catcher.seen.map((c) => this.describe(c)).find((d) => d.transaction === e.transaction && d.event === e.event && (!e.channel || d.channel === e.channel))
       if (found) {
+        if (found.refused) return {ok: false, expected, actual: `${found.channel} call refused by the fake WHMCS: ${found.refused}`, message: found.detail ?? ''}
         if (found.verified === false) return {ok: false, expected: `${expected}, correctly signed`, actual: `${found.channel} ${found.event} with a signature that does not verify`, message: 'The signing secret the run verifies with (--signing-secret) differs from the store\'s.'}
-        return {ok: true, expected, actual: `${found.channel} ${found.event} at the catcher${found.verified ? ' (signature verified)' : ''}`, message: ''}
+        return {ok: true, expected, actual: `${found.channel} ${found.event} at the catcher${found.verified ? ' (signature verified)' : ''}`, message: found.detail ?? ''}
       }
       if (records) {
         const {callbacks} = await this.target.admin!.request<{callbacks: {event: string; channel: string; state: string; last_error: string | null; attempts: {url: string; status: number | null}[]}[]}>('GET', `/callbacks?transaction_id=${encodeURIComponent(e.transaction)}`)
@@ -299,7 +300,7 @@ export class ScenarioRunner {
   }
 
   /** What a caught request was, and whether its signature verifies. */
-  private describe(c: Caught): {channel: string; event: string; transaction: string; verified: boolean | null} {
+  private describe(c: Caught): {channel: string; event: string; transaction: string; verified: boolean | null; detail?: string; refused?: string | null} {
     const secret = this.target.signingSecret
     if (c.path === '/webhook') {
       let p: {type?: string; data?: {id?: string}} = {}
@@ -313,12 +314,12 @@ export class ScenarioRunner {
     if (c.path === '/get') {
       const q = new URLSearchParams(c.query)
       // GET callbacks are sent for completions only (notify/events.ts channelWants).
-      return {channel: 'get', event: q.get('status') === 'COMPLETED' ? 'transaction.completed' : 'unknown', transaction: q.get('trans_id') ?? '', verified: secret ? verifySignedQuery(c.query, secret) : null}
+      return {channel: 'get', event: q.get('status') === 'COMPLETED' ? 'transaction.completed' : 'unknown', transaction: q.get('trans_id') ?? '', verified: secret ? verifySignedQuery(c.query, secret) : null, detail: `amount=${q.get('amount') ?? ''} converted_amount=${q.get('converted_amount') ?? ''} ${q.get('currency_label') ?? ''}`.trim()}
     }
     if (c.path === '/whmcs/includes/api.php') {
       const f = new URLSearchParams(c.body)
       const m = /trans_id: (\S+)/.exec(f.get('description') ?? '')
-      return {channel: 'whmcs', event: f.get('action') === 'AddCredit' ? 'transaction.completed' : 'unknown', transaction: m?.[1] ?? '', verified: null}
+      return {channel: 'whmcs', event: f.get('action') === 'AddCredit' ? 'transaction.completed' : 'unknown', transaction: m?.[1] ?? '', verified: null, refused: c.refused, detail: `AddCredit clientid=${f.get('clientid') ?? ''} amount=${f.get('amount') ?? ''}`}
     }
     return {channel: 'other', event: 'unknown', transaction: '', verified: null}
   }
@@ -331,7 +332,7 @@ export class ScenarioRunner {
       patch.mode = 'development'
       if (typeof c.callback === 'string') {
         patch.callback = c.callback === 'none' ? {kind: 'none'} : c.callback === 'whmcs'
-          ? {kind: 'whmcs', url: `${this.catcher.url}/whmcs`, identifier: 'simulate', secret: 'simulate'}
+          ? {kind: 'whmcs', url: `${this.catcher.url}/whmcs`, ...FAKE_WHMCS}
           : {kind: c.callback, url: `${this.catcher.url}/${c.callback}`}
         this.sink = c.callback === 'none' ? 'unknown' : 'catcher'
       } else {
