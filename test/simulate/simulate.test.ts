@@ -99,9 +99,9 @@ describe('vcash simulate run', () => {
     expect(cases[2]!.skipped).toBeDefined()
 
     const out = path.join(tempDir(), 'junit.xml')
-    const ok = await runCli(['simulate', 'run', FULL, '--reporter', 'junit', '--out', out], {timeoutMs: 60_000})
+    const ok = await runCli(['simulate', 'run', FULL, '--reporter', 'junit', '--out', out, '--json'], {timeoutMs: 60_000})
     expect(ok.code).toBe(0)
-    expect(ok.stdout).toBe('')
+    expect(JSON.parse(ok.stdout)).toMatchObject({ok: true, passed: fullSteps})
     const full = parser.parse(fs.readFileSync(out, 'utf8')) as Doc
     expect(full.testsuites).toMatchObject({tests: String(fullSteps), failures: '0', skipped: '0'})
     expect(full.testsuites.testsuite[0]!.file).toBe(FULL)

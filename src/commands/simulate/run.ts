@@ -81,7 +81,8 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
     } finally {
       spin?.stop()
     }
-    if (flags.reporter === 'junit' && !this.jsonEnabled()) {
+    // --json with --reporter junit --out: the JSON result on stdout and the report in the file.
+    if (flags.reporter === 'junit' && (flags.out || !this.jsonEnabled())) {
       const xml = toJunit([{result, file: args.scenario}])
       if (flags.out) fs.writeFileSync(flags.out, xml)
       else process.stdout.write(xml)
