@@ -48,7 +48,10 @@ describe('vcash simulate run', () => {
     expect(out.steps.filter((x) => !x.ok)).toEqual([])
     expect(r.code).toBe(0)
     expect(out).toMatchObject({ok: true, target: s.ready.url})
-  }, 60_000)
+    // Again on the same server, whose clock is now a day ahead: transfers are dated on its clock.
+    const again = await runCli(['simulate', 'run', FULL, '--server', s.ready.url, '--data-dir', dir, '--device-token', dev.device_token, '--api-token', dev.api_token], {timeoutMs: 60_000})
+    expect(again.code, again.stdout + again.stderr).toBe(0)
+  }, 90_000)
 
   it('against a plain `vcash serve` with only its URL and tokens (env vars), and says clearly that the clock cannot move there', async () => {
     const dir = tempDir()

@@ -101,6 +101,7 @@ export class ScenarioRunner {
     try {
       await this.catcher.start(t.catcherPort ?? 0)
       this.target = t.server ? await remoteTarget({...t, server: t.server}) : await inProcessTarget()
+      await this.syncClock()
       if (scenario.store) await this.configure(interpolate(scenario.store, {steps: {}, env}))
       for (const [index, raw] of scenario.steps.entries()) {
         const t0 = Date.now()
@@ -231,6 +232,20 @@ export class ScenarioRunner {
     const d = new Date(spec)
     if (Number.isNaN(d.getTime())) throw new VcashError('invalid_scenario', `received_at: "${spec}" is neither an offset (-25h) nor an ISO time`, {exit: EXIT.input})
     return d.toISOString()
+  }
+
+  /**
+   * A `vcash serve --dev` keeps clock advances from earlier runs: date transfers on its clock,
+   * not ours. Other servers (404) keep real time.
+   */
+  private async syncClock(): Promise<void> {
+    if (!this.target.admin) return
+    try {
+      const r = await this.target.admin.request<{offset_ms: number}>('POST', '/dev/clock', {advance_ms: 0})
+      this.clockOffsetMs = r.offset_ms
+    } catch (error) {
+      if (!(error instanceof VcashError && error.http === 404)) throw error
+    }
   }
 
   private async advanceClock(ms: number): Promise<{now: string; expired: number}> {
