@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {Webhook} from 'standardwebhooks'
 
-import {EXIT, VcashError} from '../errors.js'
+import {BugError, EXIT, VcashError} from '../errors.js'
 import {verifySignedQuery} from '../notify/sign.js'
 import {AdminClient, runningServer} from '../runtime.js'
 import {VcashServer} from '../server/serve.js'
@@ -69,7 +69,6 @@ interface Target {
   apiToken: string | null
   signingSecret: string | null
   admin: AdminClient | null
-  remote: boolean
   close(): Promise<void>
 }
 
@@ -93,7 +92,12 @@ export class ScenarioRunner {
 
   constructor(private readonly opts: RunnerOptions = {}) {}
 
+  private used = false
+
+  /** One scenario per runner: step results, caught callbacks and the clock belong to that run. */
   async run(scenario: Scenario): Promise<RunResult> {
+    if (this.used) throw new BugError('a ScenarioRunner runs one scenario; create another')
+    this.used = true
     const started = Date.now()
     const env = this.opts.env ?? process.env
     const t = resolveTarget(scenario.target, this.opts.target, env)
@@ -477,7 +481,6 @@ async function inProcessTarget(): Promise<Target> {
       apiToken: dev.apiToken,
       signingSecret: dev.store.signingSecret,
       admin: admin ? new AdminClient(admin) : null,
-      remote: false,
       async close() {
         await server.close()
         fs.rmSync(dataDir, {recursive: true, force: true})
@@ -508,7 +511,7 @@ async function remoteTarget(o: TargetOptions & {server: string}): Promise<Target
   if (!storeId) throw new VcashError('missing_flags', 'against --server, say which store', {suggestion: 'Pass --store (or VCASH_STORE, or target.store in the scenario).'})
   if (!o.deviceToken) throw new VcashError('missing_flags', 'against --server, transfers need the store\'s device token', {suggestion: 'Pass --device-token (or VCASH_DEVICE_TOKEN, or target.device_token in the scenario).'})
   const secret = o.signingSecret ?? (admin ? (await admin.request<{signing_secret: string}>('GET', `/stores/${encodeURIComponent(storeId)}/secret`)).signing_secret : null)
-  return {description: o.server, url: o.server, storeId, deviceToken: o.deviceToken, apiToken: o.apiToken ?? null, signingSecret: secret, admin, remote: true, close: async () => {}}
+  return {description: o.server, url: o.server, storeId, deviceToken: o.deviceToken, apiToken: o.apiToken ?? null, signingSecret: secret, admin, close: async () => {}}
 }
 
 function sameServer(a: string, b: string): boolean {
