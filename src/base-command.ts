@@ -2,7 +2,7 @@ import {Command, Errors} from '@oclif/core'
 import chalk from 'chalk'
 
 import {BugError, EXIT, VcashError} from './lib/errors.js'
-import {AdminClient, type LocalVcash, openLocal, runningServer} from './lib/runtime.js'
+import {type LocalVcash, openLocal} from './lib/runtime.js'
 
 /**
  * Every vcash command extends this. It owns the CLI edge only: colour policy, turning
@@ -29,18 +29,14 @@ export abstract class BaseCommand extends Command {
   }
 
   /**
-   * Run against a data dir: through the running server's admin API when a server owns it,
-   * otherwise by opening it here (taking its lock). Never two writers on one file.
+   * Open the data dir's ledger for one command. SQLite lets this run beside a `vcash serve` on
+   * the same data dir: both see the same committed state, and the server delivers whatever
+   * this command queued at its next outbox poll.
    */
-  protected async withData<T>(dataDir: string, ops: {remote(c: AdminClient): Promise<T>; local(l: LocalVcash): Promise<T>}): Promise<T> {
-    const info = runningServer(dataDir)
-    if (info) return ops.remote(new AdminClient(info))
-    // Notifications (queued in the same commit as a change) are wired only where data is opened,
-    // so commands that never touch a data dir don't load the server's modules.
-    await import('./lib/wiring.js')
-    const local = await openLocal({dataDir, holder: this.id ?? 'cli'})
+  protected async withData<T>(dataDir: string, fn: (l: LocalVcash) => Promise<T>): Promise<T> {
+    const local = await openLocal({dataDir, holder: this.id ?? 'cli', onImport: (r) => this.note(`Imported the old data dir: ${r.stores} stores, ${r.transactions} transactions, ${r.sms} SMS, ${r.notifications} notifications, ${r.credits} credits (old files kept in ${r.keptIn}).`)})
     try {
-      return await ops.local(local)
+      return await fn(local)
     } finally {
       await local.close()
     }

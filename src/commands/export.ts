@@ -89,16 +89,8 @@ export default class Export extends BaseCommand {
   }
 
   private async loadStores(dataDir: string, storeId: string | undefined, secrets: boolean): Promise<{stores: ExportStore[]; whmcs: Record<string, string>; signing: Record<string, string>}> {
-    return this.withData(dataDir, {
-      remote: async (c) => {
-        const all = (await c.request<{stores: ExportStore[]}>('GET', '/stores')).stores.filter((s) => !storeId || s.id === storeId)
-        const signing: Record<string, string> = {}
-        if (secrets) for (const s of all) signing[s.id] = (await c.request<{signing_secret: string}>('GET', `/stores/${encodeURIComponent(s.id)}/secret`)).signing_secret
-        // The admin API never hands out WHMCS secrets; export them from a stopped server's data dir.
-        return {stores: all, whmcs: {}, signing}
-      },
-      local: async ({storage}) => {
-        const all = storage.listStores().filter((s) => !storeId || s.id === storeId)
+    return this.withData(dataDir, async ({storage}) => {
+        const all = (await storage.listStores()).filter((s) => !storeId || s.id === storeId)
         const whmcs: Record<string, string> = {}
         const signing: Record<string, string> = {}
         for (const s of all) {
@@ -106,8 +98,7 @@ export default class Export extends BaseCommand {
           signing[s.id] = s.signingSecret
         }
         return {stores: all.map((s) => publicStore(s) as unknown as ExportStore), whmcs: secrets ? whmcs : {}, signing: secrets ? signing : {}}
-      },
-    })
+      })
   }
 }
 

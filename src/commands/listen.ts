@@ -5,7 +5,7 @@ import {BaseCommand} from '../base-command.js'
 import * as f from '../flags.js'
 import {EXIT, VcashError} from '../lib/errors.js'
 import {type Forwarded, Listener} from '../lib/notify/listen.js'
-import {AdminClient, type AdminInfo, runningServer} from '../lib/runtime.js'
+import {openLocal, runningServer} from '../lib/runtime.js'
 
 export interface ListenResult {
   forwarded: number
@@ -74,7 +74,7 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
           suggestion: 'Start `vcash serve` (same --data-dir) in another terminal, or pass --source with a smee channel.',
         })
       }
-      const secret = await this.signingSecret(flags.store, admin)
+      const secret = await this.signingSecret(flags.store, flags['data-dir'])
       listener.once('ready', () => this.hello(admin.url, secret))
       await listener.fromServer(admin)
     }
@@ -95,11 +95,14 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
   }
 
   /** The secret to verify with: the given store's, or the only store's. */
-  private async signingSecret(storeId: string | undefined, admin: AdminInfo): Promise<string | null> {
-    const c = new AdminClient(admin)
-    const {stores} = await c.request<{stores: {id: string}[]}>('GET', '/stores')
-    const id = storeId ?? (stores.length === 1 ? stores[0]!.id : undefined)
-    if (!id) return null
-    return (await c.request<{signing_secret: string}>('GET', `/stores/${encodeURIComponent(id)}/secret`)).signing_secret
+  private async signingSecret(storeId: string | undefined, dataDir: string): Promise<string | null> {
+    const l = await openLocal({dataDir, holder: 'listen'})
+    try {
+      const stores = await l.storage.listStores()
+      const store = storeId ? stores.find((s) => s.id === storeId) : stores.length === 1 ? stores[0] : undefined
+      return store?.signingSecret ?? null
+    } finally {
+      await l.close()
+    }
   }
 }

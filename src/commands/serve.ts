@@ -4,7 +4,6 @@ import chalk from 'chalk'
 import {BaseCommand} from '../base-command.js'
 import * as f from '../flags.js'
 import {VcashServer} from '../lib/server/serve.js'
-import '../lib/wiring.js'
 
 export interface ServeResult {
   url: string

@@ -1,16 +1,22 @@
+/**
+ * The composition root: how a process (the server, a CLI command) gets a vcash to work with.
+ * Everything is built here, explicitly; no module does work when it is imported.
+ *
+ * SQLite lets several processes open the ledger at once (WAL, busy timeout), so a CLI command
+ * opens it itself even while `vcash serve` runs, and the server picks up what the command
+ * changed (an approval's outbox row) at its next outbox poll. Only servers take the data
+ * dir's lock: two servers would both sweep and deliver.
+ */
 import fs from 'node:fs'
 import path from 'node:path'
 
 import {EXIT, VcashError} from './errors.js'
-import {type BuildNotification, type ServiceEvent, VcashService} from './service.js'
+import {buildNotification} from './notify/events.js'
+import {type ServiceEvent, VcashService} from './service.js'
 import {acquireLock, type DataDirLock, lockOwner} from './storage/lock.js'
-import {LowdbStorage} from './storage/lowdb-storage.js'
+import {hasLegacyData, importLegacy, type ImportReport, readLegacy} from './storage/legacy-import.js'
+import {SqliteStorage} from './storage/sqlite-storage.js'
 
-/**
- * Opening a data dir from a command: either this process owns it (takes the lock and
- * opens the store itself), or a running server owns it and we talk to its loopback admin
- * API. Never two writers on one file.
- */
 export interface AdminInfo {
   url: string
   token: string
@@ -21,7 +27,7 @@ export function adminFile(dataDir: string): string {
   return path.join(dataDir, 'admin.json')
 }
 
-/** Written by the server with mode 0600: the CLI's key to the loopback admin API. */
+/** Written by the server with mode 0600: `vcash listen`'s and `simulate`'s key to its loopback admin API. */
 export function writeAdminInfo(dataDir: string, info: AdminInfo): void {
   const file = adminFile(dataDir)
   const tmp = `${file}.${process.pid}.tmp`
@@ -47,80 +53,60 @@ export function runningServer(dataDir: string): AdminInfo | null {
 
 export interface LocalVcash {
   service: VcashService
-  storage: LowdbStorage
-  lock: DataDirLock
+  storage: SqliteStorage
+  /** Set when this open imported a data dir of the previous engine. */
+  imported: ImportReport | null
   close(): Promise<void>
 }
 
 export interface OpenLocalOptions {
   dataDir: string
+  /** `server` takes the data dir's lock; commands share the ledger with a running server. */
   holder: string
-  buildNotification?: BuildNotification
   onEvent?: (e: ServiceEvent) => void
   now?: () => Date
   /** Failed payment_link_check calls allowed per store and caller address per 10 minutes. */
   failedCheckLimit?: number
-}
-
-let defaultBuildNotification: BuildNotification | undefined
-
-/** The notification builder wired by the notifications module at load time. */
-export function setDefaultNotificationBuilder(fn: BuildNotification): void {
-  defaultBuildNotification = fn
+  /** Told about a one-time import of an old data dir (the report is also on `imported`). */
+  onImport?: (r: ImportReport) => void
 }
 
 export async function openLocal(opts: OpenLocalOptions): Promise<LocalVcash> {
-  const lock = acquireLock(opts.dataDir, opts.holder)
+  const lock: DataDirLock | null = opts.holder === 'server' ? acquireLock(opts.dataDir, 'server') : null
+  const storage = new SqliteStorage({dataDir: opts.dataDir})
   try {
-    const storage = new LowdbStorage({dataDir: opts.dataDir})
     await storage.open()
-    const service = new VcashService({storage, buildNotification: opts.buildNotification ?? defaultBuildNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit})
+    const imported = await importOnce(opts.dataDir, storage, opts.now?.() ?? new Date())
+    if (imported) opts.onImport?.(imported)
+    const service = new VcashService({storage, buildNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit})
     return {
       service,
       storage,
-      lock,
+      imported,
       async close() {
         try {
           await storage.close()
         } finally {
-          lock.release()
+          lock?.release()
         }
       },
     }
   } catch (error) {
-    lock.release()
+    await storage.close().catch(() => {})
+    lock?.release()
     throw error
   }
 }
 
-/** A small client for the admin API; errors come back as VcashError with the server's code. */
-export class AdminClient {
-  constructor(readonly info: AdminInfo) {}
-
-  async request<T>(method: string, p: string, body?: unknown): Promise<T> {
-    let res: Response
-    try {
-      res = await fetch(`${this.info.url}/admin${p}`, {
-        method,
-        headers: {authorization: `Bearer ${this.info.token}`, ...(body === undefined ? {} : {'content-type': 'application/json'})},
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      })
-    } catch (error) {
-      throw new VcashError('server_unreachable', `the vcash server at ${this.info.url} owns this data dir but does not answer: ${(error as Error).message}`, {
-        exit: EXIT.unavailable,
-        suggestion: 'Check that it is healthy (curl its /healthz), or stop it and retry.',
-      })
-    }
-    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>
-    if (!res.ok) {
-      throw new VcashError(String(json.code ?? 'server_error'), String(json.message ?? `server answered ${res.status}`), {
-        http: res.status,
-        exit: res.status >= 500 ? EXIT.unavailable : EXIT.usage,
-        suggestion: typeof json.suggestion === 'string' ? json.suggestion : undefined,
-        errors: json.errors as {field: string; message: string}[] | undefined,
-      })
-    }
-    return json as T
-  }
+async function importOnce(dataDir: string, storage: SqliteStorage, now: Date): Promise<ImportReport | null> {
+  if (!hasLegacyData(dataDir)) return null
+  const stores = await storage.listStores()
+  if (stores.length === 0) return importLegacy(dataDir, storage, now)
+  // Imported already (a crash before the old files were moved aside)? Then only move them.
+  const ids = new Set(stores.map((s) => s.id))
+  if (readLegacy(dataDir).stores.every((s) => ids.has(s.id))) return importLegacy(dataDir, storage, now, {alreadyImported: true})
+  throw new VcashError('data_corrupt', `${dataDir} holds both a vcash ledger and old-format files (db.json) with other stores`, {
+    exit: EXIT.config,
+    suggestion: 'Move db.json, journal-*.ndjson and archive-*.ndjson to an empty data dir and start vcash there to import them.',
+  })
 }

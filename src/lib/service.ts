@@ -156,7 +156,7 @@ export class VcashService {
 
   /** Merge a partial settings patch, re-validate the whole, commit. */
   async updateStore(id: string, patch: Partial<StoreSettingsInput>): Promise<StoreRecord> {
-    const cur = this.requireStore(id)
+    const cur = await this.requireStore(id)
     const base = settingsOf(cur)
     // Callers that never saw the WHMCS secret (the admin API hides it) send it empty: keep it.
     if (patch.callback?.kind === 'whmcs' && cur.callback.kind === 'whmcs') {
@@ -175,7 +175,7 @@ export class VcashService {
 
   /** Issue new API and device tokens (the old ones stop working). */
   async rotateTokens(id: string): Promise<CreatedStore> {
-    const cur = this.requireStore(id)
+    const cur = await this.requireStore(id)
     const apiToken = newToken('vk')
     const deviceToken = newToken('vd')
     const store = {...cur, apiTokenHash: hashToken(apiToken), deviceTokenHash: hashToken(deviceToken), updatedAt: this.now().toISOString()}
@@ -183,16 +183,16 @@ export class VcashService {
     return {store, apiToken, deviceToken}
   }
 
-  requireStore(id: string): StoreRecord {
-    const s = this.storage.getStore(id)
+  async requireStore(id: string): Promise<StoreRecord> {
+    const s = await this.storage.getStore(id)
     if (!s) throw new VcashError('store_not_found', `no store with id ${id}`, {http: 404, exit: EXIT.usage, suggestion: 'List stores with `vcash store list`.'})
     return s
   }
 
   /** The store a command means: the given id, or the only one there is. */
-  resolveStore(id?: string): StoreRecord {
+  async resolveStore(id?: string): Promise<StoreRecord> {
     if (id) return this.requireStore(id)
-    const all = this.storage.listStores()
+    const all = await this.storage.listStores()
     if (all.length === 1) return all[0]!
     if (all.length === 0) throw new VcashError('no_store', 'there is no store in this data dir yet', {exit: EXIT.usage, suggestion: 'Create one with `vcash store init`, or start `vcash serve` once to create a development store.'})
     throw new VcashError('store_required', `this data dir has ${all.length} stores; say which one`, {exit: EXIT.usage, suggestion: `Pass --store (one of: ${all.map((s) => s.id).join(', ')}).`})
@@ -204,14 +204,10 @@ export class VcashService {
     const now = this.now()
     const parse = parseSms({sender: input.sender, body: input.body})
     const fingerprint = smsFingerprint(store.id, parse, input.sender, input.body)
-    const dup = this.storage.findSmsByFingerprint(store.id, fingerprint)
-    if (dup) {
-      // It may have been applied a moment ago and still be on its way to disk.
-      await this.storage.flush()
-      this.onEvent({type: 'sms', outcome: 'duplicate', provider: parse.provider})
-      return {outcome: 'duplicate', sms: dup, transaction: dup.transactionId ? this.storage.getTransaction(dup.transactionId) ?? null : null, parse}
-    }
-    const receivedAt = input.receivedAt ?? now.toISOString()
+    const dup = await this.storage.findSmsByFingerprint(store.id, fingerprint)
+    if (dup) return this.duplicate(dup, parse)
+    // Stored as a UTC instant: "…+02:00" and "…Z" of the same moment are the same moment.
+    const receivedAt = input.receivedAt ? new Date(input.receivedAt).toISOString() : now.toISOString()
     const sms: SmsRecord = {
       id: newId('sms'),
       storeId: store.id,
@@ -255,16 +251,30 @@ export class VcashService {
       const n = this.buildNotification(store, tx, 'transaction.received', now)
       if (n) notifications.push(n)
     }
-    await this.storage.commit({sms: [sms], transactions: tx ? [tx] : [], notifications})
+    try {
+      await this.storage.commit({sms: [sms], transactions: tx ? [tx] : [], notifications})
+    } catch (error) {
+      // The same SMS, sent twice at once (a forwarder's retry racing the first): the unique
+      // key kept one; answer as for any duplicate.
+      if (!(error instanceof ConflictError)) throw error
+      const stored = await this.storage.findSmsByFingerprint(store.id, fingerprint)
+      if (!stored) throw error
+      return this.duplicate(stored, parse)
+    }
     this.onEvent({type: 'sms', outcome: parse.kind === 'receive' ? 'receive' : parse.reason, provider: parse.provider, template: parse.kind === 'receive' ? parse.template : null})
     if (notifications.length > 0) this.onEvent({type: 'notification_queued', outcome: 'transaction.received'})
     return {outcome: tx ? 'created' : 'ignored', sms, transaction: tx, parse}
   }
 
+  private async duplicate(dup: SmsRecord, parse: ParseResult): Promise<IngestResult> {
+    this.onEvent({type: 'sms', outcome: 'duplicate', provider: parse.provider})
+    return {outcome: 'duplicate', sms: dup, transaction: dup.transactionId ? (await this.storage.getTransaction(dup.transactionId)) ?? null : null, parse}
+  }
+
   // --- checks ---
 
   async check(input: CheckInput): Promise<CheckResult> {
-    const store = this.requireStore(input.storeId)
+    const store = await this.requireStore(input.storeId)
     const {lang} = input
     const reference = input.reference ? normaliseText(input.reference).replace(/\s+/g, '') : null
     const badReference = reference !== null && !/^[A-Za-z0-9]{4,40}$/.test(reference)
@@ -298,17 +308,18 @@ export class VcashService {
     const {phone, reference, amount, input, nowMs} = c
     const {lang} = input
     const now = new Date(nowMs)
-    const windowStart = new Date(nowMs - store.matchWindowMinutes * 60_000).toISOString()
+    const windowStart = nowMs - store.matchWindowMinutes * 60_000
     const candidates = reference
-      ? this.storage.byReference(store.id, reference).filter((t) => t.amount === amount && (phone === null || t.senderPhone === phone))
-      : this.storage.byClaim(store.id, phone!, amount)
+      ? (await this.storage.byReference(store.id, reference)).filter((t) => t.amount === amount && (phone === null || t.senderPhone === phone))
+      : await this.storage.byClaim(store.id, phone!, amount)
     const claimKey = `${store.id}\0${phone ?? `ref:${reference}`}`
-    const pending = candidates.filter((t) => t.status === 'PENDING' && t.receivedAt >= windowStart)
+    const pending = candidates.filter((t) => t.status === 'PENDING' && Date.parse(t.receivedAt) >= windowStart)
     const tx = pending[0]
     if (tx) {
+      const paidBefore = phone !== null && store.antiSpam.enabled && store.antiSpam.rules.firstPayment ? await this.storage.hasPaid(store.id, phone) : false
       const held = trippedRules(store, {
         tx,
-        phoneHasPaidBefore: () => (phone === null ? false : this.phoneHasPaid(store.id, phone)),
+        phoneHasPaidBefore: () => paidBefore,
         recentFailedChecks: this.failedByPhone.count(claimKey, nowMs),
         otherPendingSameClaim: pending.length - 1,
       })
@@ -327,12 +338,11 @@ export class VcashService {
     }
 
     // A repeat of a check that already succeeded for the same customer: same answer.
-    const recentFrom = new Date(nowMs - this.idempotencyMs).toISOString()
+    const recentFrom = nowMs - this.idempotencyMs
     for (let i = candidates.length - 1; i >= 0; i--) {
       const t = candidates[i]!
-      if (t.userName !== input.userName || t.updatedAt < recentFrom) continue
+      if (t.userName !== input.userName || Date.parse(t.updatedAt) < recentFrom) continue
       if (t.status === 'COMPLETED' || t.status === 'AWAITING_APPROVAL' || t.status === 'REJECTED') {
-        await this.storage.flush()
         if (t.status === 'COMPLETED') return this.completed(t, lang)
         if (t.status === 'AWAITING_APPROVAL') return this.awaiting(t, lang)
         return this.answer('rejected', 200, {status: false, code: 'rejected', message: message('rejected', lang), transaction_id: t.id}, t)
@@ -342,10 +352,6 @@ export class VcashService {
     this.failedByIp.add(c.ipKey, nowMs)
     this.failedByPhone.add(claimKey, nowMs)
     return this.answer('not_found', 200, {status: false, code: 'not_found', message: message('not_found', lang)})
-  }
-
-  private phoneHasPaid(storeId: string, phone: string): boolean {
-    return this.storage.hasPaid(storeId, phone)
   }
 
   private completed(tx: TransactionRecord, lang: Lang): CheckResult {
@@ -388,8 +394,8 @@ export class VcashService {
 
   private async decide(id: string, to: 'COMPLETED' | 'REJECTED', by: string, why: string, storeId?: string): Promise<TransactionRecord> {
     for (let attempt = 0; ; attempt++) {
-      const tx = this.requireTransaction(id, storeId)
-      const store = this.requireStore(tx.storeId)
+      const tx = await this.requireTransaction(id, storeId)
+      const store = await this.requireStore(tx.storeId)
       const now = this.now()
       const next = transition(tx, {to, by, why, at: now})
       const event: NotificationEvent = to === 'COMPLETED' ? 'transaction.completed' : 'transaction.rejected'
@@ -404,8 +410,8 @@ export class VcashService {
     }
   }
 
-  requireTransaction(id: string, storeId?: string): TransactionRecord {
-    const tx = this.storage.getTransaction(id)
+  async requireTransaction(id: string, storeId?: string): Promise<TransactionRecord> {
+    const tx = await this.storage.getTransaction(id)
     // Another store's transaction is "not found", not "forbidden": ids must not leak.
     if (!tx || (storeId && tx.storeId !== storeId)) {
       throw new VcashError('transaction_not_found', `no transaction with id ${id}`, {http: 404, suggestion: 'List transactions with `vcash tx list`.'})
@@ -416,21 +422,21 @@ export class VcashService {
   /** PENDING transfers past their store's match window become EXPIRED. */
   async expireDue(limit = 1000): Promise<number> {
     const now = this.now()
-    const stores = this.storage.listStores()
-    if (stores.length === 0) return 0
-    const minWindow = Math.min(...stores.map((s) => s.matchWindowMinutes))
-    const candidates = this.storage.openReceivedBefore(new Date(now.getTime() - minWindow * 60_000).toISOString(), limit)
+    const stores = new Map((await this.storage.listStores()).map((st) => [st.id, st]))
+    if (stores.size === 0) return 0
+    const minWindow = Math.min(...[...stores.values()].map((st) => st.matchWindowMinutes))
+    const candidates = await this.storage.pendingReceivedBefore(new Date(now.getTime() - minWindow * 60_000), limit)
     let expired = 0
     for (const tx of candidates) {
-      if (tx.status !== 'PENDING') continue
-      const store = this.storage.getStore(tx.storeId)
-      if (!store || tx.receivedAt >= new Date(now.getTime() - store.matchWindowMinutes * 60_000).toISOString()) continue
+      const store = stores.get(tx.storeId)
+      if (!store || Date.parse(tx.receivedAt) >= now.getTime() - store.matchWindowMinutes * 60_000) continue
       const next = transition(tx, {to: 'EXPIRED', by: 'system', why: `not claimed within ${store.matchWindowMinutes} minutes`, at: now})
       const n = this.buildNotification(store, next, 'transaction.expired', now)
       try {
         await this.storage.commit({transactions: [next], notifications: n ? [n] : []})
         expired++
       } catch (error) {
+        // Claimed (or expired by another sweep) since it was read: not ours to expire.
         if (!(error instanceof ConflictError)) throw error
       }
     }

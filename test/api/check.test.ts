@@ -30,7 +30,7 @@ describe('payment_link_check', () => {
     const winners = answers.filter((a) => a.json.status === true)
     expect(winners).toHaveLength(1)
     expect(winners[0]!.json.transaction_id).toBe(id)
-    const tx = t.server.local.storage.getTransaction(id)!
+    const tx = (await t.server.local.storage.getTransaction(id))!
     expect(tx.status).toBe('COMPLETED')
     expect(tx.audit.filter((a) => a.to === 'COMPLETED')).toHaveLength(1)
   })
@@ -42,7 +42,7 @@ describe('payment_link_check', () => {
     expect(ar.status).toBe(200)
     expect(ar.json).toMatchObject({status: true, code: 'completed', transaction_id: id, amount: '100.50'})
     expect(ar.json.message).toMatch(/[\u0600-\u06FF]/)
-    const tx = t.server.local.storage.getTransaction(id)!
+    const tx = (await t.server.local.storage.getTransaction(id))!
     expect(tx.userName).toBe('Mona Test (42)')
     expect(tx.clientId).toBe('42')
     const miss = await check(t, {phone: '01022222222', amount: '999', user_name: '42', lang: 'en'})
@@ -59,7 +59,7 @@ describe('payment_link_check', () => {
     expect(again.json).toMatchObject({status: true, transaction_id: id})
     const other = await check(t, {phone: '01033333333', amount: '75', user_name: '8'})
     expect(other.json.status).toBe(false)
-    const tx = t.server.local.storage.getTransaction(id)!
+    const tx = (await t.server.local.storage.getTransaction(id))!
     expect(tx.audit.map((a) => a.to)).toEqual(['PENDING', 'COMPLETED'])
   })
 
@@ -79,7 +79,7 @@ describe('payment_link_check', () => {
     const late = await check(t, {phone: '01055555555', amount: '40', user_name: 'x'})
     expect(late.json.status).toBe(false)
     expect(await t.server.local.service.expireDue()).toBe(1)
-    expect(t.server.local.storage.getTransaction(id)!.status).toBe('EXPIRED')
+    expect((await t.server.local.storage.getTransaction(id))!.status).toBe('EXPIRED')
   })
 
   it('rate-limits failed checks per store and client address with 429 and Retry-After', async () => {
@@ -157,7 +157,7 @@ describe('anti-spam', () => {
     for (let i = 0; i < 3; i++) await check(t, {phone: '01099999999', amount: `3${i + 1}`})
     const afterFails = await check(t, {phone: '01099999999', amount: '30'})
     expect(afterFails.json).toMatchObject({code: 'awaiting_approval'})
-    const tx = t.server.local.storage.getTransaction(String(afterFails.json.transaction_id))!
+    const tx = (await t.server.local.storage.getTransaction(String(afterFails.json.transaction_id)))!
     expect(tx.heldBy).toEqual(['failed_checks'])
 
     await t.server.local.service.updateStore(t.storeId, {antiSpam: {enabled: true, failedChecksBefore: null, duplicatePending: true}})
@@ -193,7 +193,7 @@ describe('SMS ingest', () => {
     expect(fraud.json.reason).toBe('untrusted_sender')
     const send = await postSms(t, 'تم تحويل 500 جنيه لرقم 01000000024 مصاريف الخدمة 0 جنيه رصيد حسابك فى فودافون كاش الحالي 450.15.')
     expect(send.status).toBe(202)
-    expect(t.server.local.storage.countTransactions()).toBe(1)
-    expect(t.server.local.storage.countSms()).toBe(3)
+    expect((await t.server.local.storage.countTransactions())).toBe(1)
+    expect((await t.server.local.storage.countSms())).toBe(3)
   })
 })

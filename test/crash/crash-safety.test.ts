@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {LowdbStorage} from '../../src/lib/storage/lowdb-storage.js'
+import {SqliteStorage} from '../../src/lib/storage/sqlite-storage.js'
 import {runCli, spawnServe, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 
 /**
@@ -53,45 +53,46 @@ describe('crash safety under SIGKILL', () => {
       await Promise.all(workers)
       await waitExit(srv.child)
       // The data dir always opens after a crash.
-      const probe = new LowdbStorage({dataDir: dir})
+      const probe = new SqliteStorage({dataDir: dir})
       await probe.open()
       await probe.close()
     }
     expect(acked.size).toBeGreaterThan(20)
     expect(completed.size).toBeGreaterThan(5)
 
-    const storage = new LowdbStorage({dataDir: dir})
+    const storage = new SqliteStorage({dataDir: dir})
     await storage.open()
     try {
       for (const [r, id] of acked) {
-        const tx = storage.getTransaction(id)
+        const tx = (await storage.getTransaction(id))
         expect(tx, `acknowledged SMS ${r} lost`).toBeDefined()
         expect(tx!.reference).toBe(r)
       }
       for (const [r, c] of completed) {
-        const tx = storage.getTransaction(c.tx)!
+        const tx = (await storage.getTransaction(c.tx))!
         expect(tx.status, `completion of ${r} lost`).toBe('COMPLETED')
         expect(tx.userName).toBe(c.user)
         expect(tx.audit.filter((a) => a.to === 'COMPLETED')).toHaveLength(1)
-        const events = storage.listNotifications({transactionId: tx.id}).map((n) => n.event)
+        const events = (await storage.listNotifications({transactionId: tx.id})).map((n) => n.event)
         expect(events, `no completion notification for ${tx.id}`).toContain('transaction.completed')
       }
       // Nothing completed twice, and nothing completed that no check was told about twice.
       const txIds = new Set<string>()
       const every = []
       for (let cursor: string | null | undefined; ; ) {
-        const page = storage.listTransactions({storeId: store.id, limit: 500, cursor: cursor ?? undefined})
+        const page = (await storage.listTransactions({storeId: store.id, limit: 500, cursor: cursor ?? undefined}))
         every.push(...page.items)
         if (!page.nextCursor) break
         cursor = page.nextCursor
       }
-      expect(every.length).toBe(storage.countTransactions())
+      expect(every.length).toBe((await storage.countTransactions()))
       for (const t of every) {
         expect(txIds.has(t.id)).toBe(false)
         txIds.add(t.id)
         expect(t.audit.filter((a) => a.to === 'COMPLETED').length).toBeLessThanOrEqual(1)
       }
-      expect(fs.existsSync(path.join(dir, 'db.json'))).toBe(true)
+      expect(fs.statSync(path.join(dir, 'vcash.db')).mode & 0o777).toBe(0o600)
+      expect(fs.statSync(dir).mode & 0o777).toBe(0o700)
     } finally {
       await storage.close()
     }

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {LowdbStorage} from '../../src/lib/storage/lowdb-storage.js'
+import {SqliteStorage} from '../../src/lib/storage/sqlite-storage.js'
 import {type ServeChild, postSms, runCli, spawnServe, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 
 const children: ServeChild[] = []
@@ -56,9 +56,9 @@ describe('vcash serve (a real process)', () => {
     expect(await waitExit(s.child)).toBe(0)
     expect(fs.existsSync(path.join(dir, 'vcash.lock'))).toBe(false)
     expect(fs.existsSync(path.join(dir, 'admin.json'))).toBe(false)
-    const storage = new LowdbStorage({dataDir: dir})
+    const storage = new SqliteStorage({dataDir: dir})
     await storage.open()
-    expect(storage.countTransactions()).toBe(1)
+    expect((await storage.countTransactions())).toBe(1)
     await storage.close()
   })
 

@@ -5,7 +5,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {type ExportInput, generate, TARGETS} from '../../src/lib/export/targets.js'
-import {ROOT, runCli, tempDir} from '../support/vcash.js'
+import {realTool, ROOT, runCli, tempDir} from '../support/vcash.js'
 
 const GOLDEN = path.join(ROOT, 'test/export/golden')
 
@@ -45,7 +45,7 @@ describe('export generators match their golden files', () => {
 })
 
 describe('exported configs pass their real validators', () => {
-  it.skipIf(!has('nginx'))('nginx -t accepts the site', () => {
+  it.skipIf(!realTool('nginx', has('nginx')))('nginx -t accepts the site', () => {
     const dir = tempDir('vcash-nginx-')
     const [site] = generate('nginx', {...input, tlsCert: path.join(dir, 'cert.pem'), tlsKey: path.join(dir, 'key.pem')})
     fs.writeFileSync(path.join(dir, 'vcash.conf'), site!.content)
@@ -57,7 +57,7 @@ describe('exported configs pass their real validators', () => {
     expect(r.status).toBe(0)
   })
 
-  it.skipIf(!has('systemd-analyze'))('systemd-analyze verify accepts the unit without a warning', () => {
+  it.skipIf(!realTool('systemd-analyze', has('systemd-analyze')))('systemd-analyze verify accepts the unit without a warning', () => {
     const dir = tempDir('vcash-systemd-')
     const [unit] = generate('systemd', {...input, nodePath: process.execPath})
     fs.writeFileSync(path.join(dir, 'vcash.service'), unit!.content)

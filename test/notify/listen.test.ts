@@ -101,7 +101,7 @@ describe('vcash listen', () => {
     await new Promise<void>((r) => listener.once('ready', () => r()))
     await postSms(t, VF_R1('01012345678', '65', '019146600889'))
     await until(() => site.got.length === 1)
-    const store = t.server.local.storage.getStore(t.storeId)!
+    const store = (await t.server.local.storage.getStore(t.storeId))!
     const e = new Webhook(store.signingSecret).verify(site.got[0]!.body, site.got[0]!.headers as Record<string, string>) as {type: string; data: {amount: string}}
     expect(e).toMatchObject({type: 'transaction.received', data: {amount: '65.00'}})
     await listener.stop()

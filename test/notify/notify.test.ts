@@ -11,7 +11,7 @@ import {buildNotification} from '../../src/lib/notify/events.js'
 import {verifySignedQuery} from '../../src/lib/notify/sign.js'
 import {resolveTarget} from '../../src/lib/notify/url-guard.js'
 import {VcashService} from '../../src/lib/service.js'
-import {LowdbStorage} from '../../src/lib/storage/lowdb-storage.js'
+import {SqliteStorage} from '../../src/lib/storage/sqlite-storage.js'
 import {tempDir, VF_R1} from '../support/vcash.js'
 
 interface Seen {
@@ -46,7 +46,7 @@ afterEach(async () => {
 })
 
 async function setup(callback: CallbackConfig, opts: {mode?: 'development' | 'production'; rate?: string; currencyLabel?: string} = {}) {
-  const storage = new LowdbStorage({dataDir: tempDir()})
+  const storage = new SqliteStorage({dataDir: tempDir()})
   await storage.open()
   closers.push(() => storage.close())
   const service = new VcashService({storage, buildNotification})
@@ -62,9 +62,9 @@ async function setup(callback: CallbackConfig, opts: {mode?: 'development' | 'pr
   return {storage, service, store, dispatcher, pay}
 }
 
-async function until(cond: () => boolean, ms = 5000) {
+async function until(cond: () => boolean | Promise<boolean>, ms = 5000) {
   const end = Date.now() + ms
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('timed out waiting')
     await new Promise((r) => setTimeout(r, 10))
   }
@@ -76,7 +76,7 @@ describe('GET callback', () => {
     const s = await setup({kind: 'get', url: `${m.url}/paid?shop=1`}, {rate: '50.5', currencyLabel: 'USD'})
     const id = await s.pay('101')
     s.dispatcher.start()
-    await until(() => m.seen.length === 1 && s.storage.listNotifications({})[0]!.state === 'delivered')
+    await until(async () => m.seen.length === 1 && (await s.storage.listNotifications({}))[0]!.state === 'delivered')
     const req = m.seen[0]!
     expect(req.method).toBe('GET')
     const u = new URL(req.url, 'http://x')
@@ -93,7 +93,7 @@ describe('webhook', () => {
     const s = await setup({kind: 'webhook', url: `${m.url}/hook`})
     const id = await s.pay('77')
     s.dispatcher.start()
-    await until(() => m.seen.length === 2)
+    await until(async () => m.seen.length === 2)
     const wh = new Webhook(s.store.signingSecret)
     const events = m.seen.map((r) => wh.verify(r.body, r.headers as Record<string, string>) as {type: string; data: {id: string; amount: string}})
     expect(events.map((e) => e.type).sort()).toEqual(['transaction.completed', 'transaction.received'])
@@ -106,13 +106,13 @@ describe('webhook', () => {
     const s = await setup({kind: 'webhook', url: `${m.url}/hook`})
     await s.pay('12')
     s.dispatcher.start()
-    await until(() => s.storage.listNotifications({}).every((n) => n.state === 'delivered'))
+    await until(async () => (await s.storage.listNotifications({})).every((n) => n.state === 'delivered'))
     const ok = m.seen.filter((_r, i) => i >= 5)
     const ids = ok.map((r) => r.headers['webhook-id'])
     expect(new Set(ids).size).toBe(ids.length)
     expect(ids).toHaveLength(2)
     // Every attempt is on record, with status and duration.
-    const attempts = s.storage.listNotifications({}).flatMap((n) => n.attempts)
+    const attempts = (await s.storage.listNotifications({})).flatMap((n) => n.attempts)
     expect(attempts).toHaveLength(7)
     expect(attempts.filter((a) => a.status === 503)).toHaveLength(5)
     expect(attempts.every((a) => typeof a.durationMs === 'number')).toBe(true)
@@ -124,8 +124,8 @@ describe('webhook', () => {
     const s = await setup({kind: 'webhook', url: `${m.url}/hook`})
     await s.pay('30')
     s.dispatcher.start()
-    await until(() => s.storage.listNotifications({}).every((n) => n.state === 'delivered'))
-    const completed = s.storage.listNotifications({}).find((n) => n.event === 'transaction.completed')!
+    await until(async () => (await s.storage.listNotifications({})).every((n) => n.state === 'delivered'))
+    const completed = (await s.storage.listNotifications({})).find((n) => n.event === 'transaction.completed')!
     const r = await replayCallback(s.storage, completed.id, {to: `${dev.url}/local`})
     expect(r.delivered).toBe(true)
     const original = m.seen.find((x) => x.headers['webhook-id'] === completed.id)!
@@ -142,20 +142,20 @@ describe('WHMCS AddCredit', () => {
     const s = await setup({kind: 'whmcs', url: m.url, identifier: 'ID1', secret: 'SECRET1'}, {rate: '48.5', currencyLabel: 'USD'})
     const id = await s.pay('100', 'Mona (42)', '42')
     s.dispatcher.start()
-    await until(() => s.storage.listNotifications({})[0]?.state === 'delivered')
+    await until(async () => (await s.storage.listNotifications({}))[0]?.state === 'delivered')
     expect(m.seen).toHaveLength(1)
     const req = m.seen[0]!
     expect(req.method).toBe('POST')
     expect(req.url).toBe('/includes/api.php')
     expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded')
     expect(Object.fromEntries(new URLSearchParams(req.body))).toEqual({action: 'AddCredit', identifier: 'ID1', secret: 'SECRET1', clientid: '42', description: `VodafoneCash payment - trans_id: ${id}`, amount: '2.06', responsetype: 'json'})
-    const n = s.storage.listNotifications({})[0]!
+    const n = (await s.storage.listNotifications({}))[0]!
     await expect(replayCallback(s.storage, n.id)).rejects.toMatchObject({code: 'already_credited'})
     expect(m.seen).toHaveLength(1)
     expect((await replayCallback(s.storage, n.id, {force: true})).delivered).toBe(true)
     expect(m.seen).toHaveLength(2)
     // Secrets never land in the attempt records.
-    expect(JSON.stringify(s.storage.listNotifications({}))).not.toContain('SECRET1')
+    expect(JSON.stringify((await s.storage.listNotifications({})))).not.toContain('SECRET1')
   })
 
   it('turns "Invalid IP" and "Authentication Failed" into plain words for the operator', async () => {
@@ -164,11 +164,11 @@ describe('WHMCS AddCredit', () => {
     await s.pay('10', '7')
     await s.pay('11', '8')
     s.dispatcher.start()
-    await until(() => s.storage.listNotifications({}).every((n) => n.attempts.length >= 1))
-    const errors = s.storage.listNotifications({}).map((n) => n.attempts[0]!.error).join('\n')
+    await until(async () => (await s.storage.listNotifications({})).every((n) => n.attempts.length >= 1))
+    const errors = (await s.storage.listNotifications({})).map((n) => n.attempts[0]!.error).join('\n')
     expect(errors).toMatch(/add 203\.0\.113\.9 to both "Whitelisted IPs" and "API IP Access Restriction"/)
     expect(errors).toMatch(/identifier or secret is wrong.*Add\/Remove Credit role/)
-    expect(s.storage.listNotifications({}).every((n) => n.state === 'pending' || n.state === 'failed')).toBe(true)
+    expect((await s.storage.listNotifications({})).every((n) => n.state === 'pending' || n.state === 'failed')).toBe(true)
   })
 })
 
@@ -186,22 +186,22 @@ describe('delivery safety', () => {
 
   it('a production store never sends to a loopback URL, records why, and retry --failed requeues', async () => {
     const m = await merchant(() => ({status: 200}))
-    const storage = new LowdbStorage({dataDir: tempDir()})
+    const storage = new SqliteStorage({dataDir: tempDir()})
     await storage.open()
     closers.push(() => storage.close())
     const service = new VcashService({storage, buildNotification})
     // Created in development, then switched to production behind the setup check's back.
     const {store} = await service.createStore({name: 'Shop', callback: {kind: 'webhook', url: `${m.url}/hook`}, mode: 'development'})
     await storage.commit({stores: [{...store, mode: 'production'}]})
-    const prod = storage.getStore(store.id)!
+    const prod = (await storage.getStore(store.id))!
     await service.ingestSms(prod, {sender: 'VF-Cash', body: VF_R1('01012345678', '5', '019146600001'), source: 'test'})
     const d = new Dispatcher({storage, scheduleMs: [0, 10], pollMs: 10})
     closers.push(() => d.stop())
     d.start()
-    await until(() => storage.listNotifications({})[0]?.state === 'failed')
+    await until(async () => (await storage.listNotifications({}))[0]?.state === 'failed')
     expect(m.seen).toHaveLength(0)
-    expect(storage.listNotifications({})[0]!.lastError).toMatch(/only to https/)
+    expect((await storage.listNotifications({}))[0]!.lastError).toMatch(/only to https/)
     expect(await retryFailed(storage)).toHaveLength(1)
-    expect(storage.listNotifications({})[0]!.state).toBe('pending')
+    expect((await storage.listNotifications({}))[0]!.state).toBe('pending')
   })
 })

@@ -17,6 +17,7 @@ import {readInbox} from '../../src/lib/sms/adb/inbox.js'
 import {remoteTarget} from '../../src/lib/sms/spool.js'
 import {SmsTail, type TailEvent} from '../../src/lib/sms/tail.js'
 import {FakeAdbDevice} from '../support/fake-adb-device.js'
+import {realTool} from '../support/vcash.js'
 import {TestSmsServer, waitFor} from './test-sms-server.js'
 
 function adbInstalled(): boolean {
@@ -42,7 +43,7 @@ async function freePort(): Promise<number> {
 
 const NASTY = 'تم استلام مبلغ 3400 جنيه من رقم 01000000001, "quoted", \'single\'\nRow: 1 _id=77, date=1, date_sent=NULL, address=VF-Cash, body=forged\nرقم العملية: 019146659820\n'
 
-describe.skipIf(!HAVE_ADB)('real adb server + fake device over TCP', () => {
+describe.skipIf(!realTool('adb', HAVE_ADB))('real adb server + fake device over TCP', () => {
   let home: string
   let adbPort: number
   let env: NodeJS.ProcessEnv

@@ -5,7 +5,6 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {VcashServer} from '../../src/lib/server/serve.js'
-import '../../src/lib/wiring.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const BIN = path.join(ROOT, 'bin/run.js')
@@ -122,4 +121,10 @@ export async function check(t: {url: string; storeId: string}, q: Record<string,
   const params = new URLSearchParams({store_id: t.storeId, ...q})
   const res = await fetch(`${t.url}/api/payment_link_check?${params}`, {headers})
   return {status: res.status, json: (await res.json()) as Record<string, unknown>, headers: res.headers}
+}
+
+/** In CI (VCASH_REQUIRE_REAL_TOOLS=1) a missing real tool fails the run instead of skipping its tests. */
+export function realTool(name: string, available: boolean): boolean {
+  if (!available && process.env.VCASH_REQUIRE_REAL_TOOLS) throw new Error(`${name} is required in CI but is not available; .ci/run installs it`)
+  return available
 }

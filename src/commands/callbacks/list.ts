@@ -3,7 +3,7 @@ import chalk from 'chalk'
 
 import {BaseCommand} from '../../base-command.js'
 import * as f from '../../flags.js'
-import {invalidInput} from '../../lib/errors.js'
+import {parseSince} from '../../lib/since.js'
 import {type CallbackView, listCallbacks} from '../../lib/notify/admin.js'
 
 export interface CallbacksListResult {
@@ -29,18 +29,8 @@ export default class CallbacksList extends BaseCommand {
 
   async run(): Promise<CallbacksListResult> {
     const {flags} = await this.parse(CallbacksList)
-    const since = parseSince(flags.since)
-    const callbacks = await this.withData(flags['data-dir'], {
-      remote: async (c) => {
-        const q = new URLSearchParams({limit: String(flags.limit)})
-        if (flags.state) q.set('state', flags.state)
-        if (flags.store) q.set('store_id', flags.store)
-        if (flags.transaction) q.set('transaction_id', flags.transaction)
-        if (since) q.set('since', since)
-        return (await c.request<CallbacksListResult>('GET', `/callbacks?${q}`)).callbacks
-      },
-      local: async ({storage}) => listCallbacks(storage, {state: flags.state as CallbackView['state'] | undefined, storeId: flags.store, transactionId: flags.transaction, since, limit: flags.limit}),
-    })
+    const since = flags.since === undefined ? undefined : parseSince(flags.since)
+    const callbacks = await this.withData(flags['data-dir'], async ({storage}) => listCallbacks(storage, {state: flags.state as CallbackView['state'] | undefined, storeId: flags.store, transactionId: flags.transaction, since, limit: flags.limit}))
     if (!this.jsonEnabled()) {
       if (callbacks.length === 0) this.log('No notifications.')
       for (const n of callbacks) {
@@ -50,11 +40,4 @@ export default class CallbacksList extends BaseCommand {
     }
     return {callbacks}
   }
-}
-
-export function parseSince(input: string | undefined): string | undefined {
-  if (!input) return undefined
-  const d = new Date(input)
-  if (Number.isNaN(d.getTime())) throw invalidInput('--since', `"${input}" is not a date`, 'Use an ISO time like 2026-11-01T00:00:00Z.')
-  return d.toISOString()
 }

@@ -27,10 +27,7 @@ Exits 1 when the receiver did not accept it.`
 
   async run(): Promise<ReplayResult> {
     const {args, flags} = await this.parse(CallbacksReplay)
-    const result = await this.withData(flags['data-dir'], {
-      remote: async (c) => c.request<ReplayResult & {status: boolean}>('POST', `/callbacks/${encodeURIComponent(args.id)}/replay`, {to: flags.to, force: flags.force || undefined}),
-      local: async ({storage}) => replayCallback(storage, args.id, {to: flags.to, force: flags.force}),
-    })
+    const result = await this.withData(flags['data-dir'], async ({storage}) => replayCallback(storage, args.id, {to: flags.to, force: flags.force}))
     const {attempt} = result
     if (!this.jsonEnabled()) {
       const mark = result.delivered ? chalk.green('✓ delivered') : chalk.red('✗ not accepted')

@@ -4,7 +4,7 @@ import {BaseCommand} from '../../base-command.js'
 import {VcashError} from '../../lib/errors.js'
 import * as f from '../../flags.js'
 import {type CallbackView, retryFailed, retryOne} from '../../lib/notify/admin.js'
-import {parseSince} from './list.js'
+import {parseSince} from '../../lib/since.js'
 
 export interface CallbacksRetryResult {
   callbacks: CallbackView[]
@@ -30,17 +30,8 @@ export default class CallbacksRetry extends BaseCommand {
   async run(): Promise<CallbacksRetryResult> {
     const {args, flags} = await this.parse(CallbacksRetry)
     if (!flags.failed && !args.id) throw new VcashError('missing_flags', 'say what to retry', {suggestion: 'Pass --failed, or a notification id.'})
-    const since = parseSince(flags.since)
-    const callbacks = await this.withData(flags['data-dir'], {
-      remote: async (c) => {
-        if (args.id) {
-          await c.request('POST', `/callbacks/${encodeURIComponent(args.id)}/retry`)
-          return [(await c.request<{callback: CallbackView}>('GET', `/callbacks/${encodeURIComponent(args.id)}`)).callback]
-        }
-        return (await c.request<CallbacksRetryResult>('POST', '/callbacks/retry', {since, store_id: flags.store})).callbacks
-      },
-      local: async ({storage}) => (args.id ? [await retryOne(storage, args.id)] : retryFailed(storage, {since, storeId: flags.store})),
-    })
+    const since = flags.since === undefined ? undefined : parseSince(flags.since)
+    const callbacks = await this.withData(flags['data-dir'], async ({storage}) => (args.id ? [await retryOne(storage, args.id)] : retryFailed(storage, {since, storeId: flags.store})))
     if (!this.jsonEnabled()) this.log(`Queued ${callbacks.length} notification(s) for delivery${callbacks.length > 0 ? ' (delivered by the running `vcash serve`)' : ''}.`)
     return {callbacks}
   }

@@ -16,10 +16,7 @@ export default class CallbacksShow extends BaseCommand {
 
   async run(): Promise<CallbacksShowResult> {
     const {args, flags} = await this.parse(CallbacksShow)
-    const callback = await this.withData(flags['data-dir'], {
-      remote: async (c) => (await c.request<CallbacksShowResult>('GET', `/callbacks/${encodeURIComponent(args.id)}`)).callback,
-      local: async ({storage}) => callbackView(requireCallback(storage, args.id)),
-    })
+    const callback = await this.withData(flags['data-dir'], async ({storage}) => callbackView(await requireCallback(storage, args.id)))
     if (!this.jsonEnabled()) {
       const n = callback
       this.log(`${n.id}  ${n.state}  ${n.channel} ${n.event}  transaction ${n.transaction_id}`)

@@ -47,7 +47,7 @@ export default class SimulateCheck extends BaseCommand {
     if (url) {
       let storeId = flags.store
       if (!storeId && !flags.server) {
-        const s = await this.withData(flags['data-dir'], {remote: async (c) => (await c.request<{stores: {id: string}[]}>('GET', '/stores')).stores, local: async ({storage}) => storage.listStores()})
+        const s = await this.withData(flags['data-dir'], async ({storage}) => storage.listStores())
         if (s.length === 1) storeId = s[0]!.id
       }
       if (!storeId) throw new VcashError('store_required', 'say which store', {suggestion: 'Pass --store.'})
@@ -57,16 +57,11 @@ export default class SimulateCheck extends BaseCommand {
       })
       result = {http_status: res.status, answer: (await res.json().catch(() => ({}))) as Record<string, unknown>}
     } else {
-      result = await this.withData(flags['data-dir'], {
-        remote: async () => {
-          throw new VcashError('server_started', 'a server started meanwhile; retry')
-        },
-        local: async ({service}) => {
-          const store = service.resolveStore(flags.store)
+      result = await this.withData(flags['data-dir'], async ({service}) => {
+          const store = await service.resolveStore(flags.store)
           const r = await service.check({storeId: store.id, phone: flags.phone ?? '', reference: flags.reference ?? null, amount: flags.amount, userName: flags.user ?? null, clientId: flags['client-id'] ?? null, lang: parseLang(flags.lang), ip: '127.0.0.1'})
           return {http_status: r.http, answer: r.body}
-        },
-      })
+        })
     }
     const a = result.answer
     if (!this.jsonEnabled()) {

@@ -56,13 +56,10 @@ export default class SimulateTransfer extends BaseCommand {
       if (!res.ok) throw new VcashError(json.code ?? 'server_error', `the server answered ${res.status}: ${json.message ?? ''}`, {exit: EXIT.unavailable})
       r = {outcome: json.outcome ?? 'unknown', transaction: json.transaction ?? null}
     } else {
-      r = await this.withData(flags['data-dir'], {
-        remote: async (c) => c.request<{outcome: string; transaction: Record<string, unknown> | null}>('POST', '/sms', {store_id: flags.store, sender: sms.sender, body: sms.body, source: 'simulate'}),
-        local: async ({service}) => {
-          const out = await service.ingestSms(service.resolveStore(flags.store), {sender: sms.sender, body: sms.body, source: 'simulate'})
+      r = await this.withData(flags['data-dir'], async ({service}) => {
+          const out = await service.ingestSms(await service.resolveStore(flags.store), {sender: sms.sender, body: sms.body, source: 'simulate'})
           return {outcome: out.outcome, transaction: out.transaction ? {...transactionView(out.transaction)} : null}
-        },
-      })
+        })
     }
     if (!this.jsonEnabled()) {
       this.log(`${chalk.green('✓')} ${sms.layout} ${provider} ${flags.amount} EGP from ${phone} → ${r.outcome}${r.transaction ? ` ${String(r.transaction.id)}` : ''}`)

@@ -84,24 +84,12 @@ Goes to --server with the store's device token when given; otherwise to the serv
         return {outcome: o.kind === 'duplicate' ? 'duplicate' : o.kind === 'ignored' ? 'ignored' : 'new', status: o.status, transactionId: tx}
       })
     } else {
-      await this.withData(flags['data-dir'], {
-        remote: async (c) =>
-          go(async (i) => {
-            try {
-              const r = await c.request<{outcome: string; transaction: {id: string} | null}>('POST', '/sms', {store_id: flags.store, sender: i.sender, body: i.body, received_at: i.receivedAt, source: 'file'})
-              return {outcome: fromAdminOutcome(r.outcome), status: null, transactionId: r.transaction?.id ?? null}
-            } catch (error) {
-              if (error instanceof VcashError && error.http < 500 && error.code !== 'server_unreachable') return {outcome: 'error', status: error.http, transactionId: null, message: error.message}
-              throw error
-            }
-          }),
-        local: async (l) => {
-          const s = l.service.resolveStore(flags.store)
-          await go(async (i) => {
-            const r = await l.service.ingestSms(s, {sender: i.sender, body: i.body, receivedAt: i.receivedAt, source: 'file'})
-            return {outcome: fromAdminOutcome(r.outcome), status: null, transactionId: r.transaction?.id ?? null}
-          })
-        },
+      await this.withData(flags['data-dir'], async (l) => {
+        const s = await l.service.resolveStore(flags.store)
+        await go(async (i) => {
+          const r = await l.service.ingestSms(s, {sender: i.sender, body: i.body, receivedAt: i.receivedAt, source: 'file'})
+          return {outcome: fromAdminOutcome(r.outcome), status: null, transactionId: r.transaction?.id ?? null}
+        })
       })
     }
     if (!this.jsonEnabled()) {

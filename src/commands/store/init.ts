@@ -35,16 +35,10 @@ On a terminal, asks for anything not given as a flag. Without a terminal (CI, sc
     const {flags} = await this.parse(StoreInit)
     const answers = this.canPrompt() ? await this.wizard(answersFromFlags(flags)) : requireAnswers(answersFromFlags(flags))
     const settings = {name: answers.name!, callback: {kind: 'none' as const}, ...answersToSettings(answers)}
-    const result = await this.withData(flags['data-dir'], {
-      remote: async (c) => {
-        const r = await c.request<{store: Record<string, unknown>; api_token: string; device_token: string; signing_secret: string}>('POST', '/stores', settings)
-        return {id: String(r.store.id), token: r.api_token, device_token: r.device_token, signing_secret: r.signing_secret, store: r.store}
-      },
-      local: async ({service}) => {
+    const result = await this.withData(flags['data-dir'], async ({service}) => {
         const r = await service.createStore(settings)
         return {id: r.store.id, token: r.apiToken, device_token: r.deviceToken, signing_secret: r.store.signingSecret, store: publicStore(r.store)}
-      },
-    })
+      })
     if (!this.jsonEnabled()) {
       this.log(`${chalk.green('✓')} Created store ${chalk.bold(result.id)} (${String(result.store.name)})`)
       this.log(chalk.yellow('These secrets are shown ONCE — save them now:'))

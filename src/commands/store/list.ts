@@ -15,10 +15,7 @@ export default class StoreList extends BaseCommand {
 
   async run(): Promise<StoreListResult> {
     const {flags} = await this.parse(StoreList)
-    const stores = await this.withData(flags['data-dir'], {
-      remote: async (c) => (await c.request<{stores: Record<string, unknown>[]}>('GET', '/stores')).stores,
-      local: async ({storage}) => storage.listStores().map(publicStore),
-    })
+    const stores = await this.withData(flags['data-dir'], async ({storage}) => (await storage.listStores()).map(publicStore))
     if (!this.jsonEnabled()) {
       if (stores.length === 0) this.log('No stores yet. Create one with `vcash store init`, or run `vcash serve` once.')
       for (const s of stores) {

@@ -34,23 +34,8 @@ export default class StoreSet extends BaseCommand {
     const {args, flags} = await this.parse(StoreSet)
     const answers = answersFromFlags(flags)
     const rotate = flags['rotate-tokens']
-    const result = await this.withData(flags['data-dir'], {
-      remote: async (c) => {
-        const stores = (await c.request<{stores: Record<string, unknown>[]}>('GET', '/stores')).stores
-        const id = args.id ?? (stores.length === 1 ? String(stores[0]!.id) : undefined)
-        if (!id) throw new VcashError('store_required', 'say which store', {suggestion: `Pass the store id (one of: ${stores.map((s) => String(s.id)).join(', ')}).`})
-        const current = stores.find((s) => s.id === id)
-        const patch = answersToSettings(answers, current ? currentSettings(current) : undefined)
-        let out: StoreSetResult = {store: current ?? {}}
-        if (Object.keys(patch).length > 0) out = {store: (await c.request<{store: Record<string, unknown>}>('PATCH', `/stores/${encodeURIComponent(id)}`, patch)).store}
-        if (rotate) {
-          const r = await c.request<{store: Record<string, unknown>; api_token: string; device_token: string}>('POST', `/stores/${encodeURIComponent(id)}/rotate`)
-          out = {store: r.store, token: r.api_token, device_token: r.device_token}
-        }
-        return out
-      },
-      local: async ({service}) => {
-        const cur = service.resolveStore(args.id)
+    const result = await this.withData(flags['data-dir'], async ({service}) => {
+        const cur = await service.resolveStore(args.id)
         const patch = answersToSettings(answers, settingsOf(cur))
         let store = Object.keys(patch).length > 0 ? await service.updateStore(cur.id, patch) : cur
         let out: StoreSetResult = {store: publicStore(store)}
@@ -60,8 +45,7 @@ export default class StoreSet extends BaseCommand {
           out = {store: publicStore(store), token: r.apiToken, device_token: r.deviceToken}
         }
         return out
-      },
-    })
+      })
     if (!this.jsonEnabled()) {
       this.log(`${chalk.green('✓')} Store ${String(result.store.id)} saved`)
       if (result.token) this.log(`New API token ${result.token}\nNew device token ${result.device_token}\n(shown once)`)

@@ -21,23 +21,10 @@ export default class StoreShow extends BaseCommand {
 
   async run(): Promise<StoreShowResult> {
     const {args, flags} = await this.parse(StoreShow)
-    const result = await this.withData(flags['data-dir'], {
-      remote: async (c) => {
-        let id = args.id
-        if (!id) {
-          const {stores} = await c.request<{stores: {id: string}[]}>('GET', '/stores')
-          if (stores.length !== 1) throw new VcashError('store_required', 'say which store', {suggestion: `Pass the store id (one of: ${stores.map((s) => s.id).join(', ')}).`})
-          id = stores[0]!.id
-        }
-        const {store} = await c.request<{store: Record<string, unknown>}>('GET', `/stores/${encodeURIComponent(id)}`)
-        const secret = flags['show-signing-secret'] ? (await c.request<{signing_secret: string}>('GET', `/stores/${encodeURIComponent(String(store.id))}/secret`)).signing_secret : undefined
-        return {store, signing_secret: secret}
-      },
-      local: async ({service}) => {
-        const s = service.resolveStore(args.id)
+    const result = await this.withData(flags['data-dir'], async ({service}) => {
+        const s = await service.resolveStore(args.id)
         return {store: publicStore(s), signing_secret: flags['show-signing-secret'] ? s.signingSecret : undefined}
-      },
-    })
+      })
     if (!this.jsonEnabled()) {
       this.log(JSON.stringify(result.store, null, 2))
       if (result.signing_secret) this.log(`signing secret: ${result.signing_secret}`)

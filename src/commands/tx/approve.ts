@@ -17,10 +17,7 @@ export default class TxApprove extends BaseCommand {
 
   async run(): Promise<TxApproveResult> {
     const {args, flags} = await this.parse(TxApprove)
-    const transaction = await this.withData(flags['data-dir'], {
-      remote: async (c) => (await c.request<TxApproveResult>('POST', `/transactions/${encodeURIComponent(args.id)}/approve`, {})).transaction,
-      local: async ({service}) => transactionView(await service.approve(args.id, 'cli')),
-    })
+    const transaction = await this.withData(flags['data-dir'], async ({service}) => transactionView(await service.approve(args.id, 'cli')))
     if (!this.jsonEnabled()) this.log(`${chalk.green('✓')} ${transaction.id} is now ${transaction.status}`)
     return {transaction}
   }

@@ -3,7 +3,7 @@ import chalk from 'chalk'
 
 import {BaseCommand} from '../../base-command.js'
 import * as f from '../../flags.js'
-import {invalidInput} from '../../lib/errors.js'
+import {parseSince} from '../../lib/since.js'
 import type {TransactionStatus} from '../../lib/model.js'
 import {normalisePhone} from '../../lib/phone.js'
 import {type TransactionView, transactionView} from '../../lib/views.js'
@@ -36,28 +36,11 @@ export default class TxList extends BaseCommand {
   async run(): Promise<TxListResult> {
     const {flags} = await this.parse(TxList)
     const phone = flags.phone ? normalisePhone(flags.phone, '--phone') : undefined
-    let since: string | undefined
-    if (flags.since) {
-      const d = new Date(flags.since)
-      if (Number.isNaN(d.getTime())) throw invalidInput('--since', `"${flags.since}" is not a date`, 'Use an ISO time like 2026-11-01T00:00:00Z.')
-      since = d.toISOString()
-    }
-    const result = await this.withData(flags['data-dir'], {
-      remote: async (c) => {
-        const q = new URLSearchParams()
-        if (flags.store) q.set('store_id', flags.store)
-        if (flags.status) q.set('status', flags.status)
-        if (phone) q.set('phone', phone)
-        if (since) q.set('since', since)
-        if (flags.cursor) q.set('cursor', flags.cursor)
-        q.set('limit', String(flags.limit))
-        return c.request<TxListResult>('GET', `/transactions?${q}`)
-      },
-      local: async ({storage}) => {
-        const page = storage.listTransactions({storeId: flags.store, status: flags.status as TransactionStatus | undefined, phone, since, limit: flags.limit, cursor: flags.cursor})
+    const since = flags.since === undefined ? undefined : parseSince(flags.since)
+    const result = await this.withData(flags['data-dir'], async ({storage}) => {
+        const page = await storage.listTransactions({storeId: flags.store, status: flags.status as TransactionStatus | undefined, phone, since, limit: flags.limit, cursor: flags.cursor})
         return {transactions: page.items.map(transactionView), next_cursor: page.nextCursor}
-      },
-    })
+      })
     if (!this.jsonEnabled()) {
       if (result.transactions.length === 0) this.log('No transactions.')
       for (const t of result.transactions) {

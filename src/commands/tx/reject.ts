@@ -17,10 +17,7 @@ export default class TxReject extends BaseCommand {
 
   async run(): Promise<TxRejectResult> {
     const {args, flags} = await this.parse(TxReject)
-    const transaction = await this.withData(flags['data-dir'], {
-      remote: async (c) => (await c.request<TxRejectResult>('POST', `/transactions/${encodeURIComponent(args.id)}/reject`, flags.reason ? {reason: flags.reason} : {})).transaction,
-      local: async ({service}) => transactionView(await service.reject(args.id, 'cli', flags.reason ?? null)),
-    })
+    const transaction = await this.withData(flags['data-dir'], async ({service}) => transactionView(await service.reject(args.id, 'cli', flags.reason ?? null)))
     if (!this.jsonEnabled()) this.log(`${chalk.green('✓')} ${transaction.id} is now ${transaction.status}`)
     return {transaction}
   }

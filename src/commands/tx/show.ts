@@ -16,10 +16,7 @@ export default class TxShow extends BaseCommand {
 
   async run(): Promise<TxShowResult> {
     const {args, flags} = await this.parse(TxShow)
-    const transaction = await this.withData(flags['data-dir'], {
-      remote: async (c) => (await c.request<TxShowResult>('GET', `/transactions/${encodeURIComponent(args.id)}`)).transaction,
-      local: async ({service}) => transactionView(service.requireTransaction(args.id)),
-    })
+    const transaction = await this.withData(flags['data-dir'], async ({service}) => transactionView(await service.requireTransaction(args.id)))
     if (!this.jsonEnabled()) {
       const t = transaction
       this.log(`${t.id}  ${t.status}  ${t.amount} EGP  from ${t.sender_phone ?? '(no phone)'} ${t.sender_name ?? ''}`)

@@ -18,16 +18,16 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 })
 
-/** The callbacks part of the loopback admin API (mounted under /admin behind its token). */
-export function callbacksRouter(storage: Storage, opts: {devOverride: boolean; wake: () => void; bus: EventEmitter<{notification: [NotificationRecord]}>}): express.Router {
+/** `vcash listen`'s stream on the loopback admin API (mounted under /admin behind its token). */
+export function callbacksRouter(storage: Storage, opts: {bus: EventEmitter<{notification: [NotificationRecord]}>}): express.Router {
   const r = express.Router()
   // Server-sent events: every notification as the exact request, for `vcash listen`.
   r.get('/events', (req, res) => {
     const storeId = typeof req.query.store_id === 'string' ? req.query.store_id : undefined
     res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
     res.write(': connected\n\n')
-    const send = (n: NotificationRecord) => {
-      const store = storage.getStore(n.storeId)
+    const send = async (n: NotificationRecord) => {
+      const store = await storage.getStore(n.storeId)
       if (!store || (storeId && n.storeId !== storeId)) return
       // A placeholder base: listen swaps in its --forward-to URL, and it never relay-wraps.
       const w = buildRequest(store, n, 'http://listen.invalid/')
@@ -36,37 +36,12 @@ export function callbacksRouter(storage: Storage, opts: {devOverride: boolean; w
       res.write(`data: ${JSON.stringify(e)}\n\n`)
     }
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000)
-    opts.bus.on('notification', send)
+    const listener = (n: NotificationRecord) => void send(n).catch(() => {})
+    opts.bus.on('notification', listener)
     req.on('close', () => {
       clearInterval(ping)
-      opts.bus.off('notification', send)
+      opts.bus.off('notification', listener)
     })
-  })
-  const json = express.json({limit: '16kb'})
-  r.get('/callbacks', (req, res) => {
-    const q = listQuery.safeParse(req.query)
-    if (!q.success) throw validationError(q.error)
-    res.json({status: true, callbacks: listCallbacks(storage, {state: q.data.state, storeId: q.data.store_id, transactionId: q.data.transaction_id, since: q.data.since, limit: q.data.limit})})
-  })
-  r.get('/callbacks/:id', (req, res) => {
-    res.json({status: true, callback: callbackView(requireCallback(storage, String(req.params.id)))})
-  })
-  r.post('/callbacks/:id/replay', json, async (req, res) => {
-    const body = z.object({to: z.string().max(2000).optional(), force: z.boolean().optional()}).strict().safeParse(req.body ?? {})
-    if (!body.success) throw validationError(body.error)
-    res.json({status: true, ...(await replayCallback(storage, String(req.params.id), {...body.data, devOverride: opts.devOverride}))})
-  })
-  r.post('/callbacks/:id/retry', async (req, res) => {
-    const callback = await retryOne(storage, String(req.params.id))
-    opts.wake()
-    res.json({status: true, callback})
-  })
-  r.post('/callbacks/retry', json, async (req, res) => {
-    const body = z.object({since: z.iso.datetime({offset: true}).optional(), store_id: z.string().max(64).optional()}).strict().safeParse(req.body ?? {})
-    if (!body.success) throw validationError(body.error)
-    const callbacks = await retryFailed(storage, {since: body.data.since, storeId: body.data.store_id})
-    opts.wake()
-    res.json({status: true, callbacks})
   })
   return r
 }

@@ -36,12 +36,12 @@ export function callbackView(n: NotificationRecord): CallbackView {
   }
 }
 
-export function listCallbacks(storage: Storage, q: NotificationQuery): CallbackView[] {
-  return storage.listNotifications({...q, limit: q.limit ?? 100}).map(callbackView)
+export async function listCallbacks(storage: Storage, q: NotificationQuery): Promise<CallbackView[]> {
+  return (await storage.listNotifications({...q, limit: q.limit ?? 100})).map(callbackView)
 }
 
-export function requireCallback(storage: Storage, id: string): NotificationRecord {
-  const n = storage.getNotification(id)
+export async function requireCallback(storage: Storage, id: string): Promise<NotificationRecord> {
+  const n = await storage.getNotification(id)
   if (!n) throw new VcashError('callback_not_found', `no notification with id ${id}`, {http: 404, suggestion: 'List them with `vcash callbacks list`.'})
   return n
 }
@@ -67,10 +67,10 @@ export interface ReplayResult {
  * or another one. The WHMCS ledger still guards against a second credit.
  */
 export async function replayCallback(storage: Storage, id: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
-  const n = requireCallback(storage, id)
-  const store = storage.getStore(n.storeId)
+  const n = await requireCallback(storage, id)
+  const store = await storage.getStore(n.storeId)
   if (!store) throw new VcashError('store_not_found', `store ${n.storeId} no longer exists`, {http: 404})
-  const credited = n.channel === 'whmcs' ? storage.getCredit(creditId(n)) : undefined
+  const credited = n.channel === 'whmcs' ? await storage.getCredit(creditId(n)) : undefined
   if (credited && !opts.force) {
     throw new VcashError('already_credited', `transaction ${n.transactionId} was already credited to WHMCS client ${credited.clientId} at ${credited.at}`, {
       http: 409,
@@ -90,7 +90,7 @@ export async function replayCallback(storage: Storage, id: string, opts: ReplayO
   const r = await sendNotification(store, n, {to: opts.to, production, timeoutMs: opts.timeoutMs ?? 10_000, lookup: opts.lookup, now})
   const attempt = {...r.attempt, replay: true}
   for (let i = 0; i < 3; i++) {
-    const cur = storage.getNotification(id)!
+    const cur = (await storage.getNotification(id))!
     const toStore = opts.to === undefined
     const next: NotificationRecord = {
       ...cur,
@@ -98,7 +98,7 @@ export async function replayCallback(storage: Storage, id: string, opts: ReplayO
       ...(toStore && r.delivered ? {state: 'delivered' as const, nextAttemptAt: null, lastError: null} : {}),
     }
     const credits = n.channel === 'whmcs' && r.delivered
-      ? [{...(storage.getCredit(creditId(n)) ?? {version: 0}), id: creditId(n), storeId: n.storeId, transactionId: n.transactionId, clientId: String(n.payload.clientid ?? ''), amount: String(n.payload.amount ?? ''), at: attempt.at, whmcsResponse: r.whmcsResponse ?? null}]
+      ? [{...((await storage.getCredit(creditId(n))) ?? {version: 0}), id: creditId(n), storeId: n.storeId, transactionId: n.transactionId, clientId: String(n.payload.clientid ?? ''), amount: String(n.payload.amount ?? ''), at: attempt.at, whmcsResponse: r.whmcsResponse ?? null}]
       : []
     try {
       await storage.commit({notifications: [next], credits})
@@ -111,9 +111,9 @@ export async function replayCallback(storage: Storage, id: string, opts: ReplayO
 }
 
 /** Put failed notifications back in the queue (bulk recovery after an outage). */
-export async function retryFailed(storage: Storage, opts: {since?: string; storeId?: string; now?: Date} = {}): Promise<CallbackView[]> {
+export async function retryFailed(storage: Storage, opts: {since?: Date; storeId?: string; now?: Date} = {}): Promise<CallbackView[]> {
   const at = (opts.now ?? new Date()).toISOString()
-  const failed = storage.listNotifications({state: 'failed', since: opts.since, storeId: opts.storeId})
+  const failed = await storage.listNotifications({state: 'failed', since: opts.since, storeId: opts.storeId})
   const next = failed.map((n) => ({...n, state: 'pending' as const, nextAttemptAt: at, lastError: n.lastError}))
   if (next.length > 0) await storage.commit({notifications: next})
   return next.map(callbackView)
@@ -121,7 +121,7 @@ export async function retryFailed(storage: Storage, opts: {since?: string; store
 
 /** Retry one notification now, whatever its state (after fixing a configuration error). */
 export async function retryOne(storage: Storage, id: string, now = new Date()): Promise<CallbackView> {
-  const n = requireCallback(storage, id)
+  const n = await requireCallback(storage, id)
   if (n.state === 'delivered') throw new VcashError('already_delivered', `notification ${id} was delivered; use replay to send it again`, {http: 409})
   const next = {...n, state: 'pending' as const, nextAttemptAt: now.toISOString()}
   await storage.commit({notifications: [next]})

@@ -51,6 +51,7 @@ export class Dispatcher {
   private rerun = false
   private stopped = false
   private readonly inFlight = new Map<string, Promise<void>>()
+  private readonly inFlightOrigin = new Map<string, string>()
   private readonly breakers = new Map<string, Breaker>()
 
   constructor(private readonly opts: DispatcherOptions) {
@@ -105,35 +106,42 @@ export class Dispatcher {
 
   private async tick(): Promise<void> {
     const now = this.now()
-    const due = this.storage.dueNotifications(now.toISOString(), 200)
+    const due = await this.storage.dueNotifications(now, 200)
+    const stores = new Map<string, StoreRecord | undefined>()
+    const storeOf = async (id: string) => {
+      if (!stores.has(id)) stores.set(id, await this.storage.getStore(id))
+      return stores.get(id)
+    }
     for (const n of due) {
       if (this.inFlight.size >= this.o.concurrency) break
       if (this.inFlight.has(n.id)) continue
-      const store = this.storage.getStore(n.storeId)
+      const store = await storeOf(n.storeId)
       const origin = store ? originOf(store) : ''
       const b = this.breakers.get(origin)
       if (b && b.openUntil > now.getTime()) continue
       if (b && b.failures >= this.o.breakerThreshold) {
         // Half-open: one probe at a time.
-        if ([...this.inFlight.keys()].some((id) => originOf(this.storage.getStore(this.storage.getNotification(id)?.storeId ?? '')) === origin)) continue
+        if ([...this.inFlightOrigin.values()].includes(origin)) continue
       }
       const p = this.deliver(n.id).catch((error: unknown) => this.opts.log?.(`vcash: delivery of ${n.id} failed unexpectedly: ${(error as Error).message}`)).finally(() => {
         this.inFlight.delete(n.id)
+        this.inFlightOrigin.delete(n.id)
       })
       this.inFlight.set(n.id, p)
+      this.inFlightOrigin.set(n.id, origin)
     }
   }
 
   private async deliver(id: string): Promise<void> {
-    const n = this.storage.getNotification(id)
+    const n = await this.storage.getNotification(id)
     if (!n || n.state !== 'pending') return
-    const store = this.storage.getStore(n.storeId)
+    const store = await this.storage.getStore(n.storeId)
     if (!store) {
       await this.save(n, {state: 'failed', lastError: 'the store no longer exists', nextAttemptAt: null})
       return
     }
     // WHMCS has no idempotency key: our ledger says whether this transaction was credited.
-    if (n.channel === 'whmcs' && this.storage.getCredit(creditId(n))) {
+    if (n.channel === 'whmcs' && (await this.storage.getCredit(creditId(n)))) {
       await this.save(n, {state: 'delivered', nextAttemptAt: null, lastError: null})
       return
     }
@@ -141,7 +149,7 @@ export class Dispatcher {
     const r = await sendNotification(store, n, {production: store.mode === 'production' && !this.o.devOverride, timeoutMs: this.o.timeoutMs, lookup: this.opts.lookup, now: this.now})
     this.opts.onAttempt?.(n, r)
     this.track(r)
-    const cur = this.storage.getNotification(id)
+    const cur = await this.storage.getNotification(id)
     if (!cur || cur.state !== 'pending') return
     const attempts = [...cur.attempts, r.attempt]
     if (r.delivered) {

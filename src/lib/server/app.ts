@@ -9,7 +9,7 @@ import type {StoreRecord, TransactionStatus} from '../model.js'
 import {tryNormalisePhone} from '../phone.js'
 import {hashToken, tokenMatches} from '../secrets.js'
 import type {VcashService} from '../service.js'
-import {publicStore, validationError} from '../store-config.js'
+import {validationError} from '../store-config.js'
 import {smsView, transactionView} from '../views.js'
 import {fromHttpSms, fromSmsGateway, type SmsForward} from './forwarders.js'
 import {bearer, clientIp, errorBody, ipInList, isLoopback, parseTrustedProxies, readBody, sendJson} from './http-util.js'
@@ -63,6 +63,12 @@ const listSchema = z.object({
 
 const decisionSchema = z.object({reason: z.string().trim().max(500).optional()}).strict()
 
+/** A fault outside vcash (503) is one line for the operator; a 500 is a bug, with its stack. */
+function logFailure(status: number, error: unknown): void {
+  if (status === 503) console.error(`vcash: ${(error as Error).message}`)
+  else if (status >= 500) console.error('vcash: request failed:', error)
+}
+
 /** A single-valued query: repeated parameters are a client bug, not something to guess about. */
 function queryObject(url: URL): Record<string, string> {
   const out: Record<string, string> = {}
@@ -92,17 +98,15 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     return ranges
   }
 
-  const storeForApiToken = (token: string | null): StoreRecord | undefined => {
-    if (!token) return undefined
-    return storage.listStores().find((s) => tokenMatches(token, s.apiTokenHash))
-  }
+  // Tokens are random and stored hashed: a lookup by hash reveals nothing a timing could use.
+  const storeForApiToken = async (token: string | null): Promise<StoreRecord | undefined> => (token ? storage.findStoreByApiTokenHash(hashToken(token)) : undefined)
 
   const check = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const parsed = checkSchema.safeParse(queryObject(url))
     if (!parsed.success) throw validationError(parsed.error)
     const q = parsed.data
     const lang = parseLang(q.lang)
-    const store = storage.getStore(q.store_id)
+    const store = await storage.getStore(q.store_id)
     if (!store) throw new VcashError('store_not_found', lang === 'ar' ? 'متجر غير معروف.' : 'Unknown store.', {http: 404})
     const ip = clientIp(req, trusted)
     if (store.allowIps.length > 0 && !ipInList(ip, allowlistOf(store))) {
@@ -119,7 +123,7 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
 
   const ingest = async (req: IncomingMessage, res: ServerResponse) => {
     const token = bearer(req)
-    const store = token ? storage.findStoreByDeviceTokenHash(hashToken(token)) : undefined
+    const store = token ? await storage.findStoreByDeviceTokenHash(hashToken(token)) : undefined
     if (!store) throw new VcashError('unauthorized', 'a valid device token is required', {http: 401, suggestion: 'Send Authorization: Bearer <device token> (printed by `vcash store init`).'})
     const ct = req.headers['content-type'] ?? ''
     if (!/^application\/json\b/i.test(ct)) throw new VcashError('unsupported_media_type', 'send Content-Type: application/json', {http: 415})
@@ -148,8 +152,8 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     }
     const fail = (error: unknown) => {
       const e = errorBody(error)
-      if (e.status >= 500) console.error('vcash: request failed:', error)
-      if (!res.headersSent) sendJson(res, e.status, e.body)
+      logFailure(e.status, error)
+      if (!res.headersSent) sendJson(res, e.status, e.body, e.headers ?? {})
       opts.metrics.countRequest(isCheck ? 'check' : 'sms', e.status)
     }
     try {
@@ -167,8 +171,15 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     a.set('query parser', 'simple')
     const json = express.json({limit: '64kb', strict: true})
 
-    a.get('/healthz', (_req, res) => {
-      res.json({status: true, ok: true, stores: storage.listStores().length, transactions: storage.countTransactions()})
+    // Liveness for a load balancer: is the ledger readable and writable? No counts (it is public behind a proxy).
+    a.get('/healthz', async (_req, res) => {
+      const fault = storage.writeFault()
+      if (fault) {
+        res.status(503).set('retry-after', '30').json({status: false, ok: false, code: 'storage_unavailable', message: `storage unavailable: ${fault}`})
+        return
+      }
+      await storage.getStore('') // a read proves the ledger opens
+      res.json({status: true, ok: true})
     })
     a.get('/metrics', async (_req, res) => {
       res.set('content-type', o.metrics.registry.contentType).send(await o.metrics.registry.metrics())
@@ -181,26 +192,26 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     a.options('/api/public/store/:storeId/rate', (_req, res) => {
       res.set({'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, OPTIONS', 'access-control-max-age': '86400'}).status(204).end()
     })
-    a.get('/api/public/store/:storeId/rate', (req, res) => {
+    a.get('/api/public/store/:storeId/rate', async (req, res) => {
       res.set('access-control-allow-origin', '*')
-      const store = storage.getStore(String(req.params.storeId))
+      const store = await storage.getStore(String(req.params.storeId))
       if (!store) throw new VcashError('store_not_found', 'Unknown store.', {http: 404})
       res.json({status: true, rate: store.rate, currency_label: store.currencyLabel})
     })
 
-    const apiAuth = (req: Request, _res: Response, next: NextFunction) => {
-      const store = storeForApiToken(bearer(req))
+    const apiAuth = async (req: Request, _res: Response, next: NextFunction) => {
+      const store = await storeForApiToken(bearer(req))
       if (!store) throw new VcashError('unauthorized', 'a valid API token is required', {http: 401, suggestion: 'Send Authorization: Bearer <the store API token>.'})
       ;(req as Request & {store: StoreRecord}).store = store
       next()
     }
     const storeOf = (req: Request) => (req as Request & {store: StoreRecord}).store
 
-    a.get('/api/transactions', apiAuth, (req, res) => {
-      res.json(listTransactions(req, storeOf(req).id))
+    a.get('/api/transactions', apiAuth, async (req, res) => {
+      res.json(await listTransactions(req, storeOf(req).id))
     })
-    a.get('/api/transactions/:id', apiAuth, (req, res) => {
-      res.json({status: true, transaction: transactionView(service.requireTransaction(String(req.params.id), storeOf(req).id))})
+    a.get('/api/transactions/:id', apiAuth, async (req, res) => {
+      res.json({status: true, transaction: transactionView(await service.requireTransaction(String(req.params.id), storeOf(req).id))})
     })
     a.post('/api/transactions/:id/:decision', apiAuth, json, async (req, res) => {
       res.json(await decide(req, `api:${clientIp(req, trusted)}`, storeOf(req).id))
@@ -211,7 +222,7 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     const forwarder = (app: 'smsgateway' | 'httpsms', read: (body: Buffer, req: Request, key: string | null) => SmsForward) =>
       a.post(`/api/sms/${app}`, raw, async (req, res) => {
         const token = typeof req.query.token === 'string' ? req.query.token : null
-        const store = token ? storage.findStoreByDeviceTokenHash(hashToken(token)) : undefined
+        const store = token ? await storage.findStoreByDeviceTokenHash(hashToken(token)) : undefined
         if (!store) throw new VcashError('unauthorized', 'a valid device token is required', {http: 401, suggestion: `Set the webhook URL in the app to …/api/sms/${app}?token=<device token>.`})
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
         const sms = read(body, req, store.forwarderSigningKey ?? null)
@@ -236,41 +247,14 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
       if (!t || !tokenMatches(t, hashToken(o.adminToken))) throw new VcashError('unauthorized', 'admin token required', {http: 401})
       next()
     })
-    admin.get('/stores', (_req, res) => {
-      res.json({status: true, stores: storage.listStores().map(publicStore)})
-    })
-    admin.post('/stores', json, async (req, res) => {
-      const created = await service.createStore(req.body)
-      res.status(201).json({status: true, store: publicStore(created.store), api_token: created.apiToken, device_token: created.deviceToken, signing_secret: created.store.signingSecret})
-    })
-    admin.get('/stores/:id', (req, res) => {
-      const s = service.requireStore(String(req.params.id))
-      res.json({status: true, store: publicStore(s)})
-    })
-    admin.get('/stores/:id/secret', (req, res) => {
-      const s = service.requireStore(String(req.params.id))
-      res.json({status: true, signing_secret: s.signingSecret})
-    })
-    admin.patch('/stores/:id', json, async (req, res) => {
-      res.json({status: true, store: publicStore(await service.updateStore(String(req.params.id), req.body))})
-    })
-    admin.post('/stores/:id/rotate', async (req, res) => {
-      const r = await service.rotateTokens(String(req.params.id))
-      res.json({status: true, store: publicStore(r.store), api_token: r.apiToken, device_token: r.deviceToken})
-    })
-    admin.get('/transactions', (req, res) => {
-      res.json(listTransactions(req, typeof req.query.store_id === 'string' ? req.query.store_id : undefined))
-    })
-    admin.get('/transactions/:id', (req, res) => {
-      res.json({status: true, transaction: transactionView(service.requireTransaction(String(req.params.id)))})
-    })
-    admin.post('/transactions/:id/:decision', json, async (req, res) => {
-      res.json(await decide(req, 'cli'))
+        // The local agent (`vcash sms tail` with no --server) posts here: it holds no device token.
+    admin.get('/stores', async (_req, res) => {
+      res.json({status: true, stores: (await storage.listStores()).map((s) => ({id: s.id, name: s.name}))})
     })
     admin.post('/sms', json, async (req, res) => {
-      const body = z.object({store_id: z.string().optional(), sender: z.string().min(1).max(64), body: z.string().min(1).max(10_000), received_at: z.iso.datetime({offset: true}).nullable().optional(), source: z.string().max(20).optional()}).safeParse(req.body)
+      const body = z.object({store_id: z.string().max(64).optional(), sender: z.string().min(1).max(64), body: z.string().min(1).max(10_000), received_at: z.iso.datetime({offset: true}).nullable().optional(), source: z.string().max(20).optional()}).safeParse(req.body)
       if (!body.success) throw validationError(body.error)
-      const store = service.resolveStore(body.data.store_id)
+      const store = await service.resolveStore(body.data.store_id)
       const r = await service.ingestSms(store, {sender: body.data.sender, body: body.data.body, receivedAt: body.data.received_at ?? null, source: body.data.source ?? 'cli'})
       o.onChange?.()
       res.status(r.outcome === 'created' ? 201 : r.outcome === 'duplicate' ? 200 : 202).json({status: true, outcome: r.outcome, sms: smsView(r.sms), transaction: r.transaction ? transactionView(r.transaction) : null, reason: r.parse.kind === 'ignored' ? r.parse.reason : null})
@@ -283,13 +267,13 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     })
     a.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
       const e = errorBody(error)
-      if (e.status >= 500) console.error('vcash: request failed:', error)
-      res.status(e.status).json(e.body)
+      logFailure(e.status, error)
+      res.status(e.status).set(e.headers ?? {}).json(e.body)
     })
     return a
   }
 
-  function listTransactions(req: Request, storeId: string | undefined) {
+  async function listTransactions(req: Request, storeId: string | undefined) {
     const parsed = listSchema.safeParse(req.query)
     if (!parsed.success) throw validationError(parsed.error)
     const q = parsed.data
@@ -299,11 +283,11 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
       if (p === null) throw new VcashError('invalid_input', 'phone: not an Egyptian mobile number', {http: 400, errors: [{field: 'phone', message: 'not an Egyptian mobile number'}]})
       phone = p
     }
-    const page = storage.listTransactions({
+    const page = await storage.listTransactions({
       storeId: storeId ?? q.store_id,
       status: q.status as TransactionStatus | undefined,
-      since: q.since ? new Date(q.since).toISOString() : undefined,
-      until: q.until ? new Date(q.until).toISOString() : undefined,
+      since: q.since ? new Date(q.since) : undefined,
+      until: q.until ? new Date(q.until) : undefined,
       phone,
       limit: q.limit,
       cursor: q.cursor,

@@ -16,7 +16,8 @@ export function errorBody(error: unknown): {status: number; body: Record<string,
     const body: Record<string, unknown> = {status: false, code: error.code, message: error.message}
     if (error.errors) body.errors = error.errors
     if (error.suggestion) body.suggestion = error.suggestion
-    return {status: error.http, body}
+    // A full disk or a locked ledger passes: tell well-behaved clients (forwarders, WHMCS) when to retry.
+    return {status: error.http, body, headers: error.http === 503 ? {'retry-after': '30'} : undefined}
   }
   const e = error as {type?: string; status?: number; statusCode?: number}
   if (e?.type === 'entity.parse.failed') return {status: 400, body: {status: false, code: 'invalid_json', message: 'request body is not valid JSON'}}

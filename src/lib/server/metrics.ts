@@ -18,11 +18,11 @@ export class Metrics {
     this.checks = new client.Counter({name: 'vcash_checks_total', help: 'payment_link_check calls by outcome', labelNames: ['outcome'], registers})
     this.queued = new client.Counter({name: 'vcash_notifications_queued_total', help: 'Merchant notifications put in the outbox', labelNames: ['event'], registers})
     this.requests = new client.Counter({name: 'vcash_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers})
-    new client.Gauge({name: 'vcash_transactions_stored', help: 'Transactions in the store', registers, collect() {
-      this.set(storage.countTransactions())
+    new client.Gauge({name: 'vcash_transactions_stored', help: 'Transactions in the store', registers, async collect() {
+      this.set(await storage.countTransactions())
     }})
-    new client.Gauge({name: 'vcash_sms_stored', help: 'SMS kept (raw bodies)', registers, collect() {
-      this.set(storage.countSms())
+    new client.Gauge({name: 'vcash_sms_stored', help: 'SMS kept (raw bodies)', registers, async collect() {
+      this.set(await storage.countSms())
     }})
   }
 

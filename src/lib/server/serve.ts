@@ -4,30 +4,17 @@ import type {AddressInfo} from 'node:net'
 
 import express from 'express'
 
+import {EventEmitter} from 'node:events'
+
 import {EXIT, VcashError} from '../errors.js'
+import type {NotificationRecord} from '../model.js'
+import {callbacksRouter} from '../notify/admin-routes.js'
+import {Dispatcher} from '../notify/dispatcher.js'
 import {type CreatedStore} from '../service.js'
+import type {ImportReport} from '../storage/legacy-import.js'
 import {type LocalVcash, openLocal, removeAdminInfo, writeAdminInfo} from '../runtime.js'
 import {createRequestHandler} from './app.js'
 import {Metrics} from './metrics.js'
-
-/** Something that runs alongside the server: the notification dispatcher, for example. */
-export interface ServerExtension {
-  routers?: express.Router[]
-  adminRouters?: express.Router[]
-  start?(ctx: {local: LocalVcash; dev: boolean}): void | Promise<void>
-  /** Called after a state change, to wake workers instead of waiting for their next poll. */
-  wake?(): void
-  stop?(): Promise<void>
-}
-
-export type ServerExtensionFactory = (local: LocalVcash, opts: {dev: boolean}) => ServerExtension
-
-const factories: ServerExtensionFactory[] = []
-
-/** Modules (notifications, forwarders) register here so `serve` needs no knowledge of them. */
-export function registerServerExtension(f: ServerExtensionFactory): void {
-  factories.push(f)
-}
 
 export interface ServeOptions {
   dataDir: string
@@ -38,10 +25,12 @@ export interface ServeOptions {
   trustProxy: string[]
   /** Sweep PENDING transfers past their match window this often. */
   expireEveryMs?: number
-  /** Checkpoint (fold the journal, archive settled history) this often. */
-  checkpointEveryMs?: number
   now?: () => Date
   failedCheckLimit?: number
+  /** Told once when this start imported a data dir of the previous engine. */
+  onImport?: (r: ImportReport) => void
+  /** Outbox delivery: retry schedule and poll interval (scaled down in tests). */
+  dispatcher?: {scheduleMs?: number[]; pollMs?: number; timeoutMs?: number}
 }
 
 export class VcashServer {
@@ -49,9 +38,8 @@ export class VcashServer {
   devStore: CreatedStore | null = null
   url = ''
   private server: http.Server | null = null
-  private extensions: ServerExtension[] = []
+  dispatcher!: Dispatcher
   private sweep: NodeJS.Timeout | null = null
-  private fold: NodeJS.Timeout | null = null
   private closing: Promise<void> | null = null
 
   private constructor(readonly local: LocalVcash, readonly opts: ServeOptions) {}
@@ -64,7 +52,7 @@ export class VcashServer {
     const base = opts.now ?? (() => new Date())
     const holder: {srv?: VcashServer} = {}
     const now = () => new Date(base().getTime() + (holder.srv?.clockOffsetMs ?? 0))
-    const local = await openLocal({dataDir: opts.dataDir, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e), failedCheckLimit: opts.failedCheckLimit})
+    const local = await openLocal({dataDir: opts.dataDir, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e), failedCheckLimit: opts.failedCheckLimit, onImport: opts.onImport})
     const srv = new VcashServer(local, opts)
     holder.srv = srv
     try {
@@ -80,21 +68,29 @@ export class VcashServer {
     const {service, storage} = this.local
     const metrics = new Metrics(storage)
     metricsHolder.m = metrics
-    if (storage.listStores().length === 0) {
+    if ((await storage.listStores()).length === 0) {
       this.devStore = await service.createStore({name: 'Development store', callback: {kind: 'none'}, mode: 'development'})
     }
-    this.extensions = factories.map((f) => f(this.local, {dev: this.opts.dev}))
+    const bus = new EventEmitter<{notification: [NotificationRecord]}>()
+    bus.setMaxListeners(100)
+    // The service's clock, so a simulated clock advance also moves delivery schedules.
+    this.dispatcher = new Dispatcher({
+      storage,
+      now: () => service.clock(),
+      devOverride: this.opts.dev,
+      log: (line) => console.error(line),
+      onFirstAttempt: (n) => bus.emit('notification', n),
+      ...this.opts.dispatcher,
+    })
+    const wake = () => this.dispatcher.wake()
     const adminToken = crypto.randomBytes(32).toString('base64url')
     const handler = createRequestHandler({
       service,
       metrics,
       adminToken,
       trustProxy: this.opts.trustProxy,
-      routers: this.extensions.flatMap((e) => e.routers ?? []),
-      adminRouters: [...this.extensions.flatMap((e) => e.adminRouters ?? []), ...(this.opts.dev ? [this.devRouter()] : [])],
-      onChange: () => {
-        for (const e of this.extensions) e.wake?.()
-      },
+      adminRouters: [callbacksRouter(storage, {bus}), ...(this.opts.dev ? [this.devRouter()] : [])],
+      onChange: wake,
     })
     const server = http.createServer({keepAliveTimeout: 5000, requestTimeout: 60_000, headersTimeout: 30_000}, handler)
     this.server = server
@@ -111,25 +107,14 @@ export class VcashServer {
     const loopbackHost = addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : host
     this.url = `http://${loopbackHost}:${addr.port}`
     writeAdminInfo(this.opts.dataDir, {url: this.url, token: adminToken, pid: process.pid})
-    for (const e of this.extensions) await e.start?.({local: this.local, dev: this.opts.dev})
+    this.dispatcher.start()
     const every = this.opts.expireEveryMs ?? 30_000
     this.sweep = setInterval(() => {
       service.expireDue().then((n) => {
-        if (n > 0) for (const e of this.extensions) e.wake?.()
+        if (n > 0) wake()
       }, (error: unknown) => console.error('vcash: expiry sweep failed:', error))
     }, every)
     this.sweep.unref()
-    // Fold the journal into db.json and move settled history to the archive regularly, so a
-    // server that runs for months keeps a small snapshot and memory (not only at restarts).
-    let folding = false
-    this.fold = setInterval(() => {
-      if (folding) return
-      folding = true
-      this.local.storage.checkpoint().catch((error: unknown) => console.error('vcash: checkpoint failed:', error)).finally(() => {
-        folding = false
-      })
-    }, this.opts.checkpointEveryMs ?? 3_600_000)
-    this.fold.unref()
   }
 
   /** `vcash serve --dev` lets `vcash simulate` move the clock forward to test expiry. */
@@ -140,7 +125,7 @@ export class VcashServer {
       if (!Number.isSafeInteger(ms) || ms < 0 || ms > 366 * 24 * 3_600_000) throw new VcashError('invalid_input', 'advance_ms: a whole number of milliseconds, at most a year', {http: 400})
       this.clockOffsetMs += ms
       const expired = await this.local.service.expireDue()
-      for (const e of this.extensions) e.wake?.()
+      this.dispatcher.wake()
       res.json({status: true, offset_ms: this.clockOffsetMs, now: this.local.service.clock().toISOString(), expired})
     })
     return r
@@ -150,7 +135,6 @@ export class VcashServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.sweep) clearInterval(this.sweep)
-      if (this.fold) clearInterval(this.fold)
       const server = this.server
       if (server) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))
@@ -160,7 +144,7 @@ export class VcashServer {
         await closed
         clearTimeout(grace)
       }
-      for (const e of this.extensions) await e.stop?.().catch((error: unknown) => console.error('vcash: stopping an extension failed:', error))
+      await this.dispatcher?.stop().catch((error: unknown) => console.error('vcash: stopping the dispatcher failed:', error))
       removeAdminInfo(this.opts.dataDir)
       await this.local.close()
     })()

@@ -6,9 +6,10 @@ import {Webhook} from 'standardwebhooks'
 
 import {BugError, EXIT, VcashError} from '../errors.js'
 import {verifySignedQuery} from '../notify/sign.js'
-import {AdminClient, runningServer} from '../runtime.js'
+import {AdminClient} from '../admin-client.js'
+import {listCallbacks} from '../notify/admin.js'
+import {type LocalVcash, openLocal, runningServer} from '../runtime.js'
 import {VcashServer} from '../server/serve.js'
-import '../wiring.js'
 import {formatMoney, parseMoney} from '../money.js'
 import {normalisePhone} from '../phone.js'
 import {type Caught, Catcher, FAKE_WHMCS} from './catcher.js'
@@ -68,8 +69,20 @@ interface Target {
   deviceToken: string
   apiToken: string | null
   signingSecret: string | null
+  /** A dev server's clock (its admin API). */
   admin: AdminClient | null
+  /** The server's data dir: store settings and delivery records are read in its ledger. */
+  dataDir: string | null
   close(): Promise<void>
+}
+
+async function withLedger<T>(dataDir: string, fn: (l: LocalVcash) => Promise<T>): Promise<T> {
+  const l = await openLocal({dataDir, holder: 'simulate'})
+  try {
+    return await fn(l)
+  } finally {
+    await l.close()
+  }
 }
 
 type Verdict = Pick<StepResult, 'ok' | 'expected' | 'actual' | 'message'>
@@ -287,7 +300,7 @@ export class ScenarioRunner {
     const what = `${e.channel ? `${e.channel} ` : ''}${e.event} for ${e.transaction}`
     const expected = `${what} within ${human(within)}`
     // Merchant mode reads the server's delivery records: the merchant's URL answered 2xx.
-    const records = this.sink !== 'catcher' && this.target.admin !== null
+    const records = this.sink !== 'catcher' && this.target.dataDir !== null
     if (this.sink === 'merchant' && !records) throw unsupported('expect_callback at the merchant\'s URL', this.target)
     let lastRecords: {event: string; channel: string; state: string; last_error: string | null}[] = []
     for (;;) {
@@ -298,7 +311,7 @@ export class ScenarioRunner {
         return {ok: true, expected, actual: `${found.channel} ${found.event} at the catcher${found.verified ? ' (signature verified)' : ''}`, message: found.detail ?? ''}
       }
       if (records) {
-        const {callbacks} = await this.target.admin!.request<{callbacks: {event: string; channel: string; state: string; last_error: string | null; attempts: {url: string; status: number | null}[]}[]}>('GET', `/callbacks?transaction_id=${encodeURIComponent(e.transaction)}`)
+        const callbacks = await withLedger(this.target.dataDir!, ({storage}) => listCallbacks(storage, {transactionId: e.transaction}))
         lastRecords = callbacks
         const hit = callbacks.find((c) => c.event === e.event && (!e.channel || c.channel === e.channel) && c.state === 'delivered')
         if (hit) {
@@ -344,7 +357,8 @@ export class ScenarioRunner {
   }
 
   private async configure(c: StoreSettingsStep): Promise<void> {
-    if (!this.target.admin) throw unsupported('configure (and a scenario `store:` block)', this.target)
+    const dataDir = this.target.dataDir
+    if (!dataDir) throw unsupported('configure (and a scenario `store:` block)', this.target)
     const patch: Record<string, unknown> = {}
     if (c.callback !== undefined) {
       // Loopback callbacks (the catcher, a local merchant) are allowed in development mode only.
@@ -372,7 +386,7 @@ export class ScenarioRunner {
     if (c.rate !== undefined) patch.rate = c.rate
     if (c.currency_label !== undefined) patch.currencyLabel = c.currency_label
     if (c.match_window_minutes !== undefined) patch.matchWindowMinutes = c.match_window_minutes
-    await this.target.admin.request('PATCH', `/stores/${encodeURIComponent(this.target.storeId)}`, patch)
+    await withLedger(dataDir, ({service}) => service.updateStore(this.target.storeId, patch))
   }
 
   private async fetch(p: string, init: RequestInit = {}): Promise<Response> {
@@ -481,6 +495,7 @@ async function inProcessTarget(): Promise<Target> {
       apiToken: dev.apiToken,
       signingSecret: dev.store.signingSecret,
       admin: admin ? new AdminClient(admin) : null,
+      dataDir,
       async close() {
         await server.close()
         fs.rmSync(dataDir, {recursive: true, force: true})
@@ -504,14 +519,15 @@ async function remoteTarget(o: TargetOptions & {server: string}): Promise<Target
   if (info && !sameServer(info.url, o.server)) throw new VcashError('server_mismatch', `the server that owns ${o.dataDir} listens on ${info.url}, not ${o.server}`, {exit: EXIT.usage, suggestion: `Pass --server ${info.url}.`})
   const admin = info ? new AdminClient(info) : null
   let storeId = o.storeId
-  if (!storeId && admin) {
-    const {stores} = await admin.request<{stores: {id: string}[]}>('GET', '/stores')
+  const dataDir = info ? o.dataDir! : null
+  if (!storeId && dataDir) {
+    const stores = await withLedger(dataDir, ({storage}) => storage.listStores())
     if (stores.length === 1) storeId = stores[0]!.id
   }
   if (!storeId) throw new VcashError('missing_flags', 'against --server, say which store', {suggestion: 'Pass --store (or VCASH_STORE, or target.store in the scenario).'})
   if (!o.deviceToken) throw new VcashError('missing_flags', 'against --server, transfers need the store\'s device token', {suggestion: 'Pass --device-token (or VCASH_DEVICE_TOKEN, or target.device_token in the scenario).'})
-  const secret = o.signingSecret ?? (admin ? (await admin.request<{signing_secret: string}>('GET', `/stores/${encodeURIComponent(storeId)}/secret`)).signing_secret : null)
-  return {description: o.server, url: o.server, storeId, deviceToken: o.deviceToken, apiToken: o.apiToken ?? null, signingSecret: secret, admin, close: async () => {}}
+  const secret = o.signingSecret ?? (dataDir ? (await withLedger(dataDir, ({storage}) => storage.getStore(storeId)))?.signingSecret ?? null : null)
+  return {description: o.server, url: o.server, storeId, deviceToken: o.deviceToken, apiToken: o.apiToken ?? null, signingSecret: secret, admin, dataDir, close: async () => {}}
 }
 
 function sameServer(a: string, b: string): boolean {

@@ -1,11 +1,11 @@
 /**
- * Storage behind an interface, so a server database can be added without touching the
- * domain. Reads are synchronous against in-memory indexes (one process owns a data dir);
- * `commit` applies a batch atomically and resolves only once it is durable on disk.
+ * The ledger behind an interface: the embedded SQLite database today, PostgreSQL next, one
+ * contract (test/storage/contract.ts) for both. Reads are async and see only committed state;
+ * `commit` applies a batch atomically and resolves only once it is durable.
  *
- * Every record carries `version`. `commit` checks the version each changed record was read
- * at (compare-and-set) before applying anything: the same contract a SQL backend would
- * implement with `UPDATE … WHERE version = ?` inside a transaction.
+ * Every record carries `version`, the version it was read at. `commit` writes it as
+ * `UPDATE … WHERE id = ? AND version = ?` (a transaction also `AND status = ?`, so a claim is a
+ * conditional update) and inserts new records (version 0) under the schema's unique keys.
  */
 import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../model.js'
 import type {Piastres} from '../money.js'
@@ -22,9 +22,9 @@ export interface TransactionQuery {
   storeId?: string
   status?: TransactionStatus
   phone?: string
-  /** ISO times, inclusive lower / exclusive upper bound on createdAt. */
-  since?: string
-  until?: string
+  /** Inclusive lower / exclusive upper bound on createdAt. */
+  since?: Date
+  until?: Date
   limit?: number
   /** Opaque cursor returned by a previous page. */
   cursor?: string
@@ -34,47 +34,54 @@ export interface NotificationQuery {
   storeId?: string
   state?: NotificationRecord['state']
   transactionId?: string
-  since?: string
+  since?: Date
   limit?: number
 }
 
 export interface Storage {
-  /** Load from disk (replaying any journal). Call once before use. */
+  /** Open (create or migrate) the database. Call once before use. */
   open(): Promise<void>
-  /** Apply a batch atomically; resolves once durable. Throws ConflictError on a stale version. */
+  /**
+   * Apply a batch atomically; resolves once durable. Throws ConflictError when a record was
+   * changed since it was read (its `version`), or when a unique key says it already exists.
+   */
   commit(batch: Batch): Promise<void>
   /** Resolves when everything committed so far is durable. */
   flush(): Promise<void>
   close(): Promise<void>
+  /** Why writes are failing right now (a full disk), for /healthz; null when healthy. */
+  writeFault(): string | null
 
-  listStores(): StoreRecord[]
-  getStore(id: string): StoreRecord | undefined
-  findStoreByDeviceTokenHash(hash: string): StoreRecord | undefined
+  listStores(): Promise<StoreRecord[]>
+  getStore(id: string): Promise<StoreRecord | undefined>
+  findStoreByDeviceTokenHash(hash: string): Promise<StoreRecord | undefined>
+  findStoreByApiTokenHash(hash: string): Promise<StoreRecord | undefined>
 
-  findSmsByFingerprint(storeId: string, fingerprint: string): SmsRecord | undefined
-  countSms(): number
+  findSmsByFingerprint(storeId: string, fingerprint: string): Promise<SmsRecord | undefined>
+  getSms(id: string): Promise<SmsRecord | undefined>
+  countSms(): Promise<number>
 
-  getTransaction(id: string): TransactionRecord | undefined
+  getTransaction(id: string): Promise<TransactionRecord | undefined>
   /**
-   * Every transaction of a store with this sender phone and amount (any status), oldest
-   * received first: the candidates for a customer's claim and for an idempotent repeat.
+   * Transactions of a store with this sender phone and amount (any status), oldest received
+   * first: the candidates for a customer's claim and for a repeat.
    */
-  byClaim(storeId: string, phone: string, amount: Piastres): TransactionRecord[]
+  byClaim(storeId: string, phone: string, amount: Piastres): Promise<TransactionRecord[]>
   /** Transactions of a store carrying this wallet reference (phone-less transfers are claimed by it). */
-  byReference(storeId: string, reference: string): TransactionRecord[]
-  /** PENDING/AWAITING transactions received before `before` (for expiry sweeps), oldest first. */
-  openReceivedBefore(before: string, limit: number): TransactionRecord[]
+  byReference(storeId: string, reference: string): Promise<TransactionRecord[]>
+  /** PENDING transactions received before `before`, oldest first (expiry sweeps). */
+  pendingReceivedBefore(before: Date, limit: number): Promise<TransactionRecord[]>
   /** Has this phone ever completed a payment to this store? (anti-spam's first-payment rule) */
-  hasPaid(storeId: string, phone: string): boolean
-  listTransactions(q: TransactionQuery): {items: TransactionRecord[]; nextCursor: string | null}
-  countTransactions(): number
+  hasPaid(storeId: string, phone: string): Promise<boolean>
+  listTransactions(q: TransactionQuery): Promise<{items: TransactionRecord[]; nextCursor: string | null}>
+  countTransactions(): Promise<number>
 
-  getNotification(id: string): NotificationRecord | undefined
-  /** Pending notifications whose nextAttemptAt <= now, oldest due first. */
-  dueNotifications(now: string, limit: number): NotificationRecord[]
-  listNotifications(q: NotificationQuery): NotificationRecord[]
+  getNotification(id: string): Promise<NotificationRecord | undefined>
+  /** Pending notifications due at `now`, oldest due first. */
+  dueNotifications(now: Date, limit: number): Promise<NotificationRecord[]>
+  listNotifications(q: NotificationQuery): Promise<NotificationRecord[]>
 
-  getCredit(id: string): CreditRecord | undefined
+  getCredit(id: string): Promise<CreditRecord | undefined>
 }
 
 export class ConflictError extends Error {

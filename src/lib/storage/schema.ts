@@ -1,0 +1,141 @@
+/**
+ * The ledger's schema, as Kysely types and migrations. The same tables serve SQLite (embedded)
+ * and, later, PostgreSQL. Instants are integers (epoch milliseconds, UTC) so they compare as
+ * instants; amounts are integer piastres. Each row also keeps the whole record as JSON (`data`):
+ * the columns beside it exist for the keys, the indexes and the conditional updates.
+ */
+import {type Kysely, type Migration, sql} from 'kysely'
+
+export interface StoresTable {
+  id: string
+  api_token_hash: string
+  device_token_hash: string
+  created_at: number
+  version: number
+  data: string
+}
+
+export interface SmsTable {
+  id: string
+  store_id: string
+  fingerprint: string
+  received_at: number
+  stored_at: number
+  transaction_id: string | null
+  version: number
+  data: string
+}
+
+export interface TransactionsTable {
+  id: string
+  store_id: string
+  status: string
+  sender_phone: string | null
+  amount: number
+  reference: string | null
+  received_at: number
+  created_at: number
+  updated_at: number
+  sms_id: string
+  version: number
+  data: string
+}
+
+export interface NotificationsTable {
+  id: string
+  store_id: string
+  transaction_id: string
+  state: string
+  next_attempt_at: number | null
+  created_at: number
+  version: number
+  data: string
+}
+
+export interface CreditsTable {
+  id: string
+  store_id: string
+  transaction_id: string
+  version: number
+  data: string
+}
+
+export interface Database {
+  stores: StoresTable
+  sms: SmsTable
+  transactions: TransactionsTable
+  notifications: NotificationsTable
+  credits: CreditsTable
+}
+
+/** Migrations in order. A database holding a name not listed here was made by a newer vcash. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_ledger': {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.createTable('stores')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('api_token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('device_token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createTable('sms')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+        .addColumn('fingerprint', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addColumn('stored_at', 'bigint', (c) => c.notNull())
+        .addColumn('transaction_id', 'text')
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        // One SMS is stored once per store, however often the phone or a forwarder resends it.
+        .addUniqueConstraint('sms_store_fingerprint', ['store_id', 'fingerprint'])
+        .execute()
+      await db.schema.createTable('transactions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('PENDING','COMPLETED','AWAITING_APPROVAL','REJECTED','EXPIRED')`))
+        .addColumn('sender_phone', 'text')
+        .addColumn('amount', 'bigint', (c) => c.notNull().check(sql`amount > 0`))
+        .addColumn('reference', 'text')
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        // One transfer per SMS: a resent or re-imported SMS never becomes a second transaction.
+        .addColumn('sms_id', 'text', (c) => c.notNull().unique())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('transactions_claim').on('transactions').columns(['store_id', 'sender_phone', 'amount', 'received_at']).execute()
+      await db.schema.createIndex('transactions_reference').on('transactions').columns(['store_id', 'reference']).where(sql.ref('reference'), 'is not', null).execute()
+      await db.schema.createIndex('transactions_pending').on('transactions').columns(['received_at']).where(sql.ref('status'), '=', 'PENDING').execute()
+      await db.schema.createIndex('transactions_paid').on('transactions').columns(['store_id', 'sender_phone']).where(sql.ref('status'), '=', 'COMPLETED').execute()
+      await db.schema.createIndex('transactions_store_created').on('transactions').columns(['store_id', 'created_at', 'id']).execute()
+      await db.schema.createIndex('transactions_created').on('transactions').columns(['created_at', 'id']).execute()
+      await db.schema.createTable('notifications')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+        .addColumn('transaction_id', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('pending','delivered','failed')`))
+        .addColumn('next_attempt_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('notifications_due').on('notifications').columns(['next_attempt_at']).where(sql.ref('state'), '=', 'pending').execute()
+      await db.schema.createIndex('notifications_store_created').on('notifications').columns(['store_id', 'created_at']).execute()
+      await db.schema.createIndex('notifications_created').on('notifications').columns(['created_at']).execute()
+      await db.schema.createIndex('notifications_transaction').on('notifications').columns(['transaction_id']).execute()
+      await db.schema.createTable('credits')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+        .addColumn('transaction_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        // WHMCS has no idempotency key: one credit-ledger row per transaction, ever.
+        .addUniqueConstraint('credits_store_transaction', ['store_id', 'transaction_id'])
+        .execute()
+    },
+  },
+}

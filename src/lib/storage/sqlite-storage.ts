@@ -1,0 +1,524 @@
+import fs from 'node:fs'
+import path from 'node:path'
+
+import BetterSqlite3 from 'better-sqlite3'
+import {type Compilable, Kysely, type MigrationProvider, Migrator, SqliteDialect} from 'kysely'
+
+import {BugError, EXIT, VcashError} from '../errors.js'
+import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../model.js'
+import type {Piastres} from '../money.js'
+import {type Database, MIGRATIONS} from './schema.js'
+import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
+
+/** `PRAGMA application_id` of a vcash ledger ("vcsh"): a foreign SQLite file is never taken for ours. */
+export const APPLICATION_ID = 0x76637368
+export const DB_FILE = 'vcash.db'
+
+export interface SqliteStorageOptions {
+  dataDir: string
+  /** Wait this long for another process's write (a CLI command beside the server). */
+  busyTimeoutMs?: number
+}
+
+interface Pending {
+  batch: Batch
+  resolve: () => void
+  reject: (e: unknown) => void
+}
+
+type Row = {data: string; version: number}
+
+/**
+ * The embedded ledger: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is on
+ * disk when it returns. Several processes may open it (the server and CLI commands); SQLite's
+ * locks and the busy timeout serialise their writes.
+ *
+ * Writes are group-committed: every batch that arrives in the same tick runs inside one
+ * transaction, each under its own savepoint (a conflict fails only its own batch), and the
+ * group costs one fsync. better-sqlite3 is synchronous, so a group runs without interleaving
+ * and nobody — this process or another — sees a batch before its COMMIT.
+ *
+ * Queries are written with Kysely (the query layer PostgreSQL will share) and compiled once
+ * into prepared statements.
+ */
+export class SqliteStorage implements Storage {
+  readonly file: string
+  private db!: BetterSqlite3.Database
+  private k!: Kysely<Database>
+  private readonly stmts = new Map<string, BetterSqlite3.Statement>()
+  private queue: Pending[] = []
+  private scheduled = false
+  private fault: string | null = null
+  private closed = false
+
+  constructor(private readonly opts: SqliteStorageOptions) {
+    this.file = path.join(opts.dataDir, DB_FILE)
+  }
+
+  async open(): Promise<void> {
+    fs.mkdirSync(this.opts.dataDir, {recursive: true, mode: 0o700})
+    tryChmod(this.opts.dataDir, 0o700)
+    // SQLite gives the -wal and -shm files the database file's mode: create it 0600 first.
+    if (!fs.existsSync(this.file)) fs.closeSync(fs.openSync(this.file, 'a', 0o600))
+    tryChmod(this.file, 0o600)
+    try {
+      this.db = new BetterSqlite3(this.file, {timeout: this.opts.busyTimeoutMs ?? 5000})
+      this.checkIdentity()
+      this.db.pragma('journal_mode = WAL')
+      this.db.pragma('synchronous = FULL')
+      this.db.pragma('foreign_keys = ON')
+    } catch (error) {
+      this.db?.close()
+      throw asOpenError(error, this.file)
+    }
+    this.k = new Kysely<Database>({dialect: new SqliteDialect({database: this.db})})
+    await this.migrate()
+  }
+
+  /** A file that is not a vcash ledger (damaged, foreign, or from a newer vcash) is refused, never overwritten. */
+  private checkIdentity(): void {
+    const appId = this.db.pragma('application_id', {simple: true}) as number
+    const tables = (this.db.prepare(`select count(*) n from sqlite_master where type = 'table'`).get() as {n: number}).n
+    if (appId === 0 && tables === 0) {
+      this.db.pragma(`application_id = ${APPLICATION_ID}`)
+      return
+    }
+    if (appId !== APPLICATION_ID) {
+      throw new VcashError('data_corrupt', `${this.file} is an SQLite database but not a vcash ledger`, {
+        exit: EXIT.config,
+        suggestion: 'Point --data-dir at a vcash data dir, or move that file away; vcash will not write over it.',
+      })
+    }
+    const check = this.db.pragma('quick_check', {simple: true})
+    if (check !== 'ok') {
+      throw new VcashError('data_corrupt', `${this.file} is damaged (${String(check).slice(0, 200)})`, {
+        exit: EXIT.config,
+        suggestion: 'Restore the data dir from a backup (stop vcash, copy vcash.db back); vcash will not write over a damaged ledger.',
+      })
+    }
+  }
+
+  private async migrate(): Promise<void> {
+    const known = new Set(Object.keys(MIGRATIONS))
+    const hasTable = this.db.prepare(`select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'`).get()
+    if (hasTable) {
+      const done = this.db.prepare('select name from kysely_migration').all() as {name: string}[]
+      const newer = done.filter((r) => !known.has(r.name))
+      if (newer.length > 0) {
+        throw new VcashError('data_corrupt', `${this.file} was written by a newer vcash (schema ${newer.map((r) => r.name).join(', ')})`, {
+          exit: EXIT.config,
+          suggestion: 'Upgrade vcash to the version that made this data dir (npm i -g vcash@latest), or restore a backup made by this version.',
+        })
+      }
+    }
+    const provider: MigrationProvider = {getMigrations: async () => MIGRATIONS}
+    const {error} = await new Migrator({db: this.k, provider}).migrateToLatest()
+    if (error) throw asWriteError(error, (m) => (this.fault = m))
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    await this.flush()
+    this.closed = true
+    this.db.close()
+  }
+
+  writeFault(): string | null {
+    return this.fault
+  }
+
+  // --- writes ---
+
+  commit(batch: Batch): Promise<void> {
+    if (this.closed) return Promise.reject(new BugError('commit after close'))
+    return new Promise((resolve, reject) => {
+      this.queue.push({batch, resolve, reject})
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => this.runGroup())
+      }
+    })
+  }
+
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.scheduled) await new Promise((r) => setImmediate(r))
+  }
+
+  private runGroup(): void {
+    const group = this.queue
+    this.queue = []
+    this.scheduled = false
+    const done: Pending[] = []
+    try {
+      this.db.exec('BEGIN IMMEDIATE')
+    } catch (error) {
+      for (const p of group) p.reject(asWriteError(error, (m) => (this.fault = m)))
+      return
+    }
+    try {
+      for (const p of group) {
+        this.db.exec('SAVEPOINT batch')
+        try {
+          this.apply(p.batch)
+          this.db.exec('RELEASE batch')
+          done.push(p)
+        } catch (error) {
+          if (!(error instanceof ConflictError) && !(error instanceof BugError)) throw error
+          this.db.exec('ROLLBACK TO batch')
+          this.db.exec('RELEASE batch')
+          p.reject(error)
+        }
+      }
+      this.db.exec('COMMIT')
+    } catch (error) {
+      // A full disk or an I/O error: nothing of this group is stored, so nothing is acknowledged.
+      if (this.db.inTransaction) {
+        try {
+          this.db.exec('ROLLBACK')
+        } catch {
+          // SQLite may have rolled back already.
+        }
+      }
+      const e = asWriteError(error, (m) => (this.fault = m))
+      for (const p of done) p.reject(e)
+      return
+    }
+    this.fault = null
+    for (const p of done) {
+      for (const list of [p.batch.stores, p.batch.sms, p.batch.transactions, p.batch.notifications, p.batch.credits]) {
+        for (const rec of list ?? []) rec.version += 1
+      }
+      p.resolve()
+    }
+  }
+
+  private apply(b: Batch): void {
+    const seen = new Set<string>()
+    const once = (kind: string, id: string) => {
+      if (seen.has(`${kind}:${id}`)) throw new BugError(`${kind} ${id} appears twice in one batch`)
+      seen.add(`${kind}:${id}`)
+    }
+    for (const s of b.stores ?? []) {
+      once('store', s.id)
+      this.put('store', s, {
+        insert: () => this.k.insertInto('stores').values({id: s.id, api_token_hash: s.apiTokenHash, device_token_hash: s.deviceTokenHash, created_at: ms(s.createdAt), version: 1, data: json(s)}),
+        update: () => this.k.updateTable('stores').set({api_token_hash: s.apiTokenHash, device_token_hash: s.deviceTokenHash, version: s.version + 1, data: json(s)}).where('id', '=', s.id).where('version', '=', s.version),
+      })
+    }
+    for (const m of b.sms ?? []) {
+      once('sms', m.id)
+      this.put('sms', m, {
+        insert: () => this.k.insertInto('sms').values({id: m.id, store_id: m.storeId, fingerprint: m.fingerprint, received_at: ms(m.receivedAt), stored_at: ms(m.storedAt), transaction_id: m.transactionId, version: 1, data: json(m)}),
+        update: () => this.k.updateTable('sms').set({transaction_id: m.transactionId, version: m.version + 1, data: json(m)}).where('id', '=', m.id).where('version', '=', m.version),
+      })
+    }
+    for (const t of b.transactions ?? []) {
+      once('transaction', t.id)
+      const last = t.audit[t.audit.length - 1]
+      // A state change is a conditional update on the state it was made from: a claim is
+      // `… WHERE status = 'PENDING'`, and only one of two racing claims changes a row.
+      const from = last && last.to === t.status && last.from !== null ? last.from : null
+      this.put('transaction', t, {
+        insert: () => this.k.insertInto('transactions').values({
+          id: t.id, store_id: t.storeId, status: t.status, sender_phone: t.senderPhone, amount: t.amount, reference: t.reference,
+          received_at: ms(t.receivedAt), created_at: ms(t.createdAt), updated_at: ms(t.updatedAt), sms_id: t.smsId, version: 1, data: json(t),
+        }),
+        update: () => {
+          let q = this.k.updateTable('transactions')
+            .set({status: t.status, updated_at: ms(t.updatedAt), version: t.version + 1, data: json(t)})
+            .where('id', '=', t.id).where('version', '=', t.version)
+          if (from && from !== t.status) q = q.where('status', '=', from)
+          return q
+        },
+      })
+    }
+    for (const n of b.notifications ?? []) {
+      once('notification', n.id)
+      const next = n.state === 'pending' && n.nextAttemptAt ? ms(n.nextAttemptAt) : null
+      this.put('notification', n, {
+        insert: () => this.k.insertInto('notifications').values({id: n.id, store_id: n.storeId, transaction_id: n.transactionId, state: n.state, next_attempt_at: next, created_at: ms(n.createdAt), version: 1, data: json(n)}),
+        update: () => this.k.updateTable('notifications').set({state: n.state, next_attempt_at: next, version: n.version + 1, data: json(n)}).where('id', '=', n.id).where('version', '=', n.version),
+      })
+    }
+    for (const c of b.credits ?? []) {
+      once('credit', c.id)
+      this.put('credit', c, {
+        insert: () => this.k.insertInto('credits').values({id: c.id, store_id: c.storeId, transaction_id: c.transactionId, version: 1, data: json(c)}),
+        update: () => this.k.updateTable('credits').set({version: c.version + 1, data: json(c)}).where('id', '=', c.id).where('version', '=', c.version),
+      })
+    }
+  }
+
+  /** Insert a new record (version 0) or update the version it was read at; anything else is a conflict. */
+  private put(kind: string, rec: {id: string; version: number}, q: {insert: () => Compilable<unknown>; update: () => Compilable<unknown>}): void {
+    if (rec.version === 0) {
+      try {
+        this.run(q.insert())
+      } catch (error) {
+        if (isConstraint(error)) throw new ConflictError(kind, rec.id)
+        throw error
+      }
+      return
+    }
+    let changes: number
+    try {
+      changes = this.run(q.update())
+    } catch (error) {
+      if (isConstraint(error)) throw new ConflictError(kind, rec.id)
+      throw error
+    }
+    if (changes !== 1) throw new ConflictError(kind, rec.id)
+  }
+
+  // --- reads ---
+
+  private stmt(sqlText: string): BetterSqlite3.Statement {
+    let s = this.stmts.get(sqlText)
+    if (!s) {
+      s = this.db.prepare(sqlText)
+      this.stmts.set(sqlText, s)
+    }
+    return s
+  }
+
+  private run(q: Compilable<unknown>): number {
+    const c = q.compile()
+    return this.stmt(c.sql).run(...(c.parameters as unknown[])).changes
+  }
+
+  private rows(q: Compilable<unknown>): Row[] {
+    const c = q.compile()
+    return this.stmt(c.sql).all(...(c.parameters as unknown[])) as Row[]
+  }
+
+  private row(q: Compilable<unknown>): Row | undefined {
+    const c = q.compile()
+    return this.stmt(c.sql).get(...(c.parameters as unknown[])) as Row | undefined
+  }
+
+  private read<T>(q: Compilable<unknown>): Promise<T[]> {
+    try {
+      return Promise.resolve(this.rows(q).map((r) => record<T>(r)))
+    } catch (error) {
+      return Promise.reject(asReadError(error))
+    }
+  }
+
+  private readOne<T>(q: Compilable<unknown>): Promise<T | undefined> {
+    try {
+      const r = this.row(q)
+      return Promise.resolve(r ? record<T>(r) : undefined)
+    } catch (error) {
+      return Promise.reject(asReadError(error))
+    }
+  }
+
+  private count(q: Compilable<unknown>): Promise<number> {
+    try {
+      const c = q.compile()
+      return Promise.resolve(Number((this.stmt(c.sql).get(...(c.parameters as unknown[])) as {n: number}).n))
+    } catch (error) {
+      return Promise.reject(asReadError(error))
+    }
+  }
+
+  listStores(): Promise<StoreRecord[]> {
+    return this.read(this.k.selectFrom('stores').select(['data', 'version']).orderBy('created_at').orderBy('id'))
+  }
+
+  getStore(id: string): Promise<StoreRecord | undefined> {
+    return this.readOne(this.k.selectFrom('stores').select(['data', 'version']).where('id', '=', id))
+  }
+
+  findStoreByDeviceTokenHash(hash: string): Promise<StoreRecord | undefined> {
+    return this.readOne(this.k.selectFrom('stores').select(['data', 'version']).where('device_token_hash', '=', hash))
+  }
+
+  findStoreByApiTokenHash(hash: string): Promise<StoreRecord | undefined> {
+    return this.readOne(this.k.selectFrom('stores').select(['data', 'version']).where('api_token_hash', '=', hash))
+  }
+
+  findSmsByFingerprint(storeId: string, fingerprint: string): Promise<SmsRecord | undefined> {
+    return this.readOne(this.k.selectFrom('sms').select(['data', 'version']).where('store_id', '=', storeId).where('fingerprint', '=', fingerprint))
+  }
+
+  getSms(id: string): Promise<SmsRecord | undefined> {
+    return this.readOne(this.k.selectFrom('sms').select(['data', 'version']).where('id', '=', id))
+  }
+
+  countSms(): Promise<number> {
+    return this.count(this.k.selectFrom('sms').select((e) => e.fn.countAll().as('n')))
+  }
+
+  getTransaction(id: string): Promise<TransactionRecord | undefined> {
+    return this.readOne(this.k.selectFrom('transactions').select(['data', 'version']).where('id', '=', id))
+  }
+
+  byClaim(storeId: string, phone: string, amount: Piastres): Promise<TransactionRecord[]> {
+    return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('store_id', '=', storeId).where('sender_phone', '=', phone).where('amount', '=', amount)
+      .orderBy('received_at').orderBy('created_at').orderBy('id').limit(500))
+  }
+
+  byReference(storeId: string, reference: string): Promise<TransactionRecord[]> {
+    return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('store_id', '=', storeId).where('reference', '=', reference)
+      .orderBy('received_at').orderBy('created_at').orderBy('id').limit(500))
+  }
+
+  pendingReceivedBefore(before: Date, limit: number): Promise<TransactionRecord[]> {
+    return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('status', '=', 'PENDING').where('received_at', '<', before.getTime())
+      .orderBy('received_at').limit(limit))
+  }
+
+  async hasPaid(storeId: string, phone: string): Promise<boolean> {
+    const r = this.row(this.k.selectFrom('transactions').select(['id as data', 'version'])
+      .where('store_id', '=', storeId).where('sender_phone', '=', phone).where('status', '=', 'COMPLETED').limit(1))
+    return r !== undefined
+  }
+
+  listTransactions(q: TransactionQuery): Promise<{items: TransactionRecord[]; nextCursor: string | null}> {
+    const limit = Math.min(Math.max(q.limit ?? 50, 1), 500)
+    let s = this.k.selectFrom('transactions').select(['data', 'version', 'created_at', 'id'])
+    if (q.storeId) s = s.where('store_id', '=', q.storeId)
+    if (q.status) s = s.where('status', '=', q.status)
+    if (q.phone) s = s.where('sender_phone', '=', q.phone)
+    if (q.since) s = s.where('created_at', '>=', q.since.getTime())
+    if (q.until) s = s.where('created_at', '<', q.until.getTime())
+    if (q.cursor) {
+      const c = parseCursor(q.cursor)
+      // The cursor is the sort key itself (created_at, id): each row is listed exactly once.
+      s = s.where((e) => e.or([e('created_at', '<', c.at), e.and([e('created_at', '=', c.at), e('id', '<', c.id)])]))
+    }
+    s = s.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1)
+    try {
+      const rows = this.rows(s) as (Row & {created_at: number; id: string})[]
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      return Promise.resolve({
+        items: page.map((r) => record<TransactionRecord>(r)),
+        nextCursor: rows.length > limit && last ? `${last.created_at}.${last.id}` : null,
+      })
+    } catch (error) {
+      return Promise.reject(asReadError(error))
+    }
+  }
+
+  countTransactions(): Promise<number> {
+    return this.count(this.k.selectFrom('transactions').select((e) => e.fn.countAll().as('n')))
+  }
+
+  getNotification(id: string): Promise<NotificationRecord | undefined> {
+    return this.readOne(this.k.selectFrom('notifications').select(['data', 'version']).where('id', '=', id))
+  }
+
+  dueNotifications(now: Date, limit: number): Promise<NotificationRecord[]> {
+    return this.read(this.k.selectFrom('notifications').select(['data', 'version'])
+      .where('state', '=', 'pending').where('next_attempt_at', '<=', now.getTime())
+      .orderBy('next_attempt_at').limit(limit))
+  }
+
+  listNotifications(q: NotificationQuery): Promise<NotificationRecord[]> {
+    let s = this.k.selectFrom('notifications').select(['data', 'version'])
+    if (q.storeId) s = s.where('store_id', '=', q.storeId)
+    if (q.state) s = s.where('state', '=', q.state)
+    if (q.transactionId) s = s.where('transaction_id', '=', q.transactionId)
+    if (q.since) s = s.where('created_at', '>=', q.since.getTime())
+    s = s.orderBy('created_at', 'desc').orderBy('id', 'desc')
+    if (q.limit) s = s.limit(q.limit)
+    return this.read(s)
+  }
+
+  getCredit(id: string): Promise<CreditRecord | undefined> {
+    return this.readOne(this.k.selectFrom('credits').select(['data', 'version']).where('id', '=', id))
+  }
+
+  /** Insert records as they are (the import of an old data dir), in one transaction. */
+  importAll(b: Required<Batch>): void {
+    const tx = this.db.transaction(() => {
+      for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits]) for (const r of list) r.version = 0
+      this.apply(b)
+    })
+    try {
+      tx()
+    } catch (error) {
+      throw asWriteError(error, (m) => (this.fault = m))
+    }
+  }
+}
+
+function json(rec: {version: number}): string {
+  const {version: _v, ...rest} = rec
+  return JSON.stringify(rest)
+}
+
+function record<T>(r: Row): T {
+  const o = JSON.parse(r.data) as T & {version: number}
+  o.version = r.version
+  return o
+}
+
+/** An ISO instant (any offset) as epoch ms; the boundary already normalised it, this refuses garbage. */
+function ms(iso: string): number {
+  const t = Date.parse(iso)
+  if (Number.isNaN(t)) throw new BugError(`not an instant: ${iso}`)
+  return t
+}
+
+function parseCursor(cursor: string): {at: number; id: string} {
+  const m = /^(\d{1,16})\.([A-Za-z0-9_-]{1,64})$/.exec(cursor)
+  if (!m) throw new VcashError('invalid_input', 'cursor: not a cursor returned by this server', {http: 400, errors: [{field: 'cursor', message: 'not a cursor returned by this server'}]})
+  return {at: Number(m[1]), id: m[2]!}
+}
+
+function tryChmod(p: string, mode: number): void {
+  try {
+    fs.chmodSync(p, mode)
+  } catch {
+    // Not ours to change (a mounted volume): the mode we created it with stands.
+  }
+}
+
+function sqliteCode(error: unknown): string {
+  return typeof (error as {code?: unknown})?.code === 'string' ? (error as {code: string}).code : ''
+}
+
+function isConstraint(error: unknown): boolean {
+  return sqliteCode(error).startsWith('SQLITE_CONSTRAINT')
+}
+
+function asOpenError(error: unknown, file: string): unknown {
+  if (error instanceof VcashError) return error
+  const code = sqliteCode(error)
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new VcashError('data_corrupt', `${file} is not a readable vcash ledger (${code})`, {
+      exit: EXIT.config,
+      suggestion: 'Restore the data dir from a backup; vcash will not write over a file it cannot read.',
+    })
+  }
+  if (code.startsWith('SQLITE_')) return asWriteError(error, () => {})
+  return error
+}
+
+/** A write that failed for a reason outside vcash (full disk, I/O, a long lock) is "try again later". */
+export function asWriteError(error: unknown, noteFault: (m: string) => void): unknown {
+  if (error instanceof VcashError || error instanceof ConflictError || error instanceof BugError) return error
+  const code = sqliteCode(error)
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return asOpenError(error, 'the ledger')
+  if (code.startsWith('SQLITE_')) {
+    const why = code === 'SQLITE_FULL' ? 'the disk is full' : code.startsWith('SQLITE_BUSY') ? 'the ledger is locked by another process' : `the ledger cannot be written (${code})`
+    noteFault(why)
+    return new VcashError('storage_unavailable', `storage unavailable: ${why}; nothing was stored`, {
+      http: 503,
+      exit: EXIT.unavailable,
+      suggestion: code === 'SQLITE_FULL' ? 'Free disk space on the data dir\'s volume, then retry.' : 'Retry in a moment.',
+      cause: error,
+    })
+  }
+  return error
+}
+
+function asReadError(error: unknown): unknown {
+  return asWriteError(error, () => {})
+}

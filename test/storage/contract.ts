@@ -1,0 +1,148 @@
+/**
+ * The storage contract: what every ledger engine must do (SQLite today, PostgreSQL next).
+ * Each engine's test file calls `storageContract(name, open)` with a factory of empty ledgers.
+ */
+import {describe, expect, it} from 'vitest'
+
+import type {SmsRecord, StoreRecord, TransactionRecord} from '../../src/lib/model.js'
+import {transition} from '../../src/lib/transactions.js'
+import {ConflictError, type Storage} from '../../src/lib/storage/storage.js'
+
+export const store = (id: string): StoreRecord => ({
+  id, name: 'S', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', apiTokenHash: `a${id}`, deviceTokenHash: `d${id}`, signingSecret: 'whsec_x',
+  callback: {kind: 'none'}, rate: '1', currencyLabel: 'EGP', antiSpam: {enabled: false, rules: {amountOver: null, firstPayment: false, failedChecksBefore: null, duplicatePending: true}},
+  requireToken: false, allowIps: [], matchWindowMinutes: 60, mode: 'production', version: 0,
+})
+
+export const sms = (id: string, storeId: string, fingerprint = `fp_${id}`): SmsRecord => ({
+  id, storeId, sender: 'VF-Cash', body: 'x', receivedAt: '2026-01-01T00:00:00.000Z', storedAt: '2026-01-01T00:00:00.000Z', fingerprint, outcome: 'receive', reason: null, source: 'api', transactionId: null, version: 0,
+})
+
+export const tx = (id: string, storeId: string, o: Partial<TransactionRecord> = {}): TransactionRecord => ({
+  id, storeId, status: 'PENDING', provider: 'vodafone_cash', amount: 10_000, senderPhone: '01000000001', senderName: null, reference: null, balance: null, occurredAt: null,
+  receivedAt: '2026-01-01T00:00:00.000Z', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', smsId: `sms_${id}`, userName: null, clientId: null, heldBy: [],
+  audit: [{at: '2026-01-01T00:00:00.000Z', by: 'sms', from: null, to: 'PENDING', why: 'test'}], version: 0, ...o,
+})
+
+export function storageContract(name: string, open: () => Promise<Storage>): void {
+  describe(`storage contract: ${name}`, () => {
+    it('stores and reads back every record kind, versions counting commits', async () => {
+      const s = await open()
+      const st = store('st_a')
+      await s.commit({stores: [st]})
+      expect(st.version).toBe(1)
+      const m = sms('sms_t1', 'st_a')
+      const t = tx('t1', 'st_a')
+      await s.commit({sms: [m], transactions: [t]})
+      expect((await s.getStore('st_a'))?.version).toBe(1)
+      expect((await s.getTransaction('t1'))?.amount).toBe(10_000)
+      expect((await s.findSmsByFingerprint('st_a', 'fp_sms_t1'))?.id).toBe('sms_t1')
+      expect((await s.findStoreByDeviceTokenHash('dst_a'))?.id).toBe('st_a')
+      expect((await s.findStoreByApiTokenHash('ast_a'))?.id).toBe('st_a')
+      expect(await s.countTransactions()).toBe(1)
+      expect(await s.countSms()).toBe(1)
+      await s.close()
+    })
+
+    it('a claim is a conditional update: of two racing claims one wins, the other conflicts and changes nothing', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a')]})
+      await s.commit({sms: [sms('sms_t1', 'st_a')], transactions: [tx('t1', 'st_a')]})
+      const read = (await s.getTransaction('t1'))!
+      const a = transition(read, {to: 'COMPLETED', by: 'check:a', why: 'a', at: new Date('2026-01-01T00:01:00Z'), patch: {userName: 'a'}})
+      const b = transition(read, {to: 'COMPLETED', by: 'check:b', why: 'b', at: new Date('2026-01-01T00:01:00Z'), patch: {userName: 'b'}})
+      const results = await Promise.allSettled([s.commit({transactions: [a]}), s.commit({transactions: [b]})])
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
+      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError)
+      const after = (await s.getTransaction('t1'))!
+      expect(after.status).toBe('COMPLETED')
+      expect(after.audit.filter((x) => x.to === 'COMPLETED')).toHaveLength(1)
+      await s.close()
+    })
+
+    it('one conflict in a group fails only its own batch', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a')]})
+      const ok = Array.from({length: 20}, (_, i) => s.commit({sms: [sms(`sms_ok${i}`, 'st_a')]}))
+      const dup = s.commit({sms: [sms('sms_dup', 'st_a', 'fp_sms_ok3')]})
+      await Promise.all(ok)
+      await expect(dup).rejects.toBeInstanceOf(ConflictError)
+      expect(await s.countSms()).toBe(20)
+      await s.close()
+    })
+
+    it('one SMS per fingerprint, one transaction per SMS, one credit per transaction', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a')]})
+      await s.commit({sms: [sms('sms_1', 'st_a', 'same')]})
+      await expect(s.commit({sms: [sms('sms_2', 'st_a', 'same')]})).rejects.toBeInstanceOf(ConflictError)
+      await s.commit({transactions: [tx('t1', 'st_a', {smsId: 'sms_1'})]})
+      await expect(s.commit({transactions: [tx('t2', 'st_a', {smsId: 'sms_1'})]})).rejects.toBeInstanceOf(ConflictError)
+      const credit = (id: string) => ({id, storeId: 'st_a', transactionId: 't1', clientId: '7', amount: '100.00', at: '2026-01-01T00:00:00.000Z', whmcsResponse: null, version: 0})
+      await s.commit({credits: [credit('st_a:t1')]})
+      await expect(s.commit({credits: [credit('other-id')]})).rejects.toBeInstanceOf(ConflictError)
+      await s.close()
+    })
+
+    it('a stale version is refused', async () => {
+      const s = await open()
+      const st = store('st_a')
+      await s.commit({stores: [st]})
+      const r1 = (await s.getStore('st_a'))!
+      const r2 = (await s.getStore('st_a'))!
+      await s.commit({stores: [{...r1, name: 'first'}]})
+      await expect(s.commit({stores: [{...r2, name: 'second'}]})).rejects.toBeInstanceOf(ConflictError)
+      expect((await s.getStore('st_a'))?.name).toBe('first')
+      await s.close()
+    })
+
+    it('pages over 3,000 transactions 7 at a time listing each exactly once, newest first', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a')]})
+      const base = Date.parse('2026-01-01T00:00:00Z')
+      const batch: TransactionRecord[] = []
+      for (let i = 0; i < 3000; i++) {
+        // Many share a creation instant: the cursor must break ties, not skip or repeat them.
+        const at = new Date(base + Math.floor(i / 13) * 1000).toISOString()
+        batch.push(tx(`t${String(i).padStart(5, '0')}`, 'st_a', {createdAt: at, receivedAt: at, smsId: `sms_${i}`}))
+      }
+      for (let i = 0; i < batch.length; i += 500) await s.commit({transactions: batch.slice(i, i + 500)})
+      const seen: string[] = []
+      let cursor: string | undefined
+      for (;;) {
+        const page = await s.listTransactions({storeId: 'st_a', limit: 7, cursor})
+        seen.push(...page.items.map((t) => t.id))
+        if (!page.nextCursor) break
+        cursor = page.nextCursor
+      }
+      expect(seen).toHaveLength(3000)
+      expect(new Set(seen).size).toBe(3000)
+      const times = seen.map((id) => Date.parse(batch.find((t) => t.id === id)!.createdAt))
+      for (let i = 1; i < times.length; i++) expect(times[i]!).toBeLessThanOrEqual(times[i - 1]!)
+      await s.close()
+    })
+
+    it('compares instants, not text: an offset time is the moment it names', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a')]})
+      // 12:30+02:00 is 10:30Z: before 11:00Z, although "12:30" sorts after "11:00" as text.
+      await s.commit({transactions: [tx('t1', 'st_a', {receivedAt: '2026-01-01T12:30:00+02:00'})]})
+      expect((await s.pendingReceivedBefore(new Date('2026-01-01T11:00:00Z'), 10)).map((t) => t.id)).toEqual(['t1'])
+      expect(await s.pendingReceivedBefore(new Date('2026-01-01T10:00:00Z'), 10)).toEqual([])
+      const page = await s.listTransactions({since: new Date('2026-01-01T00:00:00Z'), until: new Date('2026-01-01T00:00:01Z')})
+      expect(page.items).toHaveLength(1)
+      await s.close()
+    })
+
+    it('due notifications come oldest due first; delivered ones never', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a')]})
+      const n = (id: string, due: string, state: 'pending' | 'delivered' = 'pending') => ({
+        id, storeId: 'st_a', transactionId: 't1', event: 'transaction.completed' as const, channel: 'get' as const, payload: {}, createdAt: due, signedAt: 0, state, attempts: [], nextAttemptAt: due, lastError: null, version: 0,
+      })
+      await s.commit({notifications: [n('n2', '2026-01-01T00:02:00Z'), n('n1', '2026-01-01T00:01:00Z'), n('n3', '2026-01-01T00:00:30Z', 'delivered'), n('n4', '2026-01-01T09:00:00Z')]})
+      expect((await s.dueNotifications(new Date('2026-01-01T00:05:00Z'), 10)).map((x) => x.id)).toEqual(['n1', 'n2'])
+      await s.close()
+    })
+  })
+}
