@@ -10,7 +10,7 @@ import {CursorStore} from '../../src/lib/sms/adb/cursor.js'
 import {normaliseShellOutput, parseList, readInbox} from '../../src/lib/sms/adb/inbox.js'
 import {selectDevice} from '../../src/lib/sms/adb/select.js'
 import {readSmsFiles} from '../../src/lib/sms/ingest-files.js'
-import {flushSpool, remoteTarget, Spool} from '../../src/lib/sms/spool.js'
+import {flushSpool, remoteTarget, resendRejected, Spool} from '../../src/lib/sms/spool.js'
 import {FakePhone} from '../support/fake-adb-server.js'
 import {TestSmsServer} from './test-sms-server.js'
 
@@ -123,7 +123,7 @@ describe('spool', () => {
     fs.rmSync(`${s.file}.lock`)
   })
 
-  it('delivers in order, removes only after a 2xx, drops 4xx, stops on 5xx', async () => {
+  it('delivers in order, removes only after a 2xx, holds a 4xx as rejected, stops on 5xx', async () => {
     const server = new TestSmsServer()
     await server.start()
     try {
@@ -138,12 +138,68 @@ describe('spool', () => {
       expect(up).toEqual({ok: true, sent: 3})
       expect(s.size).toBe(0)
       expect(server.received.map((r) => r.body)).toEqual([input(1).body, input(3).body])
+      // The refused one is not retried by a flush, but it is not gone either.
       const again = await flushSpool(s, remoteTarget(server.url, server.token))
       expect(again).toEqual({ok: true, sent: 0})
+      expect(s.rejected()).toEqual([expect.objectContaining({key: 'k2', rejection: expect.objectContaining({status: 400, code: 'invalid_input', message: 'sender, body, received_at required'})})])
+      expect(s.state('k2')).toBe('rejected')
+      expect(s.add([input(2)])).toEqual([{added: false, reason: 'rejected'}])
       s.close()
+      const reopened = Spool.open(dir, 'remote:x')
+      expect(reopened.rejected().map((e) => e.key)).toEqual(['k2'])
+      expect(reopened.target).toBe('remote:x')
+      reopened.close()
     } finally {
       await server.stop()
     }
+  })
+
+  it('resends rejected entries: a 2xx removes one, another 4xx keeps it with the new answer', async () => {
+    const server = new TestSmsServer()
+    await server.start()
+    try {
+      const s = Spool.open(dir, 'remote:x')
+      s.add([input(1), input(2)])
+      server.refuse = () => ({status: 422, code: 'store_required', message: 'say which store'})
+      await flushSpool(s, remoteTarget(server.url, server.token))
+      expect(s.rejected().map((e) => e.key)).toEqual(['k1', 'k2'])
+      expect(server.received).toEqual([])
+      server.refuse = (sms) => (sms.body === input(2).body ? {status: 409, code: 'conflict', message: 'still no'} : null)
+      const res = await resendRejected(s, remoteTarget(server.url, server.token))
+      expect(res).toEqual({ok: true, sent: 2})
+      expect(server.received.map((r) => r.body)).toEqual([input(1).body])
+      expect(s.rejected()).toEqual([expect.objectContaining({key: 'k2', rejection: expect.objectContaining({status: 409, code: 'conflict', message: 'still no'})})])
+      expect(s.state('k1')).toBe('delivered')
+      s.discard(2)
+      expect(s.rejectedCount).toBe(0)
+      expect(s.state('k2')).toBe('delivered')
+      s.close()
+      const again = Spool.open(dir, 'remote:x')
+      expect(again.rejectedCount).toBe(0)
+      expect(again.size).toBe(0)
+      again.close()
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('reads a drop written by an older version back as rejected, and keeps rejected entries through compaction', () => {
+    const s = Spool.open(dir, 'remote:x')
+    s.add([input(1), input(2)])
+    s.close()
+    // What vcash wrote for a 4xx before: the entry was gone for good.
+    fs.appendFileSync(s.file, `${JSON.stringify({t: 'drop', seq: 1, status: 400, reason: 'this data dir has 2 stores; say which one'})}\n`)
+    const again = Spool.open(dir, 'remote:x')
+    expect(again.rejected()).toEqual([expect.objectContaining({key: 'k1', rejection: {status: 400, code: null, message: 'this data dir has 2 stores; say which one', at: null}})])
+    again.ack(2, 201)
+    again.compact()
+    again.close()
+    const compacted = Spool.inspect(again.file)
+    expect(compacted.rejected().map((e) => e.key)).toEqual(['k1'])
+    expect(compacted.state('k2')).toBe('delivered')
+    expect(compacted.target).toBe('remote:x')
+    // Inspecting takes no lock: the owner can still open it.
+    Spool.open(dir, 'remote:x').close()
   })
 
   it('a wrong device token is a clear error, not a retry loop', async () => {

@@ -21,6 +21,8 @@ export class TestSmsServer {
   port = 0
   /** Answer this status to everything while set (e.g. 503). */
   forceStatus: number | null = null
+  /** While set, an SMS it returns an answer for is refused with that 4xx (after the token check). */
+  refuse: ((sms: {sender: string; body: string}) => {status: number; code: string; message: string} | null) | null = null
 
   constructor(readonly token = 'vd_test_token') {}
 
@@ -73,6 +75,8 @@ export class TestSmsServer {
       if (typeof b.sender !== 'string' || typeof b.body !== 'string' || b.body === '' || typeof b.received_at !== 'string' || Number.isNaN(Date.parse(b.received_at))) {
         return send(400, {status: false, code: 'invalid_input', message: 'sender, body, received_at required'})
       }
+      const refusal = this.refuse?.({sender: b.sender, body: b.body})
+      if (refusal) return send(refusal.status, {status: false, code: refusal.code, message: refusal.message})
       const key = `${b.sender}\u0000${b.body}`
       let status = 201
       if (this.seen.has(key)) status = 200

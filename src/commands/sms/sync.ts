@@ -4,10 +4,10 @@ import ora, {type Ora} from 'ora'
 
 import {BaseCommand} from '../../base-command.js'
 import {dataDir, server, store} from '../../flags.js'
-import {resolveTarget} from '../../lib/sms/spool.js'
+import {checkTargetStore, resolveTarget} from '../../lib/sms/spool.js'
 import {parseSince, serverUnavailable, syncInbox} from '../../lib/sms/tail.js'
 import {parseResultToJson, type SmsParseJson} from './parse.js'
-import {deviceToken, forwardAll, formatSmsLine, promptForDevice, serial} from './tail.js'
+import {deviceToken, forwardAll, formatSmsLine, promptForDevice, refusedHint, serial} from './tail.js'
 
 export interface SmsSyncJson {
   serial: string
@@ -27,7 +27,7 @@ export default class SmsSync extends BaseCommand {
   static override summary = 'Backfill a tethered phone\'s SMS inbox since a date into a server, idempotently'
   static override description = `Reads every message the phone received since --since (over adb, like \`vcash sms tail\`), and delivers the wallet ones to the server. Run it after an outage: what the server already has is reported as already known, never stored twice, so running it again is safe.
 
-Messages go through the same durable spool as \`vcash sms tail\`: if the server cannot take them now they stay on disk and the command exits with code 69; run it again (or start tail) when the server is back.`
+Messages go through the same durable spool as \`vcash sms tail\`: if the server cannot take them now they stay on disk and the command exits with code 69; run it again (or start tail) when the server is back. Messages the server refuses (HTTP 4xx) stay in the spool as rejected: see \`vcash sms spool\`.`
 
   static override examples = [
     {description: 'Backfill the last two days into the local server', command: '<%= config.bin %> sms sync --since 2d'},
@@ -48,7 +48,9 @@ Messages go through the same durable spool as \`vcash sms tail\`: if the server 
   async run(): Promise<SmsSyncJson> {
     const {flags} = await this.parse(SmsSync)
     const sinceMs = parseSince(flags.since)
-    const target = resolveTarget({dataDir: flags['data-dir'], server: flags.server, deviceToken: flags['device-token'], storeId: flags.store})
+    const where = {dataDir: flags['data-dir'], server: flags.server, deviceToken: flags['device-token'], storeId: flags.store}
+    const target = resolveTarget(where)
+    await checkTargetStore(where)
     const json = this.jsonEnabled()
     // ora spins forever on a terminal that reports 0 columns, and progress belongs on stderr.
     const spin: Ora | null = !json && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 ? ora({stream: process.stderr, text: 'Reading the inbox…'}).start() : null
@@ -82,6 +84,7 @@ Messages go through the same durable spool as \`vcash sms tail\`: if the server 
         this.log(`${formatSmsLine({address: m.sender, date: Date.parse(m.receivedAt)}, m.parsed)}  ${chalk.dim(m.outcome.replace('_', ' '))}`)
       }
       this.note(`${result.new} new, ${result.duplicate + result.alreadyDelivered} already known, ${result.ignored} ignored, ${result.rejected} refused, ${result.skipped} not from a wallet sender.`)
+      if (result.rejected > 0) this.note(chalk.yellow(refusedHint(result.rejected, flags['data-dir'])))
     }
     if (result.pending > 0) throw serverUnavailable(result, target.label)
     return {

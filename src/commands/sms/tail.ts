@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import path from 'node:path'
 import chalk from 'chalk'
 
 import {BaseCommand} from '../../base-command.js'
@@ -6,7 +7,7 @@ import {dataDir, server, store} from '../../flags.js'
 import {formatMoney} from '../../lib/money.js'
 import type {AdbDevice} from '../../lib/sms/adb/client.js'
 import type {InboxMessage} from '../../lib/sms/adb/inbox.js'
-import {resolveTarget} from '../../lib/sms/spool.js'
+import {checkTargetStore, resolveTarget} from '../../lib/sms/spool.js'
 import {parseSince, SmsTail, type TailEvent, type TailSummary} from '../../lib/sms/tail.js'
 import type {ParseResult} from '../../lib/sms/types.js'
 import {parseResultToJson} from './parse.js'
@@ -62,12 +63,15 @@ export default class SmsTailCommand extends BaseCommand {
   static override summary = 'Follow a tethered phone\'s SMS inbox over USB and forward wallet receipts to a server'
   static override description = `Reads the SMS inbox of an Android phone plugged in with USB debugging on (through adb; no app on the phone), prints each new wallet message, and forwards it to a vcash server: the local \`vcash serve\` that owns --data-dir, or --server with the store's device token.
 
-Every message is written to a spool on disk before anything else, so nothing is lost when the server is down (delivered in order when it is back, never twice) or the cable is pulled (reading resumes after the last message seen on that phone). Only messages from wallet and bank sender ids are forwarded unless --forward-all is given. Stop with Ctrl-C.
+Every message is written to a spool on disk before anything else, so nothing is lost when the server is down (delivered in order when it is back, never twice) or the cable is pulled (reading resumes after the last message seen on that phone). A message the server refuses (HTTP 4xx) is kept in the spool as rejected, with the server's answer, and counted in the stop summary: list such messages with \`vcash sms spool\` and send them again with \`vcash sms spool --resend\` once the cause is fixed. Only messages from wallet and bank sender ids are forwarded unless --forward-all is given. Stop with Ctrl-C.
+
+When the data dir holds several stores, --store is required (checked before the phone is touched): the local server cannot tell which store the phone's SMS belong to.
 
 With --since, messages from that time on are backfilled first (idempotently), then new ones followed. With --json, each event is one JSON line on stdout.`
 
   static override examples = [
     {description: 'Follow the only connected phone into the local server', command: '<%= config.bin %> sms tail'},
+    {description: 'The data dir holds several stores: say which one this phone pays into', command: '<%= config.bin %> sms tail --store st_abc123'},
     {description: 'Pick a phone and a remote server', command: '<%= config.bin %> sms tail --serial R58M123ABC --server https://pay.example.com --device-token vd_…'},
     {description: 'Catch up on the last 6 hours, then keep following, polling every 2 s', command: '<%= config.bin %> sms tail --since 6h --interval 2'},
     {description: 'Machine-readable events, one JSON object per line', command: '<%= config.bin %> sms tail --json'},
@@ -91,7 +95,10 @@ With --since, messages from that time on are backfilled first (idempotently), th
 
   async run(): Promise<SmsTailJson> {
     const {flags} = await this.parse(SmsTailCommand)
-    const target = resolveTarget({dataDir: flags['data-dir'], server: flags.server, deviceToken: flags['device-token'], storeId: flags.store})
+    const where = {dataDir: flags['data-dir'], server: flags.server, deviceToken: flags['device-token'], storeId: flags.store}
+    const target = resolveTarget(where)
+    // Before the phone: SMS the server cannot place in a store would only be refused.
+    await checkTargetStore(where)
     const tail = new SmsTail({
       dataDir: flags['data-dir'],
       target,
@@ -104,7 +111,10 @@ With --since, messages from that time on are backfilled first (idempotently), th
     const json = this.jsonEnabled()
     tail.on('event', (e) => (json ? this.logJson(eventJson(e)) : this.render(e, target.label)))
     const summary = await tail.run()
-    if (!json) this.note(`Stopped. ${summary.read} read, ${summary.delivered.new} new, ${summary.delivered.duplicate} already known, ${summary.pending} waiting in the spool.`)
+    if (!json) {
+      this.note(`Stopped. ${summary.read} read, ${summary.delivered.new} new, ${summary.delivered.duplicate} already known, ${summary.rejected} refused by the server, ${summary.pending} waiting in the spool.`)
+      if (summary.rejected > 0) this.note(chalk.yellow(refusedHint(summary.rejected, flags['data-dir'])))
+    }
     return {type: 'summary', ...summary}
   }
 
@@ -132,7 +142,7 @@ With --since, messages from that time on are backfilled first (idempotently), th
         if (e.outcome.kind === 'duplicate') this.note(chalk.dim('  server already had it'))
         break
       case 'rejected':
-        this.note(`${chalk.red('  refused by the server')} (HTTP ${e.status}): ${e.message}`)
+        this.note(`${chalk.red('  refused by the server')} (HTTP ${e.status}${e.code ? ` ${e.code}` : ''}): ${e.message}; kept in the spool (\`vcash sms spool\`)`)
         break
       case 'server-down':
         this.note(`${chalk.yellow('server unreachable:')} ${e.message}; ${e.pending} SMS kept on disk, retrying`)
@@ -147,6 +157,12 @@ With --since, messages from that time on are backfilled first (idempotently), th
         break
     }
   }
+}
+
+/** What to do about SMS the server refused: they are held in the spool, not lost. */
+export function refusedHint(n: number, dataDir: string): string {
+  const dd = path.resolve(dataDir) === path.resolve('./.vcash') ? '' : ` --data-dir ${dataDir}`
+  return `${n} SMS refused by the server ${n === 1 ? 'is' : 'are'} kept in the spool, not lost. See why with \`vcash sms spool${dd}\`; after fixing the cause (e.g. the right --store or --device-token), send ${n === 1 ? 'it' : 'them'} again with \`vcash sms spool${dd} --resend\` (plus the same --store/--server flags).`
 }
 
 /** The wire form of a tail event (snake_case parse, ISO times). */
@@ -167,7 +183,7 @@ export function eventJson(e: TailEvent): Record<string, unknown> {
     case 'delivered':
       return {type: 'delivered', key: e.entry.key, status: e.outcome.status, outcome: e.outcome.kind}
     case 'rejected':
-      return {type: 'rejected', key: e.entry.key, status: e.status, message: e.message}
+      return {type: 'rejected', key: e.entry.key, status: e.status, code: e.code, message: e.message}
     default:
       return {...e}
   }

@@ -2,15 +2,20 @@
  * A durable on-disk spool of SMS not yet acknowledged by the server.
  *
  * An append-only JSON-lines log in the data dir, one per target server:
- *   {"t":"add",  seq, key, sender, body, receivedAt, source, addedAt}
- *   {"t":"ack",  seq, status}          the server answered 2xx: never send it again
- *   {"t":"drop", seq, status, reason}  the server refused it for good (4xx): stop retrying
- *   {"t":"seen", key}                  kept across compaction so re-reads are recognised
+ *   {"t":"meta",    target}                             which destination this spool is for
+ *   {"t":"add",     seq, key, sender, body, receivedAt, source, addedAt}
+ *   {"t":"ack",     seq, status}                        the server answered 2xx: never send it again
+ *   {"t":"reject",  seq, status, code, message, at}     the server refused it (4xx): held, not retried,
+ *                                                       until `vcash sms spool --resend` (or --discard)
+ *   {"t":"discard", seq}                                the user gave up on a refused entry
+ *   {"t":"drop",    seq, status, reason}                written by older versions for a 4xx; read as "reject"
+ *   {"t":"seen",    key}                                kept across compaction so re-reads are recognised
  * Each append is fsync'd before the caller moves on, so a message is "seen" (and the phone
  * cursor may advance) only once it is safely here. A torn last line after a crash is ignored.
  * Delivery is in order and at-least-once; the ack is written right after the 2xx, and a crash
  * between the two means one resend that the server answers "already have" (it dedupes by
- * fingerprint).
+ * fingerprint). A refused message is never lost: it stays here, with what the server said,
+ * until it is delivered by a resend or discarded on purpose.
  */
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
@@ -18,7 +23,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {EXIT, VcashError} from '../errors.js'
-import {runningServer} from '../runtime.js'
+import {AdminClient, runningServer} from '../runtime.js'
 import {isAlive} from '../storage/lock.js'
 import {fsyncDir, writeFileAtomic} from './adb/durable.js'
 
@@ -37,42 +42,90 @@ export interface SpoolEntry extends SpoolInput {
   addedAt: string
 }
 
+/** What the server said when it refused an entry. */
+export interface Rejection {
+  status: number
+  /** The server's error code (`store_required`, `invalid_input`, …), when it gave one. */
+  code: string | null
+  message: string
+  /** ISO-8601; null for refusals recorded by older versions. */
+  at: string | null
+}
+
+export interface RejectedEntry extends SpoolEntry {
+  rejection: Rejection
+}
+
+/** State of a source key in a spool. `delivered` also covers discarded entries. */
+export type KeyState = 'pending' | 'rejected' | 'delivered'
+
 type LogLine =
+  | {t: 'meta'; target: string}
   | ({t: 'add'} & SpoolEntry)
   | {t: 'ack'; seq: number; status: number}
+  | ({t: 'reject'; seq: number} & Rejection)
+  | {t: 'discard'; seq: number}
   | {t: 'drop'; seq: number; status: number; reason: string}
   | {t: 'seen'; key: string}
 
-export type AddResult = {entry: SpoolEntry; added: true} | {entry?: undefined; added: false; reason: 'pending' | 'delivered'}
+export type AddResult = {entry: SpoolEntry; added: true} | {entry?: undefined; added: false; reason: KeyState}
 
 const KEEP_SEEN = 20_000
 const COMPACT_BYTES = 4 * 1024 * 1024
+const SPOOL_FILE = /^spool-[0-9a-f]{16}\.jsonl$/
 
 export function spoolFile(dataDir: string, target: string): string {
   const id = createHash('sha256').update(target).digest('hex').slice(0, 16)
   return path.join(dataDir, 'sms', `spool-${id}.jsonl`)
 }
 
+/** Every spool file in a data dir (one per destination a tail or sync has used). */
+export function spoolFiles(dataDir: string): string[] {
+  const dir = path.join(dataDir, 'sms')
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  return names.filter((n) => SPOOL_FILE.test(n)).sort().map((n) => path.join(dir, n))
+}
+
 export class Spool {
   readonly file: string
   private readonly lockFile: string
-  private fd: number
+  private readonly readOnly: boolean
+  private fd = -1
   private seq = 0
   private readonly pendingMap = new Map<number, SpoolEntry>()
-  /** key → 'pending' or 'delivered' (acked or dropped). */
-  private readonly keys = new Map<string, 'pending' | 'delivered'>()
+  private readonly rejectedMap = new Map<number, RejectedEntry>()
+  private readonly keys = new Map<string, KeyState>()
   private bytes = 0
   private closed = false
+  /** The destination this spool is for (its spool key), when recorded. */
+  target: string | null = null
 
-  private constructor(file: string) {
+  private constructor(file: string, opts: {readOnly: boolean; target?: string}) {
     this.file = file
     this.lockFile = `${file}.lock`
+    this.readOnly = opts.readOnly
+    if (this.readOnly) {
+      this.replay()
+      this.closed = true
+      return
+    }
     fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
     this.lock()
     try {
       this.replay()
       this.fd = fs.openSync(file, 'a', 0o600)
+      if (opts.target !== undefined && this.target === null) {
+        this.append([{t: 'meta', target: opts.target}])
+        this.target = opts.target
+      }
     } catch (error) {
+      if (this.fd >= 0) fs.closeSync(this.fd)
       this.unlock()
       throw error
     }
@@ -80,7 +133,17 @@ export class Spool {
 
   /** Opens (creating) the spool for one target server URL; one process at a time. */
   static open(dataDir: string, target: string): Spool {
-    return new Spool(spoolFile(dataDir, target))
+    return new Spool(spoolFile(dataDir, target), {readOnly: false, target})
+  }
+
+  /** Opens an existing spool file for writing (taking its lock), e.g. to resend what it holds. */
+  static openFile(file: string): Spool {
+    return new Spool(file, {readOnly: false})
+  }
+
+  /** A read-only snapshot of a spool file: no lock, nothing written (a running tail may own it). */
+  static inspect(file: string): Spool {
+    return new Spool(file, {readOnly: true})
   }
 
   private lock(): void {
@@ -143,8 +206,10 @@ export class Spool {
     } catch {
       rec = null
     }
+    if (rec) this.apply(rec)
+    // A reader leaves the file alone: the owner repairs it when it opens the spool.
+    if (this.readOnly) return
     if (rec) {
-      this.apply(rec)
       fs.appendFileSync(this.file, '\n')
       this.bytes += 1
     } else {
@@ -155,6 +220,9 @@ export class Spool {
 
   private apply(rec: LogLine): void {
     switch (rec.t) {
+      case 'meta':
+        if (typeof rec.target === 'string') this.target = rec.target
+        break
       case 'add': {
         const {t: _t, ...entry} = rec
         this.seq = Math.max(this.seq, entry.seq)
@@ -163,12 +231,27 @@ export class Spool {
         break
       }
       case 'ack':
-      case 'drop': {
-        const e = this.pendingMap.get(rec.seq)
+      case 'discard': {
+        const e = this.pendingMap.get(rec.seq) ?? this.rejectedMap.get(rec.seq)
         if (e) {
           this.pendingMap.delete(rec.seq)
+          this.rejectedMap.delete(rec.seq)
           this.keys.set(e.key, 'delivered')
         }
+        break
+      }
+      case 'reject':
+      case 'drop': {
+        const found = this.pendingMap.get(rec.seq) ?? this.rejectedMap.get(rec.seq)
+        if (!found) break
+        const {rejection: _old, ...e} = found as RejectedEntry
+        const rejection: Rejection =
+          rec.t === 'reject'
+            ? {status: rec.status, code: rec.code ?? null, message: rec.message, at: rec.at ?? null}
+            : {status: rec.status, code: null, message: rec.reason, at: null}
+        this.pendingMap.delete(rec.seq)
+        this.rejectedMap.set(rec.seq, {...e, rejection})
+        this.keys.set(e.key, 'rejected')
         break
       }
       case 'seen':
@@ -178,7 +261,7 @@ export class Spool {
   }
 
   private append(recs: LogLine[]): void {
-    if (this.closed) throw new Error('spool is closed')
+    if (this.closed) throw new Error(this.readOnly ? 'spool is open read-only' : 'spool is closed')
     if (recs.length === 0) return
     const data = recs.map((r) => `${JSON.stringify(r)}\n`).join('')
     fs.writeSync(this.fd, data)
@@ -187,8 +270,8 @@ export class Spool {
     this.bytes += Buffer.byteLength(data)
   }
 
-  /** What we know of a source key: still to send, already delivered, or nothing. */
-  state(key: string): 'pending' | 'delivered' | undefined {
+  /** What we know of a source key: still to send, refused and held, already delivered, or nothing. */
+  state(key: string): KeyState | undefined {
     return this.keys.get(key)
   }
 
@@ -223,29 +306,53 @@ export class Spool {
     return [...this.pendingMap.values()].sort((a, b) => a.seq - b.seq)
   }
 
+  /** Entries the server refused, held until resent or discarded, oldest first. */
+  rejected(): RejectedEntry[] {
+    return [...this.rejectedMap.values()].sort((a, b) => a.seq - b.seq)
+  }
+
+  /** Pending entries (refused ones are not counted: they are not retried by themselves). */
   get size(): number {
     return this.pendingMap.size
   }
 
+  get rejectedCount(): number {
+    return this.rejectedMap.size
+  }
+
+  /** The server took it (2xx): forget it, pending or refused before. */
   ack(seq: number, status: number): void {
     this.settle({t: 'ack', seq, status})
   }
 
-  drop(seq: number, status: number, reason: string): void {
-    this.settle({t: 'drop', seq, status, reason: reason.slice(0, 500)})
+  /** The server refused it (4xx): hold it with what the server said; it is not retried. */
+  reject(seq: number, r: {status: number; code?: string | null; message: string}): void {
+    this.settle({t: 'reject', seq, status: r.status, code: r.code ?? null, message: r.message.slice(0, 500), at: new Date().toISOString()})
+  }
+
+  /** Gives up on a refused entry for good. */
+  discard(seq: number): void {
+    if (!this.rejectedMap.has(seq)) return
+    this.settle({t: 'discard', seq})
   }
 
   private settle(rec: LogLine & {seq: number}): void {
-    if (!this.pendingMap.has(rec.seq)) return
+    if (!this.pendingMap.has(rec.seq) && !this.rejectedMap.has(rec.seq)) return
     this.append([rec])
     this.apply(rec)
     if (this.pendingMap.size === 0 && this.bytes > COMPACT_BYTES) this.compact()
   }
 
-  /** Rewrites the log as just the seen keys (and any pending entries), atomically. */
+  /** Rewrites the log as just the seen keys and the entries still held, atomically. */
   compact(): void {
+    if (this.readOnly) throw new Error('spool is open read-only')
     const delivered = [...this.keys.entries()].filter(([, s]) => s === 'delivered').map(([k]) => k).slice(-KEEP_SEEN)
-    const lines: LogLine[] = [...delivered.map((key): LogLine => ({t: 'seen', key})), ...this.pending().map((e): LogLine => ({t: 'add', ...e}))]
+    const lines: LogLine[] = [
+      ...(this.target === null ? [] : [{t: 'meta' as const, target: this.target}]),
+      ...delivered.map((key): LogLine => ({t: 'seen', key})),
+      ...this.rejected().flatMap(({rejection, ...e}): LogLine[] => [{t: 'add', ...e}, {t: 'reject', seq: e.seq, ...rejection}]),
+      ...this.pending().map((e): LogLine => ({t: 'add', ...e})),
+    ]
     const data = lines.map((r) => `${JSON.stringify(r)}\n`).join('')
     fs.closeSync(this.fd)
     writeFileAtomic(this.file, data)
@@ -273,7 +380,7 @@ export interface SmsPost {
 
 export type PostOutcome =
   | {kind: 'new' | 'duplicate' | 'ignored' | 'accepted'; status: number; body: unknown}
-  | {kind: 'rejected'; status: number; message: string}
+  | {kind: 'rejected'; status: number; code: string | null; message: string}
   | {kind: 'retry'; status: number | null; message: string; retryAfterMs?: number}
 
 /**
@@ -332,6 +439,7 @@ export async function postSms(target: ServerTarget, sms: SmsPost, signal?: Abort
     // Not JSON: keep the text for the message.
   }
   const msg = typeof body === 'object' && body !== null && 'message' in body ? String((body as {message: unknown}).message) : text.slice(0, 200)
+  const code = typeof body === 'object' && body !== null && typeof (body as {code?: unknown}).code === 'string' ? ((body as {code: string}).code.slice(0, 64) || null) : null
   if (res.status === 201) return {kind: 'new', status: 201, body}
   if (res.status === 200) return {kind: 'duplicate', status: 200, body}
   if (res.status === 202) return {kind: 'ignored', status: 202, body}
@@ -345,7 +453,7 @@ export async function postSms(target: ServerTarget, sms: SmsPost, signal?: Abort
   if (res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500) {
     return {kind: 'retry', status: res.status, message: `HTTP ${res.status}${msg ? `: ${msg}` : ''}`, retryAfterMs: retryAfter(res.headers.get('retry-after'))}
   }
-  return {kind: 'rejected', status: res.status, message: msg || `HTTP ${res.status}`}
+  return {kind: 'rejected', status: res.status, code, message: msg || `HTTP ${res.status}`}
 }
 
 export interface FlushEvents {
@@ -355,15 +463,32 @@ export interface FlushEvents {
 
 export type FlushResult = {ok: true; sent: number} | {ok: false; sent: number; message: string; retryAfterMs?: number}
 
-/** Sends pending entries in order, stopping at the first one the server cannot take now. */
+/**
+ * Sends pending entries in order, stopping at the first one the server cannot take now. An
+ * entry the server refuses (4xx) is held in the spool as rejected, with what the server said;
+ * it is not retried by itself (see `resendRejected`).
+ */
 export async function flushSpool(spool: Spool, target: ServerTarget, events: FlushEvents = {}, signal?: AbortSignal): Promise<FlushResult> {
+  return sendEntries(spool, spool.pending(), target, events, signal)
+}
+
+/**
+ * Sends the entries the server refused earlier again (after the cause was fixed: the right
+ * store, token or server), oldest first: a 2xx removes one from the spool, another 4xx keeps
+ * it held with the new answer, a server that cannot take it now stops the run.
+ */
+export async function resendRejected(spool: Spool, target: ServerTarget, events: FlushEvents = {}, signal?: AbortSignal, only?: (e: RejectedEntry) => boolean): Promise<FlushResult> {
+  return sendEntries(spool, spool.rejected().filter((e) => !only || only(e)), target, events, signal)
+}
+
+async function sendEntries(spool: Spool, entries: SpoolEntry[], target: ServerTarget, events: FlushEvents, signal?: AbortSignal): Promise<FlushResult> {
   let sent = 0
-  for (const entry of spool.pending()) {
+  for (const entry of entries) {
     if (signal?.aborted) break
     const outcome = await postWithRefresh(target, {sender: entry.sender, body: entry.body, received_at: entry.receivedAt}, signal)
     if (outcome.kind === 'retry') return {ok: false, sent, message: outcome.message, retryAfterMs: outcome.retryAfterMs}
     if (outcome.kind === 'rejected') {
-      spool.drop(entry.seq, outcome.status, outcome.message)
+      spool.reject(entry.seq, outcome)
       events.rejected?.(entry, outcome)
     } else {
       spool.ack(entry.seq, outcome.status)
@@ -431,4 +556,52 @@ export function resolveTarget(o: ResolveTargetOptions): ServerTarget {
     })
   }
   return t
+}
+
+export interface StoreCheck {
+  /** The store the SMS will go to, when known (null for --server: the device token names it). */
+  storeId: string | null
+  /** False when the local server could not be asked; the spool then holds whatever it refuses. */
+  checked: boolean
+}
+
+/**
+ * Before touching the phone: can the destination tell which store its SMS belong to? A device
+ * token (--server) names its store. The local server needs --store when the data dir holds
+ * several stores (it refuses every SMS with 400 `store_required` otherwise), and a given
+ * --store must exist. Throws a usage error naming --store and the store ids.
+ */
+export async function checkTargetStore(o: ResolveTargetOptions): Promise<StoreCheck> {
+  if (o.server) return {storeId: null, checked: false}
+  const info = runningServer(o.dataDir)
+  if (!info) return {storeId: o.storeId ?? null, checked: false}
+  let stores: {id: string; name?: string}[]
+  try {
+    stores = (await new AdminClient(info).request<{stores: {id: string; name?: string}[]}>('GET', '/stores')).stores
+  } catch {
+    return {storeId: o.storeId ?? null, checked: false}
+  }
+  const ids = stores.map((s) => s.id)
+  const listed = stores.map((s) => (s.name ? `${s.id} (${s.name})` : s.id)).join(', ')
+  if (o.storeId !== undefined) {
+    if (ids.includes(o.storeId)) return {storeId: o.storeId, checked: true}
+    throw new VcashError('store_not_found', `There is no store "${o.storeId}" in the data dir ${o.dataDir}.`, {
+      suggestion: ids.length > 0 ? `Pass --store with one of: ${listed}.` : 'Create one with `vcash store init`.',
+      exit: EXIT.usage,
+      http: 404,
+      errors: [{field: 'store', message: 'no such store'}],
+    })
+  }
+  if (stores.length === 1) return {storeId: ids[0] ?? null, checked: true}
+  if (stores.length === 0) {
+    throw new VcashError('no_store', `The data dir ${o.dataDir} has no store yet, so the server would refuse every SMS.`, {
+      suggestion: 'Create one with `vcash store init`, then start again.',
+      exit: EXIT.usage,
+    })
+  }
+  throw new VcashError('store_required', `The data dir ${o.dataDir} holds ${stores.length} stores and --store was not given: vcash cannot tell which store this phone's SMS belong to.`, {
+    suggestion: `Pass --store with the store whose wallet SIM is in this phone (one of: ${listed}), e.g. --store ${ids[0]}; or set VCASH_STORE.`,
+    exit: EXIT.usage,
+    errors: [{field: 'store', message: `required: the data dir holds ${stores.length} stores`}],
+  })
 }

@@ -61,7 +61,8 @@ export type TailEvent =
   | {type: 'baseline'; serial: string; lastId: number}
   | {type: 'sms'; serial: string; message: InboxMessage; parsed: ParseResult; forwarded: boolean; duplicate: boolean}
   | {type: 'delivered'; entry: SpoolEntry; outcome: PostOutcome}
-  | {type: 'rejected'; entry: SpoolEntry; status: number; message: string}
+  /** The server refused it (4xx): held in the spool as rejected, never dropped (`vcash sms spool --resend`). */
+  | {type: 'rejected'; entry: SpoolEntry; status: number; code: string | null; message: string}
   | {type: 'server-down'; message: string; pending: number; retryInMs: number}
   | {type: 'server-up'; pending: number}
   | {type: 'warning'; message: string}
@@ -71,6 +72,7 @@ export interface TailSummary {
   read: number
   forwarded: number
   delivered: {new: number; duplicate: number; ignored: number}
+  /** Refused by the server (4xx) during this run; held in the spool, see `vcash sms spool`. */
   rejected: number
   pending: number
 }
@@ -357,7 +359,7 @@ export class SmsTail extends EventEmitter {
         },
         rejected: (entry, outcome) => {
           this.summary.rejected++
-          this.emitEvent({type: 'rejected', entry, status: outcome.status, message: outcome.message})
+          this.emitEvent({type: 'rejected', entry, status: outcome.status, code: outcome.code, message: outcome.message})
         },
       },
       this.abort.signal,
@@ -399,6 +401,7 @@ export interface SyncResult {
   new: number
   duplicate: number
   ignored: number
+  /** Refused by the server and held in the spool (this run's, and earlier ones among these messages). */
   rejected: number
   /** Still spooled because the server could not take them now. */
   pending: number
@@ -427,6 +430,10 @@ export async function syncInbox(opts: SyncOptions): Promise<SyncResult> {
       } else if (before.get(key) === 'delivered') {
         result.alreadyDelivered++
         outcomeByKey.set(key, 'already_delivered')
+      } else if (before.get(key) === 'rejected') {
+        // Refused by an earlier run and still held: `vcash sms spool --resend` sends it again.
+        result.rejected++
+        outcomeByKey.set(key, 'rejected')
       }
     }
     const total = spool.size
@@ -459,7 +466,7 @@ export async function syncInbox(opts: SyncOptions): Promise<SyncResult> {
         sender: r.message.address,
         receivedAt: new Date(r.message.date).toISOString(),
         parsed: r.parsed,
-        outcome: outcomeByKey.get(key) ?? (spool.state(key) === 'pending' ? 'pending' : 'already_delivered'),
+        outcome: outcomeByKey.get(key) ?? (spool.state(key) === 'pending' ? 'pending' : spool.state(key) === 'rejected' ? 'rejected' : 'already_delivered'),
       })
     }
     if (result.pending > 0 && result.serverError === null && opts.signal?.aborted) result.serverError = 'interrupted'
