@@ -11,6 +11,7 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {openLocal} from '../../src/lib/runtime.js'
 import {FakeAdbServer} from '../support/fake-adb-server.js'
 import {BIN, cliEnv, runCli, startServer, tempDir, type TestServer, waitExit} from '../support/vcash.js'
 import {TestSmsServer, waitFor} from './test-sms-server.js'
@@ -43,14 +44,13 @@ function ndjson(text: string): Record<string, unknown>[] {
 }
 
 async function createStore(srv: TestServer, name: string): Promise<string> {
-  const info = JSON.parse(fs.readFileSync(path.join(srv.dataDir, 'admin.json'), 'utf8')) as {url: string; token: string}
-  const res = await fetch(`${info.url}/admin/stores`, {
-    method: 'POST',
-    headers: {authorization: `Bearer ${info.token}`, 'content-type': 'application/json'},
-    body: JSON.stringify({name, callback: {kind: 'none'}, mode: 'development'}),
-  })
-  expect(res.status).toBe(201)
-  return ((await res.json()) as {store: {id: string}}).store.id
+  // The CLI's way: open the ledger beside the running server.
+  const l = await openLocal({dataDir: srv.dataDir, holder: 'cli'})
+  try {
+    return (await l.service.createStore({name, callback: {kind: 'none'}, mode: 'development'})).store.id
+  } finally {
+    await l.close()
+  }
 }
 
 async function pendingTransactions(srv: TestServer, apiToken = srv.apiToken): Promise<{reference: string; status: string}[]> {

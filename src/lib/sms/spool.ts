@@ -23,7 +23,8 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {EXIT, VcashError} from '../errors.js'
-import {AdminClient, runningServer} from '../runtime.js'
+import {AdminClient} from '../admin-client.js'
+import {runningServer} from '../runtime.js'
 import {isAlive} from '../storage/lock.js'
 import {fsyncDir, writeFileAtomic} from './adb/durable.js'
 
