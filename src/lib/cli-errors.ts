@@ -117,3 +117,19 @@ export function closestCommand(id: string, ids: readonly string[]): string | und
   if (!best) return undefined
   return best.d <= Math.max(2, Math.floor(id.length / 3)) ? best.id : undefined
 }
+
+/** The words of `id` that are known command/topic prefixes, plus the first unknown one. */
+export function commandPart(id: string, ids: readonly string[]): string {
+  const prefixes = new Set<string>()
+  for (const c of ids) {
+    const parts = c.split(':')
+    for (let i = 1; i <= parts.length; i++) prefixes.add(parts.slice(0, i).join(':'))
+  }
+  const words = id.split(':')
+  const kept: string[] = []
+  for (const w of words) {
+    kept.push(w)
+    if (!prefixes.has(kept.join(':'))) break
+  }
+  return kept.join(':')
+}

@@ -74,6 +74,17 @@ describe('unknown commands', () => {
     expect(small(far.stdout)).toMatchObject({code: 'command_not_found', suggestion: 'Run `vcash --help` for all commands.'})
   })
 
+  it('never echoes the words oclif folded into the unknown id', async () => {
+    const r = await vcash(['config', 'lsit', 'device-token', 'vd_FoldedIntoTheId99', '--json'], {env})
+    expect(r.code).toBe(2)
+    expect(small(r.stdout)).toMatchObject({code: 'command_not_found', message: 'vcash has no command "config lsit"'})
+    expect(r.stdout + r.stderr).not.toContain('FoldedIntoTheId99')
+    const extra = await vcash(['store', 'list', 'S3cretPositional', '--json'], {env})
+    expect(extra.code).toBe(2)
+    expect(small(extra.stdout)).toMatchObject({code: 'invalid_args', message: '`vcash store list` takes no arguments'})
+    expect(extra.stdout + extra.stderr).not.toContain('S3cretPositional')
+  })
+
   it('without --json: stderr, exit 2', async () => {
     const r = await vcash(['sms', 'tali'], {env})
     expect(r.code).toBe(2)
