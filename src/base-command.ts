@@ -8,7 +8,6 @@ import {DEFAULT_PROFILE, openProfile} from './lib/profiles.js'
 import {AdminClient, type LocalVcash, openLocal, runningServer} from './lib/runtime.js'
 
 // oclif's parser types (FlagOutput/ArgOutput/Metadata are not exported from @oclif/core).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Output = {[name: string]: any}
 type Metadata = Interfaces.ParserOutput['metadata']
 type FlagDef = FlagDefLike & {multiple?: boolean; delimiter?: string; parse?: (input: string, ctx: unknown, opts: unknown) => Promise<unknown>}
