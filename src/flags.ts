@@ -2,10 +2,54 @@
  * Flags shared by many commands, defined once (after Shopify's flags.ts). Each reads one
  * `VCASH_…` env var and normalises/rejects bad input in `parse`.
  */
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
+import ipaddr from 'ipaddr.js'
 import path from 'node:path'
 
+import {DEFAULT_PROFILE, KEY_HELP, PROFILE_KEYS, type ProfileKey, validateProfileName} from './lib/profiles.js'
+
 export const DEFAULT_PORT = 8080
+
+/**
+ * Flags that fall back to the active CLI profile (`vcash config set …`) when neither the flag
+ * nor its env var is given, keyed by that env var: precedence flag > env > profile > default.
+ * BaseCommand applies it for every command, whatever the flag's summary or file.
+ */
+export const PROFILE_BACKED_ENV: Readonly<Record<string, ProfileKey>> = {
+  VCASH_SERVER: 'server',
+  VCASH_STORE: 'store',
+  VCASH_DEVICE_TOKEN: 'device-token',
+  VCASH_API_TOKEN: 'api-token',
+  VCASH_DATA_DIR: 'data-dir',
+}
+
+/** Option flags whose values are secrets: never echoed in errors. */
+export function isSecretFlag(name: string, flag: {type: string}): boolean {
+  return flag.type === 'option' && /(secret|token|password|signing-key)/i.test(name)
+}
+
+/** `--profile`, on every command (a base flag of BaseCommand). */
+export const profile = Flags.string({
+  summary: 'CLI profile to take --server, --store, tokens and --data-dir from (see `vcash config`).',
+  env: 'VCASH_PROFILE',
+  default: DEFAULT_PROFILE,
+  helpGroup: 'GLOBAL',
+  helpValue: 'NAME',
+  async parse(input) {
+    try {
+      return validateProfileName(input)
+    } catch (error) {
+      throw new Error((error as Error).message)
+    }
+  },
+})
+
+/** The KEY argument of `vcash config get|set|unset`. */
+export const profileKeyArg = Args.string({
+  description: `One of: ${PROFILE_KEYS.map((k) => `${k} (${KEY_HELP[k]})`).join('; ')}.`,
+  required: true,
+  options: [...PROFILE_KEYS],
+})
 
 export const dataDir = Flags.string({
   summary: 'Directory holding the embedded store (created if missing).',
@@ -43,6 +87,49 @@ export const store = Flags.string({
     return input
   },
 })
+
+/**
+ * `--trust-proxy`: repeatable, or comma-separated (the only form the env var has). oclif hands
+ * the env form to `parse` whole and returns it unsplit; BaseCommand splits it again
+ * (`splitListFlags`), so both forms arrive as string[].
+ */
+export const trustProxy = Flags.string({
+  summary: 'IP or CIDR of a reverse proxy whose X-Forwarded-For is trusted (repeatable, or comma-separated).',
+  env: 'VCASH_TRUST_PROXY',
+  multiple: true,
+  delimiter: ',',
+  default: [],
+  helpValue: 'IP_OR_CIDR',
+  async parse(input) {
+    for (const part of input.split(',').map((s) => s.trim()).filter(Boolean)) {
+      try {
+        if (part.includes('/')) ipaddr.parseCIDR(part)
+        else ipaddr.parse(part)
+      } catch {
+        throw new Error(`--trust-proxy "${part.slice(0, 60)}" is not an IP address or CIDR (e.g. 127.0.0.1 or 10.0.0.0/8)`)
+      }
+    }
+    return input.trim()
+  },
+})
+
+/**
+ * oclif splits a `multiple` flag's `delimiter` only for command-line tokens; the value from its
+ * env var arrives as one string. Split it the same way so both forms have one type.
+ */
+export function splitListFlags(defs: Record<string, {type: string; multiple?: boolean; delimiter?: string}>, values: Record<string, unknown>): void {
+  for (const [name, def] of Object.entries(defs)) {
+    if (def.type !== 'option' || !def.multiple) continue
+    const v = values[name]
+    if (typeof v !== 'string') continue
+    values[name] = def.delimiter
+      ? v
+          .split(def.delimiter)
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [v]
+  }
+}
 
 export const port = Flags.integer({
   summary: 'TCP port to listen on (0 picks a free one).',

@@ -36,13 +36,7 @@ On an empty data dir it creates a development store and prints its id, API token
       default: 60,
       min: 1,
     }),
-    'trust-proxy': Flags.string({
-      summary: 'IP or CIDR of a reverse proxy whose X-Forwarded-For is trusted (repeatable).',
-      env: 'VCASH_TRUST_PROXY',
-      multiple: true,
-      delimiter: ',',
-      default: [],
-    }),
+    'trust-proxy': f.trustProxy,
   }
 
   async run(): Promise<ServeResult | undefined> {

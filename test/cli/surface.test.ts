@@ -27,9 +27,9 @@ describe('the command surface is a contract', () => {
     const ids = commandFiles(path.join(ROOT, 'src/commands')).sort()
     expect(Object.keys(manifest.commands).sort()).toEqual(ids)
     for (const id of ids) {
-      const mod = (await import(path.join(ROOT, 'dist/commands', `${id.replace(/:/g, '/')}.js`))) as {default: {flags?: Record<string, unknown>}}
-      // BaseCommand's enableJsonFlag adds --json to every command.
-      const flags = Object.keys({...mod.default.flags, json: true}).sort()
+      const mod = (await import(path.join(ROOT, 'dist/commands', `${id.replace(/:/g, '/')}.js`))) as {default: {flags?: Record<string, unknown>; baseFlags?: Record<string, unknown>}}
+      // BaseCommand's enableJsonFlag adds --json, and its baseFlags --profile, to every command.
+      const flags = Object.keys({...mod.default.baseFlags, ...mod.default.flags, json: true}).sort()
       expect(Object.keys(manifest.commands[id]!.flags).sort(), `stale manifest for ${id}: run npm run build`).toEqual(flags)
     }
   })

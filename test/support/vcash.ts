@@ -39,11 +39,15 @@ export async function startServer(opts: {now?: () => Date; dataDir?: string} = {
   }
 }
 
+/** An empty config dir for spawned CLIs, so a developer's own `vcash config` profiles never leak into tests. */
+const CONFIG_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'vcash-config-'))
+
 /** The CLI's environment: lowdb keeps data in memory only under NODE_ENV=test. */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', VCASH_CONFIG_DIR: CONFIG_DIR, ...extra}
   delete env.NODE_ENV
   delete env.VITEST
+  if (extra.VCASH_PROFILE === undefined) delete env.VCASH_PROFILE
   return env
 }
 

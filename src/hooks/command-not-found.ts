@@ -1,0 +1,46 @@
+import {Errors, type Hook} from '@oclif/core'
+
+import {closestCommand, commandPart, redact} from '../lib/cli-errors.js'
+import {EXIT} from '../lib/errors.js'
+
+/**
+ * An unknown command is a usage error: exit 2 (EXIT.usage, oclif's own code for it), with and
+ * without --json. Under --json, stdout gets one small object like every other vcash error:
+ * {status: false, code: 'command_not_found', message, suggestion}. The typed words are not
+ * echoed beyond the command id itself (never the rest of argv, which may hold secrets).
+ */
+const hook: Hook<'command_not_found'> = async function (opts) {
+  const ids = opts.config.commandIDs.filter((id) => !opts.config.findCommand(id)?.hidden)
+  // oclif folds every bare word after an unknown command into its id ("config lsit device-token
+  // vd_…"): name only the known topic words and the first unknown one, never what followed.
+  const id = commandPart(opts.id, ids)
+  const bin = opts.config.bin
+  const parent = id.split(':').slice(0, -1).join(':')
+  let code: string
+  let message: string
+  let suggestion: string
+  if (parent && ids.includes(parent)) {
+    // `vcash store list extra`: a real command given words it does not take.
+    code = 'invalid_args'
+    message = `\`${bin} ${parent.replaceAll(':', ' ')}\` takes no arguments`
+    suggestion = `Run \`${bin} ${parent.replaceAll(':', ' ')} --help\` for its flags.`
+  } else {
+    const typed = redact(id.replaceAll(':', ' '), [])
+    const shown = typed.length > 60 ? `${typed.slice(0, 59)}…` : typed
+    const near = closestCommand(id, ids)
+    code = 'command_not_found'
+    message = `${bin} has no command "${shown}"`
+    suggestion = near ? `Did you mean \`${bin} ${near.replaceAll(':', ' ')}\`? Run \`${bin} --help\` for all commands.` : `Run \`${bin} --help\` for all commands.`
+  }
+  const argv = opts.argv ?? []
+  const dash = argv.indexOf('--')
+  const json = argv.slice(0, dash === -1 ? undefined : dash).includes('--json') || process.env.VCASH_CONTENT_TYPE?.toLowerCase() === 'json'
+  if (json) {
+    process.stdout.write(`${JSON.stringify({status: false, code, message, suggestion}, null, 2)}\n`)
+    process.exitCode = EXIT.usage
+    return
+  }
+  throw new Errors.CLIError(message, {exit: EXIT.usage, code, suggestions: [suggestion]})
+}
+
+export default hook
