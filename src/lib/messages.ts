@@ -6,6 +6,8 @@ const MESSAGES = {
   not_found: {en: 'No matching transfer found yet. Check the phone number and amount, or try again in a minute.', ar: 'لم نجد تحويلاً مطابقاً بعد. تأكد من رقم الهاتف والمبلغ أو حاول بعد دقيقة.'},
   awaiting_approval: {en: 'Transfer found. It is being reviewed and will be confirmed shortly.', ar: 'تم العثور على التحويل وهو قيد المراجعة وسيتم تأكيده قريباً.'},
   rejected: {en: 'This transfer was rejected. Please contact the store.', ar: 'تم رفض هذا التحويل. برجاء التواصل مع المتجر.'},
+  already_confirmed: {en: 'This transfer was already confirmed for your account.', ar: 'تم تأكيد هذا التحويل لحسابك من قبل.'},
+  credit_pending: {en: 'Transfer found. Your balance is being credited; check again in a minute.', ar: 'تم العثور على التحويل وجارٍ إضافة الرصيد لحسابك؛ حاول مرة أخرى بعد دقيقة.'},
   already_used: {en: 'This transfer was already used for another payment.', ar: 'تم استخدام هذا التحويل في عملية دفع أخرى.'},
   rate_limited: {en: 'Too many attempts. Please wait a few minutes and try again.', ar: 'محاولات كثيرة. برجاء الانتظار بضع دقائق ثم المحاولة مرة أخرى.'},
   invalid_input: {en: 'Please check the phone number and amount.', ar: 'برجاء التأكد من رقم الهاتف والمبلغ.'},

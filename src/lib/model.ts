@@ -87,6 +87,13 @@ export interface TransactionRecord {
   smsId: string
   userName: string | null
   clientId: string | null
+  /** The caller's idempotency key (`order_id`): a repeat with the same key gets the same answer. */
+  orderId?: string | null
+  /**
+   * When a check was answered `status: true` for this transfer (contract §3: at most once).
+   * For WHMCS stores that happens only once WHMCS confirmed the credit.
+   */
+  confirmedAt?: string | null
   /** Anti-spam rules that held this transaction back. */
   heldBy: string[]
   audit: AuditEntry[]
@@ -140,8 +147,6 @@ export interface NotificationRecord {
   /** The event payload, fixed when queued so every retry sends the same content. */
   payload: Record<string, unknown>
   createdAt: string
-  /** Epoch-ms timestamp the signature was made with (fixed for replays). */
-  signedAt: number
   state: 'pending' | 'delivered' | 'failed'
   attempts: DeliveryAttempt[]
   nextAttemptAt: string | null
@@ -149,8 +154,13 @@ export interface NotificationRecord {
   version: number
 }
 
-/** WHMCS has no idempotency key: vcash records each credit it made. */
+/**
+ * WHMCS has no idempotency key: vcash writes this row (one per transaction, a unique key)
+ * before it sends AddCredit, so a crash mid-request leaves `sending`, and the next attempt
+ * asks WHMCS (GetCredits) before sending again.
+ */
 export interface CreditRecord {
+  state?: 'sending' | 'confirmed'
   /** `${storeId}:${transactionId}` */
   id: string
   storeId: string

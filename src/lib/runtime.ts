@@ -11,6 +11,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {EXIT, VcashError} from './errors.js'
+import type {TransactionRecord} from './model.js'
 import {buildNotification} from './notify/events.js'
 import {type ServiceEvent, VcashService} from './service.js'
 import {acquireLock, type DataDirLock, lockOwner} from './storage/lock.js'
@@ -67,6 +68,8 @@ export interface OpenLocalOptions {
   now?: () => Date
   /** Failed payment_link_check calls allowed per store and caller address per 10 minutes. */
   failedCheckLimit?: number
+  /** WHMCS stores: wait for the dispatcher to confirm a credit (the server wires this). */
+  awaitCredit?: (tx: TransactionRecord, timeoutMs: number) => Promise<boolean>
   /** Told about a one-time import of an old data dir (the report is also on `imported`). */
   onImport?: (r: ImportReport) => void
 }
@@ -78,7 +81,7 @@ export async function openLocal(opts: OpenLocalOptions): Promise<LocalVcash> {
     await storage.open()
     const imported = await importOnce(opts.dataDir, storage, opts.now?.() ?? new Date())
     if (imported) opts.onImport?.(imported)
-    const service = new VcashService({storage, buildNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit})
+    const service = new VcashService({storage, buildNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit})
     return {
       service,
       storage,

@@ -31,8 +31,15 @@ export interface VcashServiceOptions {
   /** Failed checks allowed per store and client address per window. */
   failedCheckLimit?: number
   failedCheckWindowMs?: number
-  /** How long after completion a repeated check for the same user answers true again. */
+  /** How long after completion a repeat by the same customer is recognised as one (already_confirmed). */
   idempotencyWindowMs?: number
+  /**
+   * WHMCS stores: wait (bounded) until WHMCS confirmed the credit of this completion. Wired to
+   * the dispatcher by `vcash serve`; without it (a CLI process) the answer is credit_pending.
+   */
+  awaitCredit?: (tx: TransactionRecord, timeoutMs: number) => Promise<boolean>
+  /** How long a check waits for WHMCS, well inside the module's 30 s timeout. */
+  creditWaitMs?: number
 }
 
 export interface IngestInput {
@@ -59,12 +66,14 @@ export interface CheckInput {
   amount: string
   userName: string | null
   clientId: string | null
+  /** The caller's idempotency key: the same order_id repeated gets the same answer. */
+  orderId?: string | null
   lang: Lang
   /** The caller's address, for rate limiting and the audit trail. */
   ip: string
 }
 
-export type CheckOutcome = 'completed' | 'awaiting_approval' | 'not_found' | 'rejected' | 'already_used' | 'rate_limited' | 'invalid_input'
+export type CheckOutcome = 'completed' | 'awaiting_approval' | 'not_found' | 'rejected' | 'already_confirmed' | 'credit_pending' | 'rate_limited' | 'invalid_input'
 
 export interface CheckResult {
   outcome: CheckOutcome
@@ -117,6 +126,8 @@ export class VcashService {
   private readonly failedByPhone = new WindowCounter(60 * 60 * 1000)
   private readonly failedLimit: number
   private readonly idempotencyMs: number
+  private readonly awaitCredit: (tx: TransactionRecord, timeoutMs: number) => Promise<boolean>
+  private readonly creditWaitMs: number
 
   constructor(opts: VcashServiceOptions) {
     this.storage = opts.storage
@@ -126,6 +137,8 @@ export class VcashService {
     this.failedLimit = opts.failedCheckLimit ?? 60
     this.failedByIp = new WindowCounter(opts.failedCheckWindowMs ?? 10 * 60 * 1000)
     this.idempotencyMs = opts.idempotencyWindowMs ?? 30 * 60 * 1000
+    this.awaitCredit = opts.awaitCredit ?? (async () => false)
+    this.creditWaitMs = opts.creditWaitMs ?? 15_000
   }
 
   /** The service's idea of now (moved forward only by `vcash serve --dev` for simulations). */
@@ -324,34 +337,71 @@ export class VcashService {
         otherPendingSameClaim: pending.length - 1,
       })
       const by = `check:${input.ip}`
-      const patch = {userName: input.userName, clientId: input.clientId, heldBy: held}
+      const whmcs = store.callback.kind === 'whmcs'
+      const at = now.toISOString()
+      // Contract §3: `true` is said once. For WHMCS it waits for the credit, so it is not said here.
+      const patch = {userName: input.userName, clientId: input.clientId, orderId: input.orderId ?? null, heldBy: held, confirmedAt: held.length === 0 && !whmcs ? at : null}
       const next = held.length > 0
         ? transition(tx, {to: 'AWAITING_APPROVAL', by, why: `held by anti-spam: ${held.join(', ')}`, at: now, patch})
-        : transition(tx, {to: 'COMPLETED', by, why: `claimed by ${input.userName ?? 'an anonymous check'}`, at: now, patch})
+        : transition(tx, {to: 'COMPLETED', by, why: `claimed by ${input.userName ?? input.clientId ?? 'an anonymous check'}${input.orderId ? ` for order ${input.orderId}` : ''}`, at: now, patch})
       const event: NotificationEvent = held.length > 0 ? 'transaction.awaiting_approval' : 'transaction.completed'
       const n = this.buildNotification(store, next, event, now)
       // The notification is queued durably before the answer is sent (contract §3).
       await this.storage.commit({transactions: [next], notifications: n ? [n] : []})
       if (n) this.onEvent({type: 'notification_queued', outcome: event})
       this.failedByPhone.clear(claimKey)
-      return held.length > 0 ? this.awaiting(next, lang) : this.completed(next, lang)
+      if (held.length > 0) return this.awaiting(next, lang)
+      return whmcs ? this.confirmCredit(next, lang) : this.completed(next, lang)
     }
 
-    // A repeat of a check that already succeeded for the same customer: same answer.
-    const recentFrom = nowMs - this.idempotencyMs
+    // A repeat of a check that already matched: recognised by the order (the one idempotency
+    // key) or by the same named customer; a check naming nobody never matches an earlier one.
+    const named = Boolean(input.userName || input.clientId)
     for (let i = candidates.length - 1; i >= 0; i--) {
       const t = candidates[i]!
-      if (t.userName !== input.userName || Date.parse(t.updatedAt) < recentFrom) continue
-      if (t.status === 'COMPLETED' || t.status === 'AWAITING_APPROVAL' || t.status === 'REJECTED') {
-        if (t.status === 'COMPLETED') return this.completed(t, lang)
-        if (t.status === 'AWAITING_APPROVAL') return this.awaiting(t, lang)
-        return this.answer('rejected', 200, {status: false, code: 'rejected', message: message('rejected', lang), transaction_id: t.id}, t)
+      if (t.status !== 'COMPLETED' && t.status !== 'AWAITING_APPROVAL' && t.status !== 'REJECTED') continue
+      const sameOrder = Boolean(input.orderId) && t.orderId === input.orderId
+      const sameCustomer = named && t.userName === input.userName && (t.clientId ?? null) === (input.clientId ?? null) && Date.parse(t.updatedAt) >= nowMs - this.idempotencyMs
+      if (!sameOrder && !sameCustomer) continue
+      if (t.status === 'AWAITING_APPROVAL') return this.awaiting(t, lang)
+      if (t.status === 'REJECTED') return this.answer('rejected', 200, {status: false, code: 'rejected', message: message('rejected', lang), transaction_id: t.id}, t)
+      if (!t.confirmedAt) {
+        // Completed but not yet confirmed to anyone (WHMCS had not confirmed the credit, or an operator completed it).
+        if (store.callback.kind === 'whmcs') return this.confirmCredit(t, lang)
+        return this.confirm(t, lang)
       }
+      if (sameOrder && t.orderId) return this.completed(t, lang)
+      return this.answer('already_confirmed', 200, {status: false, code: 'already_confirmed', message: message('already_confirmed', lang), transaction_id: t.id}, t)
+    }
+    if (input.orderId && candidates.some((t) => t.orderId && t.orderId !== input.orderId && t.status === 'COMPLETED')) {
+      // Another order already took this transfer: that is not a failed guess, but it is not `true` either.
+      return this.answer('not_found', 200, {status: false, code: 'not_found', message: message('not_found', lang)})
     }
 
     this.failedByIp.add(c.ipKey, nowMs)
     this.failedByPhone.add(claimKey, nowMs)
     return this.answer('not_found', 200, {status: false, code: 'not_found', message: message('not_found', lang)})
+  }
+
+  /** Say `true` for a completed transfer, once: a conditional update decides which caller says it. */
+  private async confirm(tx: TransactionRecord, lang: Lang): Promise<CheckResult> {
+    const next = {...tx, confirmedAt: this.now().toISOString()}
+    try {
+      await this.storage.commit({transactions: [next]})
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error
+      return this.answer('already_confirmed', 200, {status: false, code: 'already_confirmed', message: message('already_confirmed', lang), transaction_id: tx.id}, tx)
+    }
+    return this.completed(next, lang)
+  }
+
+  /** WHMCS: `true` only once WHMCS confirmed AddCredit, waiting a bounded time; else credit_pending. */
+  private async confirmCredit(tx: TransactionRecord, lang: Lang): Promise<CheckResult> {
+    const credited = await this.awaitCredit(tx, this.creditWaitMs)
+    if (!credited) return this.answer('credit_pending', 200, {status: false, code: 'credit_pending', message: message('credit_pending', lang), transaction_id: tx.id}, tx)
+    const cur = await this.storage.getTransaction(tx.id)
+    if (!cur || cur.confirmedAt) return this.answer('already_confirmed', 200, {status: false, code: 'already_confirmed', message: message('already_confirmed', lang), transaction_id: tx.id}, tx)
+    return this.confirm(cur, lang)
   }
 
   private completed(tx: TransactionRecord, lang: Lang): CheckResult {
@@ -392,12 +442,29 @@ export class VcashService {
     return this.decide(id, 'REJECTED', by, why ? `rejected: ${why}` : 'rejected', storeId)
   }
 
-  private async decide(id: string, to: 'COMPLETED' | 'REJECTED', by: string, why: string, storeId?: string): Promise<TransactionRecord> {
+  /**
+   * An operator completes an unclaimed PENDING transfer by naming the customer it belongs to
+   * (contract §4): the audit trail names the operator, the merchant is notified as for a claim.
+   */
+  async match(id: string, customer: {userName: string | null; clientId: string | null; orderId?: string | null}, by: string, storeId?: string): Promise<TransactionRecord> {
+    if (!customer.userName && !customer.clientId) {
+      throw new VcashError('invalid_input', 'say which customer this transfer belongs to', {http: 400, suggestion: 'Pass --user-name and/or --client-id (user_name / client_id over HTTP).', errors: [{field: 'user_name', message: 'required (or client_id)'}]})
+    }
+    return this.decide(id, 'COMPLETED', by, `matched by hand to ${customer.userName ?? ''}${customer.clientId ? ` (client ${customer.clientId})` : ''}`.trim(), storeId, {from: 'PENDING', patch: {userName: customer.userName, clientId: customer.clientId, orderId: customer.orderId ?? null}})
+  }
+
+  private async decide(id: string, to: 'COMPLETED' | 'REJECTED', by: string, why: string, storeId?: string, o: {from: 'PENDING' | 'AWAITING_APPROVAL'; patch?: Partial<TransactionRecord>} = {from: 'AWAITING_APPROVAL'}): Promise<TransactionRecord> {
     for (let attempt = 0; ; attempt++) {
       const tx = await this.requireTransaction(id, storeId)
+      if (tx.status !== o.from) {
+        throw new VcashError('invalid_state', `transaction ${tx.id} is ${tx.status}; ${o.from === 'PENDING' ? 'only an unclaimed (PENDING) transfer can be matched' : 'only a transfer held for approval (AWAITING_APPROVAL) can be approved or rejected'}`, {
+          http: 409,
+          suggestion: tx.status === 'PENDING' ? 'Nobody has claimed it: complete it for a named customer with `vcash tx match <id> --user-name … --client-id …`.' : 'It has already been decided; see `vcash tx show`.',
+        })
+      }
       const store = await this.requireStore(tx.storeId)
       const now = this.now()
-      const next = transition(tx, {to, by, why, at: now})
+      const next = transition(tx, {to, by, why, at: now, patch: o.patch})
       const event: NotificationEvent = to === 'COMPLETED' ? 'transaction.completed' : 'transaction.rejected'
       const n = this.buildNotification(store, next, event, now)
       try {

@@ -19,7 +19,17 @@ export interface TransitionInput {
   by: string
   why: string
   at: Date
-  patch?: Partial<Pick<TransactionRecord, 'userName' | 'clientId' | 'heldBy'>>
+  patch?: Partial<Pick<TransactionRecord, 'userName' | 'clientId' | 'heldBy' | 'orderId' | 'confirmedAt'>>
+}
+
+/**
+ * The state a record returned by `transition` was changed from: storage writes the change as
+ * `UPDATE … WHERE status = <this>`. Not enumerable, so a copy made later (`{...tx}`) is not a transition.
+ */
+export const PRIOR_STATUS = Symbol('vcash.priorStatus')
+
+export function priorStatus(tx: TransactionRecord): TransactionStatus | undefined {
+  return (tx as TransactionRecord & {[PRIOR_STATUS]?: TransactionStatus})[PRIOR_STATUS]
 }
 
 /** A new record (never mutates its input) with the change written to the audit trail. */
@@ -32,7 +42,9 @@ export function transition(tx: TransactionRecord, input: TransitionInput): Trans
   }
   const at = input.at.toISOString()
   const entry: AuditEntry = {at, by: input.by, from: tx.status, to: input.to, why: input.why}
-  return {...tx, ...input.patch, status: input.to, updatedAt: at, audit: [...tx.audit, entry]}
+  const next: TransactionRecord = {...tx, ...input.patch, status: input.to, updatedAt: at, audit: [...tx.audit, entry]}
+  Object.defineProperty(next, PRIOR_STATUS, {value: tx.status, enumerable: false})
+  return next
 }
 
 export function assertStatus(tx: TransactionRecord, status: TransactionStatus): void {

@@ -51,16 +51,47 @@ describe('payment_link_check', () => {
     expect(typeof miss.json.message).toBe('string')
   })
 
-  it('is idempotent for a repeat by the same user and sends no second notification', async () => {
+  it('says true once per transfer: a repeat by the same customer is already_confirmed and queues nothing', async () => {
     const id = await transfer('01033333333', '75')
     const first = await check(t, {phone: '01033333333', amount: '75', user_name: '7'})
     const again = await check(t, {phone: '01033333333', amount: '75', user_name: '7'})
     expect(first.json).toMatchObject({status: true, transaction_id: id})
-    expect(again.json).toMatchObject({status: true, transaction_id: id})
+    expect(again.json).toMatchObject({status: false, code: 'already_confirmed', transaction_id: id})
     const other = await check(t, {phone: '01033333333', amount: '75', user_name: '8'})
     expect(other.json.status).toBe(false)
+    // A check naming nobody never matches an earlier success.
+    expect((await check(t, {phone: '01033333333', amount: '75'})).json).toMatchObject({status: false, code: 'not_found'})
     const tx = (await t.server.local.storage.getTransaction(id))!
     expect(tx.audit.map((a) => a.to)).toEqual(['PENDING', 'COMPLETED'])
+  })
+
+  it('order_id is the one idempotency key: the same order gets the same true, another order never does', async () => {
+    const id = await transfer('01033333334', '80')
+    const first = await check(t, {phone: '01033333334', amount: '80', user_name: '7', order_id: 'A-1'})
+    expect(first.json).toMatchObject({status: true, transaction_id: id})
+    expect((await check(t, {phone: '01033333334', amount: '80', user_name: '7', order_id: 'A-1'})).json).toMatchObject({status: true, transaction_id: id})
+    expect((await check(t, {phone: '01033333334', amount: '80', user_name: '7', order_id: 'A-2'})).json.status).toBe(false)
+    expect((await check(t, {phone: '01033333334', amount: '80', order_id: 'A-3'})).json.status).toBe(false)
+    const tx = (await t.server.local.storage.getTransaction(id))!
+    expect(tx.audit.map((a) => a.to)).toEqual(['PENDING', 'COMPLETED'])
+    expect(tx.orderId).toBe('A-1')
+  })
+
+  it('approve applies only to a held transfer; match completes an unclaimed one once, for a named customer', async () => {
+    const id = await transfer('01033333335', '90')
+    const approve = await fetch(`${t.url}/api/transactions/${id}/approve`, {method: 'POST', headers: {authorization: `Bearer ${t.apiToken}`}})
+    expect(approve.status).toBe(409)
+    expect(((await approve.json()) as {code: string}).code).toBe('invalid_state')
+    const match = () => fetch(`${t.url}/api/transactions/${id}/match`, {method: 'POST', headers: {authorization: `Bearer ${t.apiToken}`, 'content-type': 'application/json'}, body: JSON.stringify({user_name: 'Mona Ali (42)', client_id: '42'})})
+    const [a, b] = await Promise.all([match(), match()])
+    expect([a.status, b.status].sort()).toEqual([200, 409])
+    const tx = (await t.server.local.storage.getTransaction(id))!
+    expect(tx.status).toBe('COMPLETED')
+    expect(tx.userName).toBe('Mona Ali (42)')
+    expect(tx.audit.at(-1)!.by).toMatch(/^api:/)
+    // The customer's own check then gets the one true.
+    expect((await check(t, {phone: '01033333335', amount: '90', user_name: 'Mona Ali (42)', client_id: '42'})).json).toMatchObject({status: true, transaction_id: id})
+    expect((await check(t, {phone: '01033333335', amount: '90', user_name: 'Mona Ali (42)', client_id: '42'})).json).toMatchObject({code: 'already_confirmed'})
   })
 
   it('matches the oldest PENDING transfer first', async () => {
@@ -116,7 +147,7 @@ describe('payment_link_check', () => {
     const id = (r.json.transaction as {id: string; sender_phone: string | null}).id
     expect((await check(t, {phone: '', reference: '1908287136', amount: '149', user_name: 'o'})).json.code).toBe('not_found')
     expect((await check(t, {reference: '1908287136', amount: '150', user_name: 'o'})).json).toMatchObject({status: true, transaction_id: id})
-    expect((await check(t, {reference: '1908287136', amount: '150', user_name: 'o'})).json).toMatchObject({status: true, transaction_id: id})
+    expect((await check(t, {reference: '1908287136', amount: '150', user_name: 'o'})).json).toMatchObject({status: false, code: 'already_confirmed', transaction_id: id})
     expect((await check(t, {reference: '1908287136', amount: '150', user_name: 'p'})).json.status).toBe(false)
     expect((await check(t, {reference: 'no spaces!', amount: '150'})).status).toBe(400)
     expect((await check(t, {amount: '150'})).status).toBe(400)

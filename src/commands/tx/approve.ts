@@ -1,3 +1,5 @@
+import os from 'node:os'
+
 import {Args} from '@oclif/core'
 import chalk from 'chalk'
 
@@ -17,7 +19,7 @@ export default class TxApprove extends BaseCommand {
 
   async run(): Promise<TxApproveResult> {
     const {args, flags} = await this.parse(TxApprove)
-    const transaction = await this.withData(flags['data-dir'], async ({service}) => transactionView(await service.approve(args.id, 'cli')))
+    const transaction = await this.withData(flags['data-dir'], async ({service}) => transactionView(await service.approve(args.id, `cli:${os.userInfo().username}`)))
     if (!this.jsonEnabled()) this.log(`${chalk.green('✓')} ${transaction.id} is now ${transaction.status}`)
     return {transaction}
   }

@@ -1,3 +1,5 @@
+import os from 'node:os'
+
 import {Args, Flags} from '@oclif/core'
 import chalk from 'chalk'
 
@@ -17,7 +19,7 @@ export default class TxReject extends BaseCommand {
 
   async run(): Promise<TxRejectResult> {
     const {args, flags} = await this.parse(TxReject)
-    const transaction = await this.withData(flags['data-dir'], async ({service}) => transactionView(await service.reject(args.id, 'cli', flags.reason ?? null)))
+    const transaction = await this.withData(flags['data-dir'], async ({service}) => transactionView(await service.reject(args.id, `cli:${os.userInfo().username}`, flags.reason ?? null)))
     if (!this.jsonEnabled()) this.log(`${chalk.green('✓')} ${transaction.id} is now ${transaction.status}`)
     return {transaction}
   }

@@ -30,7 +30,7 @@ export function callbacksRouter(storage: Storage, opts: {bus: EventEmitter<{noti
       const store = await storage.getStore(n.storeId)
       if (!store || (storeId && n.storeId !== storeId)) return
       // A placeholder base: listen swaps in its --forward-to URL, and it never relay-wraps.
-      const w = buildRequest(store, n, 'http://listen.invalid/')
+      const w = buildRequest(store, n, new Date(), 'http://listen.invalid/')
       const query = w.method === 'GET' ? w.url.split('?')[1] ?? null : null
       const e: WireEvent = {id: n.id, event: n.event, channel: n.channel, transaction_id: n.transactionId, method: w.method, query, headers: w.headers, body: w.body ?? null}
       res.write(`data: ${JSON.stringify(e)}\n\n`)

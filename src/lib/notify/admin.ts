@@ -63,8 +63,8 @@ export interface ReplayResult {
 }
 
 /**
- * Re-send the same signed event (same id, body and signature timestamp) to the store's URL
- * or another one. The WHMCS ledger still guards against a second credit.
+ * Re-send the same event (same id and body, signed afresh now) to the store's URL or another
+ * one. The WHMCS ledger still guards against a second credit.
  */
 export async function replayCallback(storage: Storage, id: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const n = await requireCallback(storage, id)
@@ -72,7 +72,9 @@ export async function replayCallback(storage: Storage, id: string, opts: ReplayO
   if (!store) throw new VcashError('store_not_found', `store ${n.storeId} no longer exists`, {http: 404})
   const credited = n.channel === 'whmcs' ? await storage.getCredit(creditId(n)) : undefined
   if (credited && !opts.force) {
-    throw new VcashError('already_credited', `transaction ${n.transactionId} was already credited to WHMCS client ${credited.clientId} at ${credited.at}`, {
+    throw new VcashError('already_credited', credited.state === 'sending'
+      ? `transaction ${n.transactionId} is being credited to WHMCS client ${credited.clientId} (an attempt at ${credited.at} has no answer yet; the dispatcher asks WHMCS before sending again)`
+      : `transaction ${n.transactionId} was already credited to WHMCS client ${credited.clientId} at ${credited.at}; nothing was sent`, {
       http: 409,
       suggestion: 'Pass --force only if you are sure WHMCS did not add that credit.',
     })
@@ -98,7 +100,7 @@ export async function replayCallback(storage: Storage, id: string, opts: ReplayO
       ...(toStore && r.delivered ? {state: 'delivered' as const, nextAttemptAt: null, lastError: null} : {}),
     }
     const credits = n.channel === 'whmcs' && r.delivered
-      ? [{...((await storage.getCredit(creditId(n))) ?? {version: 0}), id: creditId(n), storeId: n.storeId, transactionId: n.transactionId, clientId: String(n.payload.clientid ?? ''), amount: String(n.payload.amount ?? ''), at: attempt.at, whmcsResponse: r.whmcsResponse ?? null}]
+      ? [{...((await storage.getCredit(creditId(n))) ?? {version: 0}), id: creditId(n), storeId: n.storeId, transactionId: n.transactionId, clientId: String(n.payload.clientid ?? ''), amount: String(n.payload.amount ?? ''), at: attempt.at, whmcsResponse: r.whmcsResponse ?? null, state: 'confirmed' as const}]
       : []
     try {
       await storage.commit({notifications: [next], credits})

@@ -1,6 +1,7 @@
 import type {CreditRecord, NotificationRecord, StoreRecord} from '../model.js'
 import {ConflictError, type Storage} from '../storage/storage.js'
 import {sendNotification, type SendResult} from './send.js'
+import {findCredit, parseWhmcsClient, resolveClientByEmail, type WhmcsConfig} from './whmcs-api.js'
 import type {Lookup} from './url-guard.js'
 
 /** In the spirit of Standard Webhooks: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
@@ -140,23 +141,23 @@ export class Dispatcher {
       await this.save(n, {state: 'failed', lastError: 'the store no longer exists', nextAttemptAt: null})
       return
     }
-    // WHMCS has no idempotency key: our ledger says whether this transaction was credited.
-    if (n.channel === 'whmcs' && (await this.storage.getCredit(creditId(n)))) {
-      await this.save(n, {state: 'delivered', nextAttemptAt: null, lastError: null})
-      return
+    let send = n
+    let credit: CreditRecord | undefined
+    if (n.channel === 'whmcs') {
+      const prepared = await this.prepareCredit(n, store)
+      if (!prepared) return
+      ;({send, credit} = prepared)
     }
     if (n.attempts.length === 0) this.opts.onFirstAttempt?.(n)
-    const r = await sendNotification(store, n, {production: store.mode === 'production' && !this.o.devOverride, timeoutMs: this.o.timeoutMs, lookup: this.opts.lookup, now: this.now})
+    const r = await sendNotification(store, send, {production: store.mode === 'production' && !this.o.devOverride, timeoutMs: this.o.timeoutMs, lookup: this.opts.lookup, now: this.now})
     this.opts.onAttempt?.(n, r)
     this.track(r)
     const cur = await this.storage.getNotification(id)
     if (!cur || cur.state !== 'pending') return
     const attempts = [...cur.attempts, r.attempt]
     if (r.delivered) {
-      const credit: CreditRecord[] = n.channel === 'whmcs'
-        ? [{id: creditId(n), storeId: n.storeId, transactionId: n.transactionId, clientId: String(n.payload.clientid ?? ''), amount: String(n.payload.amount ?? ''), at: r.attempt.at, whmcsResponse: r.whmcsResponse ?? null, version: 0}]
-        : []
-      await this.save(cur, {state: 'delivered', attempts, nextAttemptAt: null, lastError: null}, credit)
+      const confirmed: CreditRecord[] = credit ? [{...credit, state: 'confirmed', at: r.attempt.at, whmcsResponse: r.whmcsResponse ?? null}] : []
+      await this.save(cur, {state: 'delivered', attempts, nextAttemptAt: null, lastError: null}, confirmed)
       return
     }
     const failures = attempts.filter((a) => !a.replay).length
@@ -171,6 +172,69 @@ export class Dispatcher {
       lastError: r.attempt.error,
       nextAttemptAt: giveUp ? null : new Date(this.now().getTime() + jittered).toISOString(),
     })
+  }
+
+  /**
+   * WHMCS has no idempotency key, so AddCredit is made at most once per transaction (contract
+   * §5): the credit row is written before the request (state `sending`); when an earlier
+   * attempt's outcome is unknown (a timeout, a crash mid-request), WHMCS is asked (GetCredits)
+   * before anything is sent again. Answers what to send, or null when nothing is to be sent now.
+   */
+  private async prepareCredit(n: NotificationRecord, store: StoreRecord): Promise<{send: NotificationRecord; credit: CreditRecord} | null> {
+    if (store.callback.kind !== 'whmcs') {
+      await this.save(n, {state: 'failed', nextAttemptAt: null, lastError: 'the store no longer credits WHMCS; replay it after changing the store back'})
+      return null
+    }
+    const cfg: WhmcsConfig = {url: store.callback.url, identifier: store.callback.identifier, secret: store.callback.secret}
+    const existing = await this.storage.getCredit(creditId(n))
+    if (existing && existing.state !== 'sending') {
+      await this.save(n, {state: 'delivered', nextAttemptAt: null, lastError: null})
+      return null
+    }
+    const retryLater = (why: string) => this.save(n, {lastError: why, nextAttemptAt: new Date(this.now().getTime() + this.o.scheduleMs[Math.min(1 + n.attempts.length, this.o.scheduleMs.length - 1)]!).toISOString()})
+    const giveUp = (why: string) => {
+      this.opts.log?.(`vcash: notification ${n.id} for store ${store.id}: ${why}`)
+      return this.save(n, {state: 'failed', nextAttemptAt: null, lastError: why})
+    }
+    // Which client: the module's releases name it three ways (contract §1, §3).
+    const tx = await this.storage.getTransaction(n.transactionId)
+    const ref = parseWhmcsClient(tx?.userName ?? null, tx?.clientId ?? (typeof n.payload.clientid === 'string' && /^\d+$/.test(n.payload.clientid) ? n.payload.clientid : null))
+    let clientId: string
+    if (ref.kind === 'id') clientId = ref.clientId
+    else if (ref.kind === 'email') {
+      const found = await resolveClientByEmail(cfg, ref.email, {timeoutMs: this.o.timeoutMs})
+      if (found.kind === 'found') clientId = found.clientId
+      else if (found.kind === 'unknown' && !found.configError) {
+        await retryLater(`looking up the WHMCS client by e-mail: ${found.message}`)
+        return null
+      } else {
+        await giveUp(found.kind === 'unknown' ? found.message : `WHMCS has ${found.kind === 'absent' ? 'no client' : 'several clients'} with the e-mail in "${tx?.userName ?? ''}"; credit by hand, or match the transfer to a client id (vcash tx match)`)
+        return null
+      }
+    } else {
+      await giveUp(`the check named no WHMCS client (${ref.reason}); credit by hand, or match the transfer to a client id (vcash tx match)`)
+      return null
+    }
+    const description = String(n.payload.description ?? '')
+    if (existing?.state === 'sending') {
+      const seen = await findCredit(cfg, {clientId: existing.clientId || clientId, description}, {timeoutMs: this.o.timeoutMs})
+      if (seen.kind === 'found') {
+        await this.save(n, {state: 'delivered', nextAttemptAt: null, lastError: null}, [{...existing, state: 'confirmed', at: this.now().toISOString(), whmcsResponse: 'found by GetCredits after an attempt whose outcome was unknown'}])
+        return null
+      }
+      if (seen.kind === 'unknown') {
+        await retryLater(`an earlier AddCredit's outcome is unknown and WHMCS could not be asked: ${seen.message}`)
+        return null
+      }
+    }
+    const sending: CreditRecord = {...(existing ?? {version: 0}), id: creditId(n), storeId: n.storeId, transactionId: n.transactionId, clientId, amount: String(n.payload.amount ?? ''), at: this.now().toISOString(), whmcsResponse: null, state: 'sending'}
+    try {
+      await this.storage.commit({credits: [sending]})
+    } catch (error) {
+      if (error instanceof ConflictError) return null // another worker (or instance) is on it
+      throw error
+    }
+    return {send: {...n, payload: {...n.payload, clientid: clientId}}, credit: sending}
   }
 
   private track(r: SendResult): void {

@@ -60,7 +60,6 @@ export function buildNotification(store: StoreRecord, tx: TransactionRecord, eve
     channel: kind,
     payload,
     createdAt: at,
-    signedAt: now.getTime(),
     state: 'pending',
     attempts: [],
     nextAttemptAt: at,

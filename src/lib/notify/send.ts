@@ -27,11 +27,16 @@ export interface SendResult {
   whmcsResponse?: string
 }
 
-/** The exact request a notification becomes: the same bytes on every retry and replay. */
-export function buildRequest(store: StoreRecord, n: NotificationRecord, to?: string): {method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string} {
+/**
+ * The exact request a notification becomes. The content and the event id are the same on
+ * every attempt; the signature is made afresh with the time of sending (`sentAt`), so a
+ * merchant verifying with a few minutes' tolerance accepts a retry or a replay hours later.
+ */
+export function buildRequest(store: StoreRecord, n: NotificationRecord, sentAt: Date, to?: string): {method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string} {
   const cb = store.callback
   if (n.channel === 'get') {
-    return {method: 'GET', url: callbackUrl(to ?? (cb.kind === 'get' ? cb.url : ''), n.payload, store.signingSecret), headers: {'user-agent': 'vcash/1'}}
+    const fields = {...n.payload, timestamp: String(Math.floor(sentAt.getTime() / 1000)), event_id: n.id}
+    return {method: 'GET', url: callbackUrl(to ?? (cb.kind === 'get' ? cb.url : ''), fields, store.signingSecret), headers: {'user-agent': 'vcash/1'}}
   }
   if (n.channel === 'whmcs') {
     const base = to ?? (cb.kind === 'whmcs' ? cb.url : '')
@@ -51,7 +56,7 @@ export function buildRequest(store: StoreRecord, n: NotificationRecord, to?: str
   return {
     method: 'POST',
     url,
-    headers: {'content-type': 'application/json', 'user-agent': 'vcash/1', ...webhookHeaders(n.id, n.signedAt, body, store.signingSecret)},
+    headers: {'content-type': 'application/json', 'user-agent': 'vcash/1', ...webhookHeaders(n.id, sentAt.getTime(), body, store.signingSecret)},
     // A relay (smee) re-serialises JSON bodies; carry the exact signed bytes inside a string
     // it keeps intact, for `vcash listen --source` to unwrap.
     body: isRelay(url) ? JSON.stringify({vcash_relay: 1, body}) : body,
@@ -71,7 +76,9 @@ export function isRelay(url: string): boolean {
 /** One delivery attempt, never throwing: everything that happens becomes the attempt record. */
 export async function sendNotification(store: StoreRecord, n: NotificationRecord, opts: SendOptions): Promise<SendResult> {
   const started = opts.now()
-  const req = buildRequest(store, n, opts.to)
+  // The wall clock, not the service's (a dev server's clock may be moved): the merchant
+  // verifies against real time.
+  const req = buildRequest(store, n, new Date(), opts.to)
   const shownUrl = req.url.split('?')[0]!
   let origin = shownUrl
   const fail = (error: string, status: number | null = null, excerpt: string | null = null, configError = false): SendResult => ({

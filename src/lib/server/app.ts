@@ -45,6 +45,7 @@ const checkSchema = z.object({
   store_id: z.string().min(1, 'required').max(64),
   user_name: z.string().max(200).optional(),
   client_id: z.string().max(64).optional(),
+  order_id: z.string().trim().min(1).max(128).optional(),
   lang: z.string().max(8).optional(),
   token: z.string().max(200).optional(),
 })
@@ -62,6 +63,7 @@ const listSchema = z.object({
 })
 
 const decisionSchema = z.object({reason: z.string().trim().max(500).optional()}).strict()
+const matchSchema = z.object({user_name: z.string().trim().min(1).max(200).optional(), client_id: z.string().trim().regex(/^\d{1,10}$/, 'digits').optional(), order_id: z.string().trim().min(1).max(128).optional()}).strict()
 
 /** A fault outside vcash (503) is one line for the operator; a 500 is a bug, with its stack. */
 function logFailure(status: number, error: unknown): void {
@@ -116,7 +118,7 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     if (store.requireToken && !(token && tokenMatches(token, store.apiTokenHash))) {
       throw new VcashError('unauthorized', 'a valid API token is required for this store', {http: 401, suggestion: 'Send Authorization: Bearer <api token> or ?token=.'})
     }
-    const result = await service.check({storeId: store.id, phone: q.phone, reference: q.reference ?? null, amount: q.amount, userName: q.user_name ?? null, clientId: q.client_id ?? null, lang, ip})
+    const result = await service.check({storeId: store.id, phone: q.phone, reference: q.reference ?? null, amount: q.amount, userName: q.user_name || null, clientId: q.client_id || null, orderId: q.order_id ?? null, lang, ip})
     if (result.transaction) opts.onChange?.()
     sendJson(res, result.http, result.body, result.retryAfter ? {'retry-after': String(result.retryAfter)} : {})
   }
@@ -297,7 +299,14 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
 
   async function decide(req: Request, by: string, storeId?: string) {
     const decision = String(req.params.decision)
-    if (decision !== 'approve' && decision !== 'reject') throw new VcashError('not_found', 'no such endpoint; use /approve or /reject', {http: 404})
+    if (decision === 'match') {
+      const m = matchSchema.safeParse(req.body ?? {})
+      if (!m.success) throw validationError(m.error)
+      const tx = await service.match(String(req.params.id), {userName: m.data.user_name ?? null, clientId: m.data.client_id ?? null, orderId: m.data.order_id ?? null}, by, storeId)
+      opts.onChange?.()
+      return {status: true, transaction: transactionView(tx)}
+    }
+    if (decision !== 'approve' && decision !== 'reject') throw new VcashError('not_found', 'no such endpoint; use /approve, /reject or /match', {http: 404})
     const body = decisionSchema.safeParse(req.body ?? {})
     if (!body.success) throw validationError(body.error)
     const id = String(req.params.id)

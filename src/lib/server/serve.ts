@@ -7,7 +7,7 @@ import express from 'express'
 import {EventEmitter} from 'node:events'
 
 import {EXIT, VcashError} from '../errors.js'
-import type {NotificationRecord} from '../model.js'
+import type {NotificationRecord, TransactionRecord} from '../model.js'
 import {callbacksRouter} from '../notify/admin-routes.js'
 import {Dispatcher} from '../notify/dispatcher.js'
 import {type CreatedStore} from '../service.js'
@@ -52,7 +52,10 @@ export class VcashServer {
     const base = opts.now ?? (() => new Date())
     const holder: {srv?: VcashServer} = {}
     const now = () => new Date(base().getTime() + (holder.srv?.clockOffsetMs ?? 0))
-    const local = await openLocal({dataDir: opts.dataDir, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e), failedCheckLimit: opts.failedCheckLimit, onImport: opts.onImport})
+    const local = await openLocal({
+      dataDir: opts.dataDir, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e), failedCheckLimit: opts.failedCheckLimit, onImport: opts.onImport,
+      awaitCredit: (tx, timeoutMs) => holder.srv?.awaitCredit(tx, timeoutMs) ?? Promise.resolve(false),
+    })
     const srv = new VcashServer(local, opts)
     holder.srv = srv
     try {
@@ -115,6 +118,18 @@ export class VcashServer {
       }, (error: unknown) => console.error('vcash: expiry sweep failed:', error))
     }, every)
     this.sweep.unref()
+  }
+
+  /** A check of a WHMCS store waits here (bounded) until the dispatcher has WHMCS's confirmation. */
+  async awaitCredit(tx: TransactionRecord, timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs
+    const id = `${tx.storeId}:${tx.id}`
+    this.dispatcher?.wake()
+    for (;;) {
+      if ((await this.local.storage.getCredit(id))?.state === 'confirmed') return true
+      if (Date.now() >= end || this.closing) return false
+      await new Promise((r) => setTimeout(r, 25))
+    }
   }
 
   /** `vcash serve --dev` lets `vcash simulate` move the clock forward to test expiry. */

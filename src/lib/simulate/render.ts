@@ -104,7 +104,8 @@ export function renderReceipt(input: RenderInput): RenderedSms {
   }
   const at = input.at ?? new Date()
   const t = cairoParts(at)
-  const name = input.name ?? pick(NAMES)
+  // A random middle initial: e& receipts carry no reference, so two runs must not render the same text.
+  const name = input.name ?? pick(NAMES).replace(/ [A-Z] /, () => ` ${String.fromCharCode(65 + crypto.randomInt(26))} `)
   const balance = input.balance ?? input.amount + crypto.randomInt(0, 500_000)
   const wallet = `010${randomDigits(8)}`
   const vfRef = input.reference ?? `0${randomDigits(11)}`

@@ -6,7 +6,7 @@ import {PROVIDERS} from '../model.js'
 import {LAYOUTS} from './render.js'
 
 const str = z.union([z.string(), z.number().transform(String)])
-const expectCheck = z.enum(['completed', 'not_found', 'requires_verification', 'rejected', 'rate_limited', 'invalid_input'])
+const expectCheck = z.enum(['completed', 'not_found', 'requires_verification', 'rejected', 'already_confirmed', 'credit_pending', 'rate_limited', 'invalid_input'])
 const status = z.enum(['PENDING', 'COMPLETED', 'AWAITING_APPROVAL', 'REJECTED', 'EXPIRED'])
 const event = z.enum(['transaction.received', 'transaction.completed', 'transaction.awaiting_approval', 'transaction.rejected', 'transaction.expired'])
 const ingestOutcome = z.enum(['created', 'duplicate', 'ignored'])

@@ -2,11 +2,12 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import BetterSqlite3 from 'better-sqlite3'
-import {type Compilable, Kysely, type MigrationProvider, Migrator, SqliteDialect} from 'kysely'
+import {type Compilable, Kysely, type MigrationProvider, Migrator, sql, SqliteDialect} from 'kysely'
 
 import {BugError, EXIT, VcashError} from '../errors.js'
 import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../model.js'
 import type {Piastres} from '../money.js'
+import {priorStatus} from '../transactions.js'
 import {type Database, MIGRATIONS} from './schema.js'
 import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
 
@@ -214,10 +215,9 @@ export class SqliteStorage implements Storage {
     }
     for (const t of b.transactions ?? []) {
       once('transaction', t.id)
-      const last = t.audit[t.audit.length - 1]
       // A state change is a conditional update on the state it was made from: a claim is
       // `… WHERE status = 'PENDING'`, and only one of two racing claims changes a row.
-      const from = last && last.to === t.status && last.from !== null ? last.from : null
+      const from = priorStatus(t) ?? null
       this.put('transaction', t, {
         insert: () => this.k.insertInto('transactions').values({
           id: t.id, store_id: t.storeId, status: t.status, sender_phone: t.senderPhone, amount: t.amount, reference: t.reference,
@@ -354,16 +354,17 @@ export class SqliteStorage implements Storage {
     return this.readOne(this.k.selectFrom('transactions').select(['data', 'version']).where('id', '=', id))
   }
 
+  // Ties on the same instant go by arrival order (rowid): "the oldest" is the first stored.
   byClaim(storeId: string, phone: string, amount: Piastres): Promise<TransactionRecord[]> {
     return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
       .where('store_id', '=', storeId).where('sender_phone', '=', phone).where('amount', '=', amount)
-      .orderBy('received_at').orderBy('created_at').orderBy('id').limit(500))
+      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(500))
   }
 
   byReference(storeId: string, reference: string): Promise<TransactionRecord[]> {
     return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
       .where('store_id', '=', storeId).where('reference', '=', reference)
-      .orderBy('received_at').orderBy('created_at').orderBy('id').limit(500))
+      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(500))
   }
 
   pendingReceivedBefore(before: Date, limit: number): Promise<TransactionRecord[]> {
