@@ -60,6 +60,18 @@ describe('rate-limit window', () => {
     expect(w.count('k', 1200)).toBe(1)
     expect(w.count('k', 1600)).toBe(0)
   })
+
+  it('stays bounded and keeps the newest keys when full of live keys (its cost is measured by npm run bench)', () => {
+    const w = new WindowCounter(60_000, 1000)
+    for (let i = 0; i < 5000; i++) w.add(`k${i}`, 1000)
+    expect(w.count('k4999', 1000)).toBe(1)
+    // The oldest were forgotten to make room; the newest are still counted.
+    expect(w.count('k0', 1000)).toBe(0)
+    let live = 0
+    for (let i = 0; i < 5000; i++) live += w.count(`k${i}`, 1000)
+    expect(live).toBeLessThanOrEqual(1000)
+    expect(live).toBeGreaterThanOrEqual(900)
+  })
 })
 
 describe('secrets', () => {
