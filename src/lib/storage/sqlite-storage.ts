@@ -28,6 +28,19 @@ interface Pending {
 }
 
 type Row = {data: string; version: number}
+type Values = Record<string, unknown>
+/** A placeholder for a named value, as Kysely's builders see it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Param = (key: string) => any
+/** A fixed-shape query: its name (the statement cache's key) and how Kysely builds it. */
+type Query = [name: string, build: (p: Param) => Compilable<unknown>]
+interface Prepared {
+  run(values: Values): number
+  all(values: Values): Row[]
+  get(values: Values): Row | undefined
+}
+/** Marks a placeholder value in Kysely's compiled parameters; no real value starts with it. */
+const PARAM = '\u0000vcash-param:'
 
 /**
  * The embedded ledger: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is on
@@ -47,6 +60,7 @@ export class SqliteStorage implements Storage {
   private db!: BetterSqlite3.Database
   private k!: Kysely<Database>
   private readonly stmts = new Map<string, BetterSqlite3.Statement>()
+  private readonly named = new Map<string, Prepared>()
   private queue: Pending[] = []
   private scheduled = false
   private fault: string | null = null
@@ -199,70 +213,57 @@ export class SqliteStorage implements Storage {
       if (seen.has(`${kind}:${id}`)) throw new BugError(`${kind} ${id} appears twice in one batch`)
       seen.add(`${kind}:${id}`)
     }
+    const k = this.k
     for (const s of b.stores ?? []) {
       once('store', s.id)
-      this.put('store', s, {
-        insert: () => this.k.insertInto('stores').values({id: s.id, api_token_hash: s.apiTokenHash, device_token_hash: s.deviceTokenHash, created_at: ms(s.createdAt), version: 1, data: json(s)}),
-        update: () => this.k.updateTable('stores').set({api_token_hash: s.apiTokenHash, device_token_hash: s.deviceTokenHash, version: s.version + 1, data: json(s)}).where('id', '=', s.id).where('version', '=', s.version),
-      })
+      this.put('store', s, {id: s.id, api: s.apiTokenHash, device: s.deviceTokenHash, created: ms(s.createdAt), version: s.version, next: s.version + 1, data: json(s)},
+        ['storeInsert', (p) => k.insertInto('stores').values({id: p('id'), api_token_hash: p('api'), device_token_hash: p('device'), created_at: p('created'), version: 1, data: p('data')})],
+        ['storeUpdate', (p) => k.updateTable('stores').set({api_token_hash: p('api'), device_token_hash: p('device'), version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
     }
     for (const m of b.sms ?? []) {
       once('sms', m.id)
-      this.put('sms', m, {
-        insert: () => this.k.insertInto('sms').values({id: m.id, store_id: m.storeId, fingerprint: m.fingerprint, received_at: ms(m.receivedAt), stored_at: ms(m.storedAt), transaction_id: m.transactionId, version: 1, data: json(m)}),
-        update: () => this.k.updateTable('sms').set({transaction_id: m.transactionId, version: m.version + 1, data: json(m)}).where('id', '=', m.id).where('version', '=', m.version),
-      })
+      this.put('sms', m, {id: m.id, store: m.storeId, fp: m.fingerprint, received: ms(m.receivedAt), stored: ms(m.storedAt), tx: m.transactionId, version: m.version, next: m.version + 1, data: json(m)},
+        ['smsInsert', (p) => k.insertInto('sms').values({id: p('id'), store_id: p('store'), fingerprint: p('fp'), received_at: p('received'), stored_at: p('stored'), transaction_id: p('tx'), version: 1, data: p('data')})],
+        ['smsUpdate', (p) => k.updateTable('sms').set({transaction_id: p('tx'), version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
     }
     for (const t of b.transactions ?? []) {
       once('transaction', t.id)
       // A state change is a conditional update on the state it was made from: a claim is
       // `… WHERE status = 'PENDING'`, and only one of two racing claims changes a row.
       const from = priorStatus(t) ?? null
+      const changesStatus = from !== null && from !== t.status
       this.put('transaction', t, {
-        insert: () => this.k.insertInto('transactions').values({
-          id: t.id, store_id: t.storeId, status: t.status, sender_phone: t.senderPhone, amount: t.amount, reference: t.reference,
-          received_at: ms(t.receivedAt), created_at: ms(t.createdAt), updated_at: ms(t.updatedAt), sms_id: t.smsId, version: 1, data: json(t),
-        }),
-        update: () => {
-          let q = this.k.updateTable('transactions')
-            .set({status: t.status, updated_at: ms(t.updatedAt), version: t.version + 1, data: json(t)})
-            .where('id', '=', t.id).where('version', '=', t.version)
-          if (from && from !== t.status) q = q.where('status', '=', from)
-          return q
-        },
-      })
+        id: t.id, store: t.storeId, status: t.status, phone: t.senderPhone, amount: t.amount, reference: t.reference, received: ms(t.receivedAt),
+        created: ms(t.createdAt), updated: ms(t.updatedAt), sms: t.smsId, version: t.version, next: t.version + 1, from, data: json(t),
+      },
+      ['txInsert', (p) => k.insertInto('transactions').values({
+        id: p('id'), store_id: p('store'), status: p('status'), sender_phone: p('phone'), amount: p('amount'), reference: p('reference'),
+        received_at: p('received'), created_at: p('created'), updated_at: p('updated'), sms_id: p('sms'), version: 1, data: p('data'),
+      })],
+      changesStatus
+        ? ['txTransition', (p) => k.updateTable('transactions').set({status: p('status'), updated_at: p('updated'), version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version')).where('status', '=', p('from'))]
+        : ['txUpdate', (p) => k.updateTable('transactions').set({status: p('status'), updated_at: p('updated'), version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
     }
     for (const n of b.notifications ?? []) {
       once('notification', n.id)
-      const next = n.state === 'pending' && n.nextAttemptAt ? ms(n.nextAttemptAt) : null
-      this.put('notification', n, {
-        insert: () => this.k.insertInto('notifications').values({id: n.id, store_id: n.storeId, transaction_id: n.transactionId, state: n.state, next_attempt_at: next, created_at: ms(n.createdAt), version: 1, data: json(n)}),
-        update: () => this.k.updateTable('notifications').set({state: n.state, next_attempt_at: next, version: n.version + 1, data: json(n)}).where('id', '=', n.id).where('version', '=', n.version),
-      })
+      const due = n.state === 'pending' && n.nextAttemptAt ? ms(n.nextAttemptAt) : null
+      this.put('notification', n, {id: n.id, store: n.storeId, tx: n.transactionId, state: n.state, due, created: ms(n.createdAt), version: n.version, next: n.version + 1, data: json(n)},
+        ['notificationInsert', (p) => k.insertInto('notifications').values({id: p('id'), store_id: p('store'), transaction_id: p('tx'), state: p('state'), next_attempt_at: p('due'), created_at: p('created'), version: 1, data: p('data')})],
+        ['notificationUpdate', (p) => k.updateTable('notifications').set({state: p('state'), next_attempt_at: p('due'), version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
     }
     for (const c of b.credits ?? []) {
       once('credit', c.id)
-      this.put('credit', c, {
-        insert: () => this.k.insertInto('credits').values({id: c.id, store_id: c.storeId, transaction_id: c.transactionId, version: 1, data: json(c)}),
-        update: () => this.k.updateTable('credits').set({version: c.version + 1, data: json(c)}).where('id', '=', c.id).where('version', '=', c.version),
-      })
+      this.put('credit', c, {id: c.id, store: c.storeId, tx: c.transactionId, version: c.version, next: c.version + 1, data: json(c)},
+        ['creditInsert', (p) => k.insertInto('credits').values({id: p('id'), store_id: p('store'), transaction_id: p('tx'), version: 1, data: p('data')})],
+        ['creditUpdate', (p) => k.updateTable('credits').set({version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
     }
   }
 
   /** Insert a new record (version 0) or update the version it was read at; anything else is a conflict. */
-  private put(kind: string, rec: {id: string; version: number}, q: {insert: () => Compilable<unknown>; update: () => Compilable<unknown>}): void {
-    if (rec.version === 0) {
-      try {
-        this.run(q.insert())
-      } catch (error) {
-        if (isConstraint(error)) throw new ConflictError(kind, rec.id)
-        throw error
-      }
-      return
-    }
+  private put(kind: string, rec: {id: string; version: number}, values: Values, insert: Query, update: Query): void {
     let changes: number
     try {
-      changes = this.run(q.update())
+      changes = this.prepared(rec.version === 0 ? insert : update).run(values)
     } catch (error) {
       if (isConstraint(error)) throw new ConflictError(kind, rec.id)
       throw error
@@ -272,6 +273,30 @@ export class SqliteStorage implements Storage {
 
   // --- reads ---
 
+  /**
+   * A query of fixed shape, built with Kysely once and kept as a prepared statement. Building
+   * and compiling a Kysely query costs about 20 µs here, several times the SQLite lookup itself,
+   * so the hot paths bind their values by name into the statement compiled the first time.
+   */
+  private prepared([name, build]: Query): Prepared {
+    let q = this.named.get(name)
+    if (!q) {
+      const compiled = build((key) => `${PARAM}${key}`).compile()
+      // Each compiled parameter is either a named placeholder or a constant of the query itself (a limit, a status).
+      const slots = (compiled.parameters as unknown[]).map((v): {key: string | null; fixed: unknown} => (typeof v === 'string' && v.startsWith(PARAM) ? {key: v.slice(PARAM.length), fixed: null} : {key: null, fixed: v}))
+      const stmt = this.db.prepare(compiled.sql)
+      const bind = (values: Values) => slots.map((slot) => (slot.key === null ? slot.fixed : values[slot.key]))
+      q = {
+        run: (values) => stmt.run(...bind(values)).changes,
+        all: (values) => stmt.all(...bind(values)) as Row[],
+        get: (values) => stmt.get(...bind(values)) as Row | undefined,
+      }
+      this.named.set(name, q)
+    }
+    return q
+  }
+
+  /** A query whose shape depends on its filters (listing): compiled per call, prepared once per shape. */
   private stmt(sqlText: string): BetterSqlite3.Statement {
     let s = this.stmts.get(sqlText)
     if (!s) {
@@ -281,101 +306,90 @@ export class SqliteStorage implements Storage {
     return s
   }
 
-  private run(q: Compilable<unknown>): number {
-    const c = q.compile()
-    return this.stmt(c.sql).run(...(c.parameters as unknown[])).changes
-  }
-
   private rows(q: Compilable<unknown>): Row[] {
     const c = q.compile()
     return this.stmt(c.sql).all(...(c.parameters as unknown[])) as Row[]
   }
 
-  private row(q: Compilable<unknown>): Row | undefined {
-    const c = q.compile()
-    return this.stmt(c.sql).get(...(c.parameters as unknown[])) as Row | undefined
-  }
-
-  private read<T>(q: Compilable<unknown>): Promise<T[]> {
+  private read<T>(q: Query, values: Values): Promise<T[]> {
     try {
-      return Promise.resolve(this.rows(q).map((r) => record<T>(r)))
+      return Promise.resolve(this.prepared(q).all(values).map((r) => record<T>(r)))
     } catch (error) {
       return Promise.reject(asReadError(error))
     }
   }
 
-  private readOne<T>(q: Compilable<unknown>): Promise<T | undefined> {
+  private readOne<T>(q: Query, values: Values): Promise<T | undefined> {
     try {
-      const r = this.row(q)
+      const r = this.prepared(q).get(values)
       return Promise.resolve(r ? record<T>(r) : undefined)
     } catch (error) {
       return Promise.reject(asReadError(error))
     }
   }
 
-  private count(q: Compilable<unknown>): Promise<number> {
+  private count(q: Query): Promise<number> {
     try {
-      const c = q.compile()
-      return Promise.resolve(Number((this.stmt(c.sql).get(...(c.parameters as unknown[])) as {n: number}).n))
+      return Promise.resolve(Number((this.prepared(q).get({}) as unknown as {n: number}).n))
     } catch (error) {
       return Promise.reject(asReadError(error))
     }
   }
 
   listStores(): Promise<StoreRecord[]> {
-    return this.read(this.k.selectFrom('stores').select(['data', 'version']).orderBy('created_at').orderBy('id'))
+    return this.read(['listStores', () => this.k.selectFrom('stores').select(['data', 'version']).orderBy('created_at').orderBy('id')], {})
   }
 
   getStore(id: string): Promise<StoreRecord | undefined> {
-    return this.readOne(this.k.selectFrom('stores').select(['data', 'version']).where('id', '=', id))
+    return this.readOne(['getStore', (p) => this.k.selectFrom('stores').select(['data', 'version']).where('id', '=', p('id'))], {id})
   }
 
   findStoreByDeviceTokenHash(hash: string): Promise<StoreRecord | undefined> {
-    return this.readOne(this.k.selectFrom('stores').select(['data', 'version']).where('device_token_hash', '=', hash))
+    return this.readOne(['storeByDevice', (p) => this.k.selectFrom('stores').select(['data', 'version']).where('device_token_hash', '=', p('hash'))], {hash})
   }
 
   findStoreByApiTokenHash(hash: string): Promise<StoreRecord | undefined> {
-    return this.readOne(this.k.selectFrom('stores').select(['data', 'version']).where('api_token_hash', '=', hash))
+    return this.readOne(['storeByApi', (p) => this.k.selectFrom('stores').select(['data', 'version']).where('api_token_hash', '=', p('hash'))], {hash})
   }
 
   findSmsByFingerprint(storeId: string, fingerprint: string): Promise<SmsRecord | undefined> {
-    return this.readOne(this.k.selectFrom('sms').select(['data', 'version']).where('store_id', '=', storeId).where('fingerprint', '=', fingerprint))
+    return this.readOne(['smsByFingerprint', (p) => this.k.selectFrom('sms').select(['data', 'version']).where('store_id', '=', p('store')).where('fingerprint', '=', p('fp'))], {store: storeId, fp: fingerprint})
   }
 
   getSms(id: string): Promise<SmsRecord | undefined> {
-    return this.readOne(this.k.selectFrom('sms').select(['data', 'version']).where('id', '=', id))
+    return this.readOne(['getSms', (p) => this.k.selectFrom('sms').select(['data', 'version']).where('id', '=', p('id'))], {id})
   }
 
   countSms(): Promise<number> {
-    return this.count(this.k.selectFrom('sms').select((e) => e.fn.countAll().as('n')))
+    return this.count(['countSms', () => this.k.selectFrom('sms').select((e) => e.fn.countAll().as('n'))])
   }
 
   getTransaction(id: string): Promise<TransactionRecord | undefined> {
-    return this.readOne(this.k.selectFrom('transactions').select(['data', 'version']).where('id', '=', id))
+    return this.readOne(['getTransaction', (p) => this.k.selectFrom('transactions').select(['data', 'version']).where('id', '=', p('id'))], {id})
   }
 
   // Ties on the same instant go by arrival order (rowid): "the oldest" is the first stored.
   byClaim(storeId: string, phone: string, amount: Piastres): Promise<TransactionRecord[]> {
-    return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
-      .where('store_id', '=', storeId).where('sender_phone', '=', phone).where('amount', '=', amount)
-      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(500))
+    return this.read(['byClaim', (p) => this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('store_id', '=', p('store')).where('sender_phone', '=', p('phone')).where('amount', '=', p('amount'))
+      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(500)], {store: storeId, phone, amount})
   }
 
   byReference(storeId: string, reference: string): Promise<TransactionRecord[]> {
-    return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
-      .where('store_id', '=', storeId).where('reference', '=', reference)
-      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(500))
+    return this.read(['byReference', (p) => this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('store_id', '=', p('store')).where('reference', '=', p('reference'))
+      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(500)], {store: storeId, reference})
   }
 
   pendingReceivedBefore(before: Date, limit: number): Promise<TransactionRecord[]> {
-    return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
-      .where('status', '=', 'PENDING').where('received_at', '<', before.getTime())
-      .orderBy('received_at').limit(limit))
+    return this.read(['pendingBefore', (p) => this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('status', '=', 'PENDING').where('received_at', '<', p('before'))
+      .orderBy('received_at').limit(p('limit'))], {before: before.getTime(), limit})
   }
 
   async hasPaid(storeId: string, phone: string): Promise<boolean> {
-    const r = this.row(this.k.selectFrom('transactions').select(['id as data', 'version'])
-      .where('store_id', '=', storeId).where('sender_phone', '=', phone).where('status', '=', 'COMPLETED').limit(1))
+    const r = this.prepared(['hasPaid', (p) => this.k.selectFrom('transactions').select(['id as data', 'version'])
+      .where('store_id', '=', p('store')).where('sender_phone', '=', p('phone')).where('status', '=', 'COMPLETED').limit(1)]).get({store: storeId, phone})
     return r !== undefined
   }
 
@@ -407,17 +421,17 @@ export class SqliteStorage implements Storage {
   }
 
   countTransactions(): Promise<number> {
-    return this.count(this.k.selectFrom('transactions').select((e) => e.fn.countAll().as('n')))
+    return this.count(['countTransactions', () => this.k.selectFrom('transactions').select((e) => e.fn.countAll().as('n'))])
   }
 
   getNotification(id: string): Promise<NotificationRecord | undefined> {
-    return this.readOne(this.k.selectFrom('notifications').select(['data', 'version']).where('id', '=', id))
+    return this.readOne(['getNotification', (p) => this.k.selectFrom('notifications').select(['data', 'version']).where('id', '=', p('id'))], {id})
   }
 
   dueNotifications(now: Date, limit: number): Promise<NotificationRecord[]> {
-    return this.read(this.k.selectFrom('notifications').select(['data', 'version'])
-      .where('state', '=', 'pending').where('next_attempt_at', '<=', now.getTime())
-      .orderBy('next_attempt_at').limit(limit))
+    return this.read(['dueNotifications', (p) => this.k.selectFrom('notifications').select(['data', 'version'])
+      .where('state', '=', 'pending').where('next_attempt_at', '<=', p('now'))
+      .orderBy('next_attempt_at').limit(p('limit'))], {now: now.getTime(), limit})
   }
 
   listNotifications(q: NotificationQuery): Promise<NotificationRecord[]> {
@@ -428,11 +442,15 @@ export class SqliteStorage implements Storage {
     if (q.since) s = s.where('created_at', '>=', q.since.getTime())
     s = s.orderBy('created_at', 'desc').orderBy('id', 'desc')
     if (q.limit) s = s.limit(q.limit)
-    return this.read(s)
+    try {
+      return Promise.resolve(this.rows(s).map((r) => record<NotificationRecord>(r)))
+    } catch (error) {
+      return Promise.reject(asReadError(error))
+    }
   }
 
   getCredit(id: string): Promise<CreditRecord | undefined> {
-    return this.readOne(this.k.selectFrom('credits').select(['data', 'version']).where('id', '=', id))
+    return this.readOne(['getCredit', (p) => this.k.selectFrom('credits').select(['data', 'version']).where('id', '=', p('id'))], {id})
   }
 
   /** Insert records as they are (the import of an old data dir), in one transaction. */
