@@ -91,6 +91,7 @@ export interface CreatedStore {
 }
 
 const MAX_RETRIES = 5
+const STORE_CACHE_MS = 1000
 
 /** The record fields a store's validated settings decide (money thresholds as piastres). */
 function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 'rate' | 'currencyLabel' | 'antiSpam' | 'requireToken' | 'allowIps' | 'matchWindowMinutes' | 'mode' | 'forwarderSigningKey'> {
@@ -183,6 +184,7 @@ export class VcashService {
       updatedAt: this.now().toISOString(),
     }
     await this.storage.commit({stores: [next]})
+    this.recentStores.delete(id)
     return next
   }
 
@@ -194,6 +196,24 @@ export class VcashService {
     const store = {...cur, apiTokenHash: hashToken(apiToken), deviceTokenHash: hashToken(deviceToken), updatedAt: this.now().toISOString()}
     await this.storage.commit({stores: [store]})
     return {store, apiToken, deviceToken}
+  }
+
+  private readonly recentStores = new Map<string, {store: StoreRecord; at: number}>()
+
+  /**
+   * A store as the hot paths (checks, the public rate) read it: at most a second old, so a change
+   * made by a CLI command in another process is in force within a second, and a change made here
+   * at once. Every write reads the ledger itself (requireStore).
+   */
+  async findStore(id: string): Promise<StoreRecord | undefined> {
+    const now = Date.now()
+    const hit = this.recentStores.get(id)
+    if (hit && now - hit.at < STORE_CACHE_MS) return hit.store
+    const store = await this.storage.getStore(id)
+    if (this.recentStores.size >= 10_000) this.recentStores.clear()
+    if (store) this.recentStores.set(id, {store, at: now})
+    else this.recentStores.delete(id)
+    return store
   }
 
   async requireStore(id: string): Promise<StoreRecord> {
@@ -287,7 +307,7 @@ export class VcashService {
   // --- checks ---
 
   async check(input: CheckInput): Promise<CheckResult> {
-    const store = await this.requireStore(input.storeId)
+    const store = (await this.findStore(input.storeId)) ?? (await this.requireStore(input.storeId))
     const {lang} = input
     const reference = input.reference ? normaliseText(input.reference).replace(/\s+/g, '') : null
     const badReference = reference !== null && !/^[A-Za-z0-9]{4,40}$/.test(reference)

@@ -108,7 +108,7 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     if (!parsed.success) throw validationError(parsed.error)
     const q = parsed.data
     const lang = parseLang(q.lang)
-    const store = await storage.getStore(q.store_id)
+    const store = await service.findStore(q.store_id)
     if (!store) throw new VcashError('store_not_found', lang === 'ar' ? 'متجر غير معروف.' : 'Unknown store.', {http: 404})
     const ip = clientIp(req, trusted)
     if (store.allowIps.length > 0 && !ipInList(ip, allowlistOf(store))) {
@@ -196,7 +196,7 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     })
     a.get('/api/public/store/:storeId/rate', async (req, res) => {
       res.set('access-control-allow-origin', '*')
-      const store = await storage.getStore(String(req.params.storeId))
+      const store = await service.findStore(String(req.params.storeId))
       if (!store) throw new VcashError('store_not_found', 'Unknown store.', {http: 404})
       res.json({status: true, rate: store.rate, currency_label: store.currencyLabel})
     })

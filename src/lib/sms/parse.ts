@@ -313,8 +313,25 @@ export function findOccurredAt(text: string, order: 'ymd' | 'dmy' | undefined, n
 
 const OFFSET_FMT = new Intl.DateTimeFormat('en-US', {timeZone: 'Africa/Cairo', timeZoneName: 'longOffset'})
 
-/** Africa/Cairo's UTC offset in minutes at an instant (Egypt has observed DST again since 2023). */
+const offsetByHour = new Map<number, number>()
+
+/**
+ * Africa/Cairo's UTC offset in minutes at an instant (Egypt has observed DST again since 2023).
+ * Cairo changes offset only on whole UTC hours, so one answer per UTC hour is exact; formatToParts
+ * costs microseconds and every receipt asks twice.
+ */
 function cairoOffsetMinutes(utcMs: number): number {
+  const hour = Math.floor(utcMs / 3_600_000)
+  let mins = offsetByHour.get(hour)
+  if (mins === undefined) {
+    if (offsetByHour.size >= 10_000) offsetByHour.clear()
+    mins = cairoOffsetUncached(utcMs)
+    offsetByHour.set(hour, mins)
+  }
+  return mins
+}
+
+function cairoOffsetUncached(utcMs: number): number {
   const name = OFFSET_FMT.formatToParts(new Date(utcMs)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT+02:00'
   const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name)
   if (!m) return 0

@@ -61,6 +61,7 @@ export class SqliteStorage implements Storage {
   private k!: Kysely<Database>
   private readonly stmts = new Map<string, BetterSqlite3.Statement>()
   private readonly named = new Map<string, Prepared>()
+  private txStmts: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', BetterSqlite3.Statement> | null = null
   private queue: Pending[] = []
   private scheduled = false
   private fault: string | null = null
@@ -164,27 +165,28 @@ export class SqliteStorage implements Storage {
     this.queue = []
     this.scheduled = false
     const done: Pending[] = []
+    const tx = this.txStatements()
     try {
-      this.db.exec('BEGIN IMMEDIATE')
+      tx.begin.run()
     } catch (error) {
       for (const p of group) p.reject(asWriteError(error, (m) => (this.fault = m)))
       return
     }
     try {
       for (const p of group) {
-        this.db.exec('SAVEPOINT batch')
+        tx.savepoint.run()
         try {
           this.apply(p.batch)
-          this.db.exec('RELEASE batch')
+          tx.release.run()
           done.push(p)
         } catch (error) {
           if (!(error instanceof ConflictError) && !(error instanceof BugError)) throw error
-          this.db.exec('ROLLBACK TO batch')
-          this.db.exec('RELEASE batch')
+          tx.rollbackTo.run()
+          tx.release.run()
           p.reject(error)
         }
       }
-      this.db.exec('COMMIT')
+      tx.commit.run()
     } catch (error) {
       // A full disk or an I/O error: nothing of this group is stored, so nothing is acknowledged.
       if (this.db.inTransaction) {
@@ -205,6 +207,18 @@ export class SqliteStorage implements Storage {
       }
       p.resolve()
     }
+  }
+
+  /** The group's own statements, prepared once: `exec` would parse them again for every request. */
+  private txStatements(): Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', BetterSqlite3.Statement> {
+    this.txStmts ??= {
+      begin: this.db.prepare('BEGIN IMMEDIATE'),
+      savepoint: this.db.prepare('SAVEPOINT batch'),
+      release: this.db.prepare('RELEASE batch'),
+      rollbackTo: this.db.prepare('ROLLBACK TO batch'),
+      commit: this.db.prepare('COMMIT'),
+    }
+    return this.txStmts
   }
 
   private apply(b: Batch): void {
