@@ -1,5 +1,11 @@
 import {EXIT, VcashError} from './errors.js'
-import type {AdminInfo} from './runtime.js'
+
+/** Where a running server's loopback admin API is, and its key (`admin.json`, mode 0600). */
+export interface AdminInfo {
+  url: string
+  token: string
+  pid: number
+}
 
 /**
  * The loopback admin API of a running server: only what lives in that process and not in

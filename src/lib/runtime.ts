@@ -10,19 +10,15 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
+import type {AdminInfo} from './admin-client.js'
 import {EXIT, VcashError} from './errors.js'
 import type {TransactionRecord} from './model.js'
 import {buildNotification} from './notify/events.js'
 import {type ServiceEvent, VcashService} from './service.js'
-import {acquireLock, type DataDirLock, lockOwner} from './storage/lock.js'
+import {acquireLock, type FileLock, lockOwner} from './lock.js'
 import {hasLegacyData, importLegacy, type ImportReport, readLegacy} from './storage/legacy-import.js'
 import {SqliteStorage} from './storage/sqlite-storage.js'
 
-export interface AdminInfo {
-  url: string
-  token: string
-  pid: number
-}
 
 export function adminFile(dataDir: string): string {
   return path.join(dataDir, 'admin.json')
@@ -70,18 +66,20 @@ export interface OpenLocalOptions {
   failedCheckLimit?: number
   /** WHMCS stores: wait for the dispatcher to confirm a credit (the server wires this). */
   awaitCredit?: (tx: TransactionRecord, timeoutMs: number) => Promise<boolean>
+  /** How long a WHMCS store's check waits for the credit (default 15 s). */
+  creditWaitMs?: number
   /** Told about a one-time import of an old data dir (the report is also on `imported`). */
   onImport?: (r: ImportReport) => void
 }
 
 export async function openLocal(opts: OpenLocalOptions): Promise<LocalVcash> {
-  const lock: DataDirLock | null = opts.holder === 'server' ? acquireLock(opts.dataDir, 'server') : null
+  const lock: FileLock | null = opts.holder === 'server' ? acquireLock(opts.dataDir, 'server') : null
   const storage = new SqliteStorage({dataDir: opts.dataDir})
   try {
     await storage.open()
     const imported = await importOnce(opts.dataDir, storage, opts.now?.() ?? new Date())
     if (imported) opts.onImport?.(imported)
-    const service = new VcashService({storage, buildNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit})
+    const service = new VcashService({storage, buildNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit, creditWaitMs: opts.creditWaitMs})
     return {
       service,
       storage,

@@ -1,15 +1,9 @@
-import {spawn, type ChildProcess} from 'node:child_process'
-import fs from 'node:fs'
-import os from 'node:os'
+import type {ChildProcess} from 'node:child_process'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-export const BIN = path.join(ROOT, 'bin/run.js')
+import {type CliResult, type ServeChild, spawnCli, startServe} from '../support/vcash.js'
 
-export function tempDir(prefix = 'vcash-cli-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-}
+export {BIN, ROOT, tempDir} from '../support/vcash.js'
 
 /**
  * A hermetic environment for the CLI: no NODE_ENV (lowdb's preset would keep data in memory),
@@ -26,53 +20,15 @@ export function hermeticEnv(configDir: string, extra: Record<string, string | un
   return env
 }
 
-export interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+export type Run = CliResult
 
 export function vcash(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: opts.env, cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code, stdout, stderr})
-    })
-    child.stdin.end(opts.input ?? '')
-  })
+  return spawnCli(args, opts)
 }
 
 /** Start `vcash serve --json` and resolve with its ready line. */
-export function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{child: ChildProcess; ready: {url: string; dev_store: {id: string} | null}}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...args], {env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
-    let out = ''
-    let err = ''
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`serve did not start: ${err}`))
-    }, 20_000)
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const nl = out.indexOf('\n')
-      if (nl >= 0) {
-        clearTimeout(timer)
-        resolve({child, ready: JSON.parse(out.slice(0, nl))})
-      }
-    })
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`serve exited with ${code}: ${err}${out}`))
-    })
-  })
+export function serve(args: string[], env: NodeJS.ProcessEnv): Promise<ServeChild> {
+  return startServe(args, env)
 }
 
 export async function stop(child: ChildProcess): Promise<void> {

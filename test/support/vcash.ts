@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {VcashServer} from '../../src/lib/server/serve.js'
+import {type ServeOptions, VcashServer} from '../../src/lib/server/serve.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const BIN = path.join(ROOT, 'bin/run.js')
@@ -24,9 +24,9 @@ export interface TestServer {
 }
 
 /** A real server on a loopback port over a fresh data dir, in this process. */
-export async function startServer(opts: {now?: () => Date; dataDir?: string} = {}): Promise<TestServer> {
+export async function startServer(opts: {now?: () => Date; dataDir?: string} & Partial<ServeOptions> = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir()
-  const server = await VcashServer.start({dataDir, host: '127.0.0.1', port: 0, dev: true, trustProxy: [], now: opts.now})
+  const server = await VcashServer.start({host: '127.0.0.1', port: 0, dev: true, trustProxy: [], ...opts, dataDir})
   const dev = server.devStore!
   return {
     server,
@@ -58,8 +58,13 @@ export interface CliResult {
 }
 
 export function runCli(args: string[], opts: {env?: Record<string, string>; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
+  return spawnCli(args, {env: cliEnv(opts.env), input: opts.input, timeoutMs: opts.timeoutMs})
+}
+
+/** `bin/run.js` with exactly this environment; resolves when it exits. */
+export function spawnCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, ...args], {env: opts.env, cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -82,8 +87,13 @@ export interface ServeChild {
 
 /** `vcash serve --json` as a child process; resolves with its ready line. */
 export function spawnServe(dataDir: string, extraArgs: string[] = []): Promise<ServeChild> {
+  return startServe(['--data-dir', dataDir, ...extraArgs], cliEnv())
+}
+
+/** `vcash serve --port 0 --json` with these arguments and exactly this environment. */
+export function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<ServeChild> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--json', ...extraArgs], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...args], {env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
     let err = ''
     const timer = setTimeout(() => {
@@ -101,7 +111,7 @@ export function spawnServe(dataDir: string, extraArgs: string[] = []): Promise<S
     })
     child.on('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`serve exited with ${code}: ${err}`))
+      reject(new Error(`serve exited with ${code}: ${err}${out}`))
     })
   })
 }

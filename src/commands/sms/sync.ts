@@ -5,7 +5,8 @@ import ora, {type Ora} from 'ora'
 import {BaseCommand} from '../../base-command.js'
 import {dataDir, server, store} from '../../flags.js'
 import {checkTargetStore, resolveTarget} from '../../lib/sms/spool.js'
-import {parseSince, serverUnavailable, syncInbox} from '../../lib/sms/tail.js'
+import {serverUnavailable, syncInbox} from '../../lib/sms/tail.js'
+import {parseSince} from '../../lib/since.js'
 import {parseResultToJson, type SmsParseJson} from './parse.js'
 import {deviceToken, forwardAll, formatSmsLine, promptForDevice, refusedHint, serial} from './tail.js'
 
@@ -47,7 +48,7 @@ Messages go through the same durable spool as \`vcash sms tail\`: if the server 
 
   async run(): Promise<SmsSyncJson> {
     const {flags} = await this.parse(SmsSync)
-    const sinceMs = parseSince(flags.since)
+    const sinceMs = parseSince(flags.since).getTime()
     const where = {dataDir: flags['data-dir'], server: flags.server, deviceToken: flags['device-token'], storeId: flags.store}
     const target = resolveTarget(where)
     await checkTargetStore(where)

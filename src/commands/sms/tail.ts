@@ -8,7 +8,8 @@ import {formatMoney} from '../../lib/money.js'
 import type {AdbDevice} from '../../lib/sms/adb/client.js'
 import type {InboxMessage} from '../../lib/sms/adb/inbox.js'
 import {checkTargetStore, resolveTarget} from '../../lib/sms/spool.js'
-import {parseSince, SmsTail, type TailEvent, type TailSummary} from '../../lib/sms/tail.js'
+import {SmsTail, type TailEvent, type TailSummary} from '../../lib/sms/tail.js'
+import {parseSince} from '../../lib/since.js'
 import type {ParseResult} from '../../lib/sms/types.js'
 import {parseResultToJson} from './parse.js'
 
@@ -104,7 +105,7 @@ With --since, messages from that time on are backfilled first (idempotently), th
       target,
       serial: flags.serial,
       intervalMs: flags.interval * 1000,
-      sinceMs: flags.since === undefined ? undefined : parseSince(flags.since),
+      sinceMs: flags.since === undefined ? undefined : parseSince(flags.since).getTime(),
       forward: flags['forward-all'] ? 'all' : 'wallet',
       prompt: this.canPrompt() ? promptForDevice : undefined,
     })

@@ -3,7 +3,7 @@ import {EventEmitter} from 'node:events'
 import {SmeeClient} from 'smee-client'
 
 import {VcashError} from '../errors.js'
-import type {AdminInfo} from '../runtime.js'
+import type {AdminInfo} from '../admin-client.js'
 
 /** A notification as the server would send it: the exact request. */
 export interface WireEvent {

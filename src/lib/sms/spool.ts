@@ -19,13 +19,12 @@
  */
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {EXIT, VcashError} from '../errors.js'
 import {AdminClient} from '../admin-client.js'
 import {runningServer} from '../runtime.js'
-import {isAlive} from '../storage/lock.js'
+import {type FileLock, takeLock} from '../lock.js'
 import {fsyncDir, writeFileAtomic} from './adb/durable.js'
 
 export interface SpoolInput {
@@ -96,6 +95,7 @@ export function spoolFiles(dataDir: string): string[] {
 export class Spool {
   readonly file: string
   private readonly lockFile: string
+  private held: FileLock | null = null
   private readonly readOnly: boolean
   private fd = -1
   private seq = 0
@@ -148,34 +148,17 @@ export class Spool {
   }
 
   private lock(): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = fs.openSync(this.lockFile, 'wx', 0o600)
-        fs.writeSync(fd, JSON.stringify({pid: process.pid, host: os.hostname()}))
-        fs.closeSync(fd)
-        return
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-        let owner: {pid?: number; host?: string} = {}
-        try {
-          owner = JSON.parse(fs.readFileSync(this.lockFile, 'utf8')) as typeof owner
-        } catch {
-          // Unreadable lock: treat as stale below.
-        }
-        if (typeof owner.pid === 'number' && owner.host === os.hostname() && isAlive(owner.pid) && owner.pid !== process.pid) {
-          throw new VcashError('spool_locked', `Another vcash process (pid ${owner.pid}) is already reading SMS into this data dir for this server.`, {
-            suggestion: 'Stop the other `vcash sms tail`/`sync` first; one reader per data dir and server keeps delivery exactly ordered.',
-            exit: EXIT.cantCreate,
-          })
-        }
-        fs.rmSync(this.lockFile, {force: true})
-      }
-    }
-    throw new VcashError('spool_locked', `Could not lock ${this.lockFile}.`, {exit: EXIT.cantCreate})
+    this.held = takeLock(this.lockFile, 'sms tail', {
+      held: (owner) => new VcashError('spool_locked', `Another vcash process (pid ${owner.pid}) is already reading SMS into this data dir for this server.`, {
+        suggestion: 'Stop the other `vcash sms tail`/`sync` first; one reader per data dir and server keeps delivery exactly ordered.',
+        exit: EXIT.cantCreate,
+      }),
+    })
   }
 
   private unlock(): void {
-    fs.rmSync(this.lockFile, {force: true})
+    this.held?.release()
+    this.held = null
   }
 
   private replay(): void {
