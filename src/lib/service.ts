@@ -91,7 +91,6 @@ export interface CreatedStore {
 }
 
 const MAX_RETRIES = 5
-const STORE_CACHE_MS = 1000
 
 /** The record fields a store's validated settings decide (money thresholds as piastres). */
 function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 'rate' | 'currencyLabel' | 'antiSpam' | 'requireToken' | 'allowIps' | 'matchWindowMinutes' | 'mode' | 'forwarderSigningKey'> {
@@ -198,21 +197,24 @@ export class VcashService {
     return {store, apiToken, deviceToken}
   }
 
-  private readonly recentStores = new Map<string, {store: StoreRecord; at: number}>()
+  private readonly recentStores = new Map<string, StoreRecord>()
+  private storesSeenAt: number | null = null
 
   /**
-   * A store as the hot paths (checks, the public rate) read it: at most a second old, so a change
-   * made by a CLI command in another process is in force within a second, and a change made here
-   * at once. Every write reads the ledger itself (requireStore).
+   * A store as the hot paths (checks, the public rate) read it, kept in memory until anything
+   * else changes the ledger: a change made here drops it at once, a commit by another process
+   * (a CLI command) drops them all. Every write reads the ledger itself (requireStore).
    */
   async findStore(id: string): Promise<StoreRecord | undefined> {
-    const now = Date.now()
+    const version = this.storage.changesElsewhere?.() ?? null
+    if (version === null || version !== this.storesSeenAt) {
+      this.recentStores.clear()
+      this.storesSeenAt = version
+    }
     const hit = this.recentStores.get(id)
-    if (hit && now - hit.at < STORE_CACHE_MS) return hit.store
+    if (hit) return hit
     const store = await this.storage.getStore(id)
-    if (this.recentStores.size >= 10_000) this.recentStores.clear()
-    if (store) this.recentStores.set(id, {store, at: now})
-    else this.recentStores.delete(id)
+    if (store && version !== null && this.recentStores.size < 10_000) this.recentStores.set(id, store)
     return store
   }
 

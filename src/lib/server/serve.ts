@@ -9,7 +9,7 @@ import {EventEmitter} from 'node:events'
 import {EXIT, VcashError} from '../errors.js'
 import type {NotificationRecord, TransactionRecord} from '../model.js'
 import {callbacksRouter} from '../notify/admin-routes.js'
-import {Dispatcher} from '../notify/dispatcher.js'
+import {Dispatcher, type DispatcherOptions} from '../notify/dispatcher.js'
 import {type CreatedStore} from '../service.js'
 import type {ImportReport} from '../storage/legacy-import.js'
 import {type LocalVcash, openLocal, removeAdminInfo, writeAdminInfo} from '../runtime.js'
@@ -29,8 +29,10 @@ export interface ServeOptions {
   failedCheckLimit?: number
   /** Told once when this start imported a data dir of the previous engine. */
   onImport?: (r: ImportReport) => void
+  /** How long a WHMCS store's check waits for WHMCS to confirm the credit (default 15 s). */
+  creditWaitMs?: number
   /** Outbox delivery: retry schedule and poll interval (scaled down in tests). */
-  dispatcher?: {scheduleMs?: number[]; pollMs?: number; timeoutMs?: number}
+  dispatcher?: Pick<DispatcherOptions, 'scheduleMs' | 'pollMs' | 'timeoutMs' | 'breakerThreshold' | 'breakerCooldownMs'>
 }
 
 export class VcashServer {
@@ -55,6 +57,7 @@ export class VcashServer {
     const local = await openLocal({
       dataDir: opts.dataDir, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e), failedCheckLimit: opts.failedCheckLimit, onImport: opts.onImport,
       awaitCredit: (tx, timeoutMs) => holder.srv?.awaitCredit(tx, timeoutMs) ?? Promise.resolve(false),
+      creditWaitMs: opts.creditWaitMs,
     })
     const srv = new VcashServer(local, opts)
     holder.srv = srv

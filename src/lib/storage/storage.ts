@@ -51,6 +51,12 @@ export interface Storage {
   close(): Promise<void>
   /** Why writes are failing right now (a full disk), for /healthz; null when healthy. */
   writeFault(): string | null
+  /**
+   * A number that changes whenever another process (a CLI command beside the server) committed
+   * something: what this process read before may be stale. Engines that cannot tell omit it,
+   * and their readers do not cache.
+   */
+  changesElsewhere?(): number
 
   listStores(): Promise<StoreRecord[]>
   getStore(id: string): Promise<StoreRecord | undefined>
