@@ -8,6 +8,7 @@ import {DEFAULT_PROFILE, openProfile} from './lib/profiles.js'
 import {type LocalVcash, openLocal} from './lib/runtime.js'
 
 // oclif's parser types (FlagOutput/ArgOutput/Metadata are not exported from @oclif/core).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- oclif's own parse output type is this shape
 type Output = {[name: string]: any}
 type Metadata = Interfaces.ParserOutput['metadata']
 type FlagDef = FlagDefLike & {multiple?: boolean; delimiter?: string; parse?: (input: string, ctx: unknown, opts: unknown) => Promise<unknown>}

@@ -23,6 +23,7 @@ export function stripInvisible(s: string): string {
 /** Digits to ASCII, invisible marks removed, NBSP to space. Keeps line breaks. */
 export function normaliseText(s: string): string {
   // Every character it rewrites is outside ASCII; most API input is plain ASCII (hot path).
+  // eslint-disable-next-line no-control-regex -- the whole ASCII range, NUL included
   if (!/[^\x00-\x7f]/.test(s)) return s
   return toAsciiDigits(stripInvisible(s)).replace(/[\u00A0\u2007\u202F]/g, ' ')
 }

@@ -1,4 +1,6 @@
 import fs from 'node:fs'
+import http from 'node:http'
+import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -13,8 +15,20 @@ import {runCli, spawnServe, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 describe('crash safety under SIGKILL', () => {
   it('keeps every acknowledged SMS and completion, completes nothing twice, queues every notification', async () => {
     const dir = tempDir()
-    // A webhook to a port nobody listens on: notifications stay queued where we can see them.
-    const init = await runCli(['store', 'init', '--data-dir', dir, '--name', 'Crash', '--callback', 'webhook', '--callback-url', 'http://127.0.0.1:9/none', '--mode', 'development', '--json'])
+    // The merchant's site: every event it is told about must be in the ledger afterwards.
+    const told: {type: string; id: string; status: string; reference: string}[] = []
+    const site = http.createServer((req, res) => {
+      let body = ''
+      req.on('data', (d: Buffer) => (body += d.toString()))
+      req.on('end', () => {
+        const e = JSON.parse(body) as {type: string; data: {id: string; status: string; reference: string}}
+        told.push({type: e.type, id: e.data.id, status: e.data.status, reference: e.data.reference})
+        res.end('ok')
+      })
+    })
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()))
+    const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/hook`
+    const init = await runCli(['store', 'init', '--data-dir', dir, '--name', 'Crash', '--callback', 'webhook', '--callback-url', siteUrl, '--mode', 'development', '--json'])
     expect(init.code).toBe(0)
     const store = JSON.parse(init.stdout) as {id: string; device_token: string}
 
@@ -91,10 +105,23 @@ describe('crash safety under SIGKILL', () => {
         txIds.add(t.id)
         expect(t.audit.filter((a) => a.to === 'COMPLETED').length).toBeLessThanOrEqual(1)
       }
+      // Nothing the merchant was told about is missing or different in the ledger: no
+      // completion a crash undid, no second transaction for one transfer.
+      expect(told.length).toBeGreaterThan(0)
+      const byReference = new Map<string, string>()
+      for (const e of told) {
+        const tx = await storage.getTransaction(e.id)
+        expect(tx, `the merchant was told about ${e.id}, which is not stored`).toBeDefined()
+        if (e.type === 'transaction.completed') expect(tx!.status).toBe('COMPLETED')
+        const seen = byReference.get(e.reference)
+        expect(seen === undefined || seen === e.id, `two transactions for transfer ${e.reference}`).toBe(true)
+        byReference.set(e.reference, e.id)
+      }
       expect(fs.statSync(path.join(dir, 'vcash.db')).mode & 0o777).toBe(0o600)
       expect(fs.statSync(dir).mode & 0o777).toBe(0o700)
     } finally {
       await storage.close()
+      site.close()
     }
   }, 120_000)
 })

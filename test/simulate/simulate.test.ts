@@ -29,6 +29,7 @@ describe('vcash simulate run', () => {
     expect(r.stderr).toMatch(/✓ {2}1 transfer vf {2}VF-R1 vodafone_cash 150\.00 EGP from 01012345678 → created tx_/)
     expect(r.stderr).toMatch(/whmcs transaction\.completed at the catcher/)
     // Not a terminal: no colour codes, no spinner frames.
+    // eslint-disable-next-line no-control-regex -- an ANSI escape is what must not appear
     expect(r.stderr).not.toMatch(/\u001B\[/)
     const j = await runCli(['simulate', 'run', FULL, '--json'], {timeoutMs: 60_000})
     const out = JSON.parse(j.stdout) as {ok: boolean; passed: number; failure: string | null; steps: {type: string; ok: boolean}[]}

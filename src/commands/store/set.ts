@@ -3,7 +3,6 @@ import chalk from 'chalk'
 
 import {BaseCommand} from '../../base-command.js'
 import * as f from '../../flags.js'
-import {VcashError} from '../../lib/errors.js'
 import {publicStore, settingsOf} from '../../lib/store-config.js'
 import {answersFromFlags, answersToSettings} from '../../lib/store-flags.js'
 
@@ -51,14 +50,5 @@ export default class StoreSet extends BaseCommand {
       if (result.token) this.log(`New API token ${result.token}\nNew device token ${result.device_token}\n(shown once)`)
     }
     return result
-  }
-}
-
-/** The admin API's public view back into settings input (secrets stay server-side). */
-function currentSettings(s: Record<string, unknown>) {
-  const cb = s.callback as {kind: 'none' | 'get' | 'webhook' | 'whmcs'; url?: string; identifier?: string}
-  return {
-    name: String(s.name),
-    callback: cb.kind === 'none' ? {kind: 'none' as const} : cb.kind === 'whmcs' ? {kind: 'whmcs' as const, url: cb.url ?? '', identifier: cb.identifier ?? '', secret: ''} : {kind: cb.kind, url: cb.url ?? ''},
   }
 }

@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import * as f from '../../flags.js'
-import {VcashError} from '../../lib/errors.js'
 import {publicStore} from '../../lib/store-config.js'
 
 export interface StoreShowResult {

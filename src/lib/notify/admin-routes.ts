@@ -1,22 +1,11 @@
 import type {EventEmitter} from 'node:events'
 
 import express from 'express'
-import {z} from 'zod'
 
-import {validationError} from '../store-config.js'
 import type {NotificationRecord} from '../model.js'
 import type {Storage} from '../storage/storage.js'
 import type {WireEvent} from './listen.js'
 import {buildRequest} from './send.js'
-import {callbackView, listCallbacks, replayCallback, requireCallback, retryFailed, retryOne} from './admin.js'
-
-const listQuery = z.object({
-  state: z.enum(['pending', 'delivered', 'failed']).optional(),
-  store_id: z.string().max(64).optional(),
-  transaction_id: z.string().max(64).optional(),
-  since: z.iso.datetime({offset: true}).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-})
 
 /** `vcash listen`'s stream on the loopback admin API (mounted under /admin behind its token). */
 export function callbacksRouter(storage: Storage, opts: {bus: EventEmitter<{notification: [NotificationRecord]}>}): express.Router {

@@ -71,6 +71,7 @@ export interface Database {
 /** Migrations in order. A database holding a name not listed here was made by a newer vcash. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_ledger': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration runs against the schema before it, not Database
     async up(db: Kysely<any>): Promise<void> {
       await db.schema.createTable('stores')
         .addColumn('id', 'text', (c) => c.primaryKey())
