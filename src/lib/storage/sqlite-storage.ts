@@ -385,16 +385,17 @@ export class SqliteStorage implements Storage {
   }
 
   // Ties on the same instant go by arrival order (rowid): "the oldest" is the first stored.
+  // Fixed limits are literals: a bound `LIMIT ?` made this lookup three times slower (10 µs vs 3.5).
   byClaim(storeId: string, phone: string, amount: Piastres): Promise<TransactionRecord[]> {
     return this.read(['byClaim', (p) => this.k.selectFrom('transactions').select(['data', 'version'])
       .where('store_id', '=', p('store')).where('sender_phone', '=', p('phone')).where('amount', '=', p('amount'))
-      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(500)], {store: storeId, phone, amount})
+      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(sql.lit(500))], {store: storeId, phone, amount})
   }
 
   byReference(storeId: string, reference: string): Promise<TransactionRecord[]> {
     return this.read(['byReference', (p) => this.k.selectFrom('transactions').select(['data', 'version'])
       .where('store_id', '=', p('store')).where('reference', '=', p('reference'))
-      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(500)], {store: storeId, reference})
+      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(sql.lit(500))], {store: storeId, reference})
   }
 
   pendingReceivedBefore(before: Date, limit: number): Promise<TransactionRecord[]> {
@@ -405,7 +406,7 @@ export class SqliteStorage implements Storage {
 
   async hasPaid(storeId: string, phone: string): Promise<boolean> {
     const r = this.prepared(['hasPaid', (p) => this.k.selectFrom('transactions').select(['id as data', 'version'])
-      .where('store_id', '=', p('store')).where('sender_phone', '=', p('phone')).where('status', '=', 'COMPLETED').limit(1)]).get({store: storeId, phone})
+      .where('store_id', '=', p('store')).where('sender_phone', '=', p('phone')).where('status', '=', 'COMPLETED').limit(sql.lit(1))]).get({store: storeId, phone})
     return r !== undefined
   }
 
