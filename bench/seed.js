@@ -7,8 +7,8 @@ import path from 'node:path'
 
 import BetterSqlite3 from 'better-sqlite3'
 
-import {hashToken} from '../dist/lib/secrets.js'
-import {SqliteStorage} from '../dist/lib/storage/sqlite-storage.js'
+import {hashToken} from '../dist/core/secrets.js'
+import {SqliteStorage} from '../dist/storage/sqlite-storage.js'
 
 export const BENCH_TOKENS = {storeId: 'st_benchstore01', apiToken: 'vk_bench_api_token_0123456789abcdef', deviceToken: 'vd_bench_device_token_0123456789abcd'}
 

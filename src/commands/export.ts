@@ -4,11 +4,11 @@ import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../base-command.js'
-import * as f from '../flags.js'
-import {EXIT, VcashError} from '../lib/errors.js'
-import {type ExportFile, type ExportStore, generate, type Target, TARGETS} from '../lib/export/targets.js'
-import {publicStore} from '../lib/store-config.js'
+import {BaseCommand} from '../cli/base-command.js'
+import * as f from '../cli/flags.js'
+import {EXIT, VcashError} from '../core/errors.js'
+import {type ExportFile, type ExportStore, generate, type Target, TARGETS} from '../export/targets.js'
+import {publicStore} from '../core/store-settings.js'
 
 export interface ExportResult {
   target: string

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import fs from 'node:fs'
 
-import {BaseCommand} from '../base-command.js'
-import {VcashError} from '../lib/errors.js'
-import {EXAMPLE_SCENARIO} from '../lib/simulate/scenario.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {VcashError} from '../core/errors.js'
+import {EXAMPLE_SCENARIO} from '../simulate/scenario.js'
 
 export interface InitScenarioResult {
   written: string

@@ -1,11 +1,12 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../base-command.js'
-import * as f from '../flags.js'
-import {EXIT, VcashError} from '../lib/errors.js'
-import {type Forwarded, Listener} from '../lib/notify/listen.js'
-import {openLocal, runningServer} from '../lib/runtime.js'
+import {BaseCommand} from '../cli/base-command.js'
+import * as f from '../cli/flags.js'
+import {EXIT, VcashError} from '../core/errors.js'
+import {type Forwarded, Listener} from '../agent/listen.js'
+import {openLocal} from '../app/runtime.js'
+import {runningServer} from '../io/admin-info.js'
 
 export interface ListenResult {
   forwarded: number

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../base-command.js'
-import * as f from '../flags.js'
-import {VcashServer} from '../lib/server/serve.js'
+import {BaseCommand} from '../cli/base-command.js'
+import * as f from '../cli/flags.js'
+import {VcashServer} from '../server/serve.js'
 
 export interface ServeResult {
   url: string

@@ -1,7 +1,7 @@
 import {Errors, type Hook} from '@oclif/core'
 
-import {closestCommand, commandPart, redact} from '../lib/cli-errors.js'
-import {EXIT} from '../lib/errors.js'
+import {closestCommand, commandPart, redact} from '../cli/errors.js'
+import {EXIT} from '../core/errors.js'
 
 /**
  * An unknown command is a usage error: exit 2 (EXIT.usage, oclif's own code for it), with and

@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {signHttpSmsToken, signSmsGateway} from '../../src/lib/server/forwarders.js'
+import {signHttpSmsToken, signSmsGateway} from '../../src/server/forwarders.js'
 import {startServer, type TestServer, VF_R1} from '../support/vcash.js'
 
 let t: TestServer

@@ -1,6 +1,6 @@
 import {expect, it} from 'vitest'
 
-import {openLocal} from '../../src/lib/runtime.js'
+import {openLocal} from '../../src/app/runtime.js'
 import {runCli, tempDir, VF_R1} from '../support/vcash.js'
 
 it('tx approve refuses an unclaimed transfer with the fix; tx match completes it once, naming the operator', async () => {

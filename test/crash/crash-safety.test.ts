@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {SqliteStorage} from '../../src/lib/storage/sqlite-storage.js'
+import {SqliteStorage} from '../../src/storage/sqlite-storage.js'
 import {runCli, spawnServe, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 
 /**

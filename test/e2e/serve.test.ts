@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {SqliteStorage} from '../../src/lib/storage/sqlite-storage.js'
+import {SqliteStorage} from '../../src/storage/sqlite-storage.js'
 import {type ServeChild, postSms, runCli, spawnServe, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 
 const children: ServeChild[] = []

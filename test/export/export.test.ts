@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {type ExportInput, generate, TARGETS} from '../../src/lib/export/targets.js'
+import {type ExportInput, generate, TARGETS} from '../../src/export/targets.js'
 import {realTool, ROOT, runCli, tempDir} from '../support/vcash.js'
 
 const GOLDEN = path.join(ROOT, 'test/export/golden')

@@ -10,8 +10,8 @@ import type {AddressInfo} from 'node:net'
 import {Webhook} from 'standardwebhooks'
 import {afterEach, describe, expect, it, vi} from 'vitest'
 
-import {replayCallback} from '../../src/lib/notify/admin.js'
-import {verifySignedQuery} from '../../src/lib/notify/sign.js'
+import {replayCallback} from '../../src/notify/admin.js'
+import {verifySignedQuery} from '../../src/notify/sign.js'
 import {check, postSms, startServer, type TestServer, VF_R1} from '../support/vcash.js'
 
 interface Seen {

@@ -5,7 +5,7 @@ import type {AddressInfo} from 'node:net'
 import {Webhook} from 'standardwebhooks'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {Listener} from '../../src/lib/notify/listen.js'
+import {Listener} from '../../src/agent/listen.js'
 import {BIN, check, cliEnv, postSms, runCli, type ServeChild, spawnServe, startServer, tempDir, VF_R1} from '../support/vcash.js'
 
 const cleanups: (() => unknown)[] = []

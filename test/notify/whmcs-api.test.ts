@@ -3,7 +3,7 @@ import type {AddressInfo} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {addCredit, findCredit, parseWhmcsClient, resolveClientByEmail, whmcsDescription, whmcsEndpoint, type WhmcsConfig} from '../../src/lib/notify/whmcs-api.js'
+import {addCredit, findCredit, parseWhmcsClient, resolveClientByEmail, whmcsDescription, whmcsEndpoint, type WhmcsConfig} from '../../src/notify/whmcs-api.js'
 import {FakeWhmcs, type FakeWhmcsOptions} from '../support/fake-whmcs.js'
 
 const CLIENTS = [

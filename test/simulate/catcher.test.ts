@@ -2,7 +2,7 @@ import http from 'node:http'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {Catcher, FAKE_WHMCS} from '../../src/lib/simulate/catcher.js'
+import {Catcher, FAKE_WHMCS} from '../../src/simulate/catcher.js'
 
 const catchers: Catcher[] = []
 afterEach(async () => {

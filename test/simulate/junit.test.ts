@@ -1,8 +1,8 @@
 import {XMLParser, XMLValidator} from 'fast-xml-parser'
 import {describe, expect, it} from 'vitest'
 
-import {toJunit, xmlEscape} from '../../src/lib/simulate/junit.js'
-import type {RunResult, StepResult} from '../../src/lib/simulate/runner.js'
+import {toJunit, xmlEscape} from '../../src/simulate/junit.js'
+import type {RunResult, StepResult} from '../../src/simulate/runner.js'
 
 function step(index: number, over: Partial<StepResult> = {}): StepResult {
   return {index, id: null, name: `check ${index}`, type: 'check', ok: true, expected: 'completed', actual: 'completed', message: 'HTTP 200', duration_ms: 12, ...over}

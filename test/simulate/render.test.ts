@@ -2,10 +2,10 @@ import crypto from 'node:crypto'
 
 import {describe, expect, it} from 'vitest'
 
-import {PROVIDERS} from '../../src/lib/model.js'
-import {formatMoney} from '../../src/lib/money.js'
-import {LAYOUTS, layoutProvider, renderReceipt} from '../../src/lib/simulate/render.js'
-import {parseSms} from '../../src/lib/sms/parse.js'
+import {PROVIDERS} from '../../src/core/model.js'
+import {formatMoney} from '../../src/core/money.js'
+import {LAYOUTS, layoutProvider, renderReceipt} from '../../src/simulate/render.js'
+import {parseSms} from '../../src/sms/parse.js'
 
 const PREFIXES = ['010', '011', '012', '015']
 

@@ -3,9 +3,9 @@ import type {AddressInfo} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {VcashServer} from '../../src/lib/server/serve.js'
-import {ScenarioRunner} from '../../src/lib/simulate/runner.js'
-import {parseScenario} from '../../src/lib/simulate/scenario.js'
+import {VcashServer} from '../../src/server/serve.js'
+import {ScenarioRunner} from '../../src/simulate/runner.js'
+import {parseScenario} from '../../src/simulate/scenario.js'
 import {tempDir} from '../support/vcash.js'
 
 const cleanup: (() => Promise<void>)[] = []

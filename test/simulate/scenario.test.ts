@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
-import {VcashError} from '../../src/lib/errors.js'
-import {resolveTarget} from '../../src/lib/simulate/runner.js'
-import {EXAMPLE_SCENARIO, interpolate, parseDuration, parseScenario} from '../../src/lib/simulate/scenario.js'
+import {VcashError} from '../../src/core/errors.js'
+import {resolveTarget} from '../../src/simulate/runner.js'
+import {EXAMPLE_SCENARIO, interpolate, parseDuration, parseScenario} from '../../src/simulate/scenario.js'
 
 function invalid(text: string): VcashError {
   try {

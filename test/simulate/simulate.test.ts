@@ -4,10 +4,10 @@ import fs from 'node:fs'
 import {XMLParser, XMLValidator} from 'fast-xml-parser'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {PROVIDERS} from '../../src/lib/model.js'
-import {renderReceipt} from '../../src/lib/simulate/render.js'
-import {parseScenario} from '../../src/lib/simulate/scenario.js'
-import {parseSms} from '../../src/lib/sms/parse.js'
+import {PROVIDERS} from '../../src/core/model.js'
+import {renderReceipt} from '../../src/simulate/render.js'
+import {parseScenario} from '../../src/simulate/scenario.js'
+import {parseSms} from '../../src/sms/parse.js'
 import {ROOT, runCli, type ServeChild, spawnServe, tempDir} from '../support/vcash.js'
 
 const FULL = path.join(ROOT, 'examples/scenarios/full.yaml')

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {VcashError} from '../../src/lib/errors.js'
-import {fromHttpSms, fromSmsGateway, signHttpSmsToken, signSmsGateway} from '../../src/lib/server/forwarders.js'
+import {VcashError} from '../../src/core/errors.js'
+import {fromHttpSms, fromSmsGateway, signHttpSmsToken, signSmsGateway} from '../../src/server/forwarders.js'
 
 const KEY = 'sg_signing_key_from_the_app'
 const BODY_TEXT = 'تم استلام مبلغ 400.00 جنيه من 01000000006؛\nالمسجل بإسم Samy, "Sam" Sample\nرقم العملية: 022304890518'

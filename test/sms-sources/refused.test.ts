@@ -11,7 +11,7 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {openLocal} from '../../src/lib/runtime.js'
+import {openLocal} from '../../src/app/runtime.js'
 import {FakeAdbServer} from '../support/fake-adb-server.js'
 import {BIN, cliEnv, runCli, startServer, tempDir, type TestServer, waitExit} from '../support/vcash.js'
 import {TestSmsServer, waitFor} from './test-sms-server.js'

@@ -4,8 +4,8 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {remoteTarget, Spool} from '../../src/lib/sms/spool.js'
-import {SmsTail, type TailEvent} from '../../src/lib/sms/tail.js'
+import {remoteTarget, Spool} from '../../src/agent/spool.js'
+import {SmsTail, type TailEvent} from '../../src/agent/tail.js'
 import {FakeAdbServer, FakePhone} from '../support/fake-adb-server.js'
 import {TestSmsServer, waitFor} from './test-sms-server.js'
 

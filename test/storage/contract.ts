@@ -4,9 +4,9 @@
  */
 import {describe, expect, it} from 'vitest'
 
-import type {SmsRecord, StoreRecord, TransactionRecord} from '../../src/lib/model.js'
-import {transition} from '../../src/lib/transactions.js'
-import {ConflictError, type Storage} from '../../src/lib/storage/storage.js'
+import type {SmsRecord, StoreRecord, TransactionRecord} from '../../src/core/model.js'
+import {transition} from '../../src/core/transactions.js'
+import {ConflictError, type Storage} from '../../src/storage/storage.js'
 
 export const store = (id: string): StoreRecord => ({
   id, name: 'S', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', apiTokenHash: `a${id}`, deviceTokenHash: `d${id}`, signingSecret: 'whsec_x',

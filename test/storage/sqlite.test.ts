@@ -5,8 +5,8 @@ import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {openLocal} from '../../src/lib/runtime.js'
-import {SqliteStorage} from '../../src/lib/storage/sqlite-storage.js'
+import {openLocal} from '../../src/app/runtime.js'
+import {SqliteStorage} from '../../src/storage/sqlite-storage.js'
 import {check, postSms, realTool, startServer, tempDir, VF_R1} from '../support/vcash.js'
 import {sms, store, storageContract, tx} from './contract.js'
 

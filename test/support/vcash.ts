@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type ServeOptions, VcashServer} from '../../src/lib/server/serve.js'
+import {type ServeOptions, VcashServer} from '../../src/server/serve.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const BIN = path.join(ROOT, 'bin/run.js')

@@ -1,12 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
-import {DEFAULT_ANTISPAM_RULES, trippedRules} from '../../src/lib/antispam.js'
-import {VcashError} from '../../src/lib/errors.js'
-import type {StoreRecord, TransactionRecord, TransactionStatus} from '../../src/lib/model.js'
-import {WindowCounter} from '../../src/lib/rate-limit.js'
-import {hashToken, tokenMatches} from '../../src/lib/secrets.js'
-import {parseStoreSettings} from '../../src/lib/store-config.js'
-import {canTransition, transition} from '../../src/lib/transactions.js'
+import {DEFAULT_ANTISPAM_RULES, trippedRules} from '../../src/core/antispam.js'
+import {VcashError} from '../../src/core/errors.js'
+import type {StoreRecord, TransactionRecord, TransactionStatus} from '../../src/core/model.js'
+import {WindowCounter} from '../../src/core/rate-limit.js'
+import {hashToken, tokenMatches} from '../../src/core/secrets.js'
+import {parseStoreSettings} from '../../src/core/store-settings.js'
+import {canTransition, transition} from '../../src/core/transactions.js'
 
 const tx = (status: TransactionStatus, amount = 10_000): TransactionRecord => ({
   id: 'tx_1', storeId: 'st_1', status, provider: 'vodafone_cash', amount, senderPhone: '01012345678', senderName: null, reference: '1',

@@ -1,9 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
-import {VcashError} from '../../src/lib/errors.js'
-import {convertAmount, formatMoney, formatRate, parseMoney, parseRate, tryParseMoney} from '../../src/lib/money.js'
-import {normalisePhone, tryNormalisePhone} from '../../src/lib/phone.js'
-import {normaliseText, stripInvisible, toAsciiDigits} from '../../src/lib/text.js'
+import {VcashError} from '../../src/core/errors.js'
+import {convertAmount, formatMoney, formatRate, parseMoney, parseRate, tryParseMoney} from '../../src/core/money.js'
+import {normalisePhone, tryNormalisePhone} from '../../src/core/phone.js'
+import {normaliseText, stripInvisible, toAsciiDigits} from '../../src/core/text.js'
 
 describe('tryParseMoney', () => {
   it.each([

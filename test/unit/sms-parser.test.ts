@@ -3,13 +3,13 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {parseResultToJson} from '../../src/commands/sms/parse.js'
-import {VcashError} from '../../src/lib/errors.js'
-import {formatMoney} from '../../src/lib/money.js'
-import {parseFixtureText} from '../../src/lib/sms/fixture-file.js'
-import {cairoIso, flattenBody, parseSms, smsFingerprint} from '../../src/lib/sms/parse.js'
-import {classifySender, isPhoneLikeSender, senderKey} from '../../src/lib/sms/senders.js'
-import {TEMPLATES} from '../../src/lib/sms/templates.js'
-import type {ParsedReceipt, ParseResult} from '../../src/lib/sms/types.js'
+import {VcashError} from '../../src/core/errors.js'
+import {formatMoney} from '../../src/core/money.js'
+import {parseFixtureText} from '../../src/sms/fixture-file.js'
+import {cairoIso, flattenBody, parseSms, smsFingerprint} from '../../src/sms/parse.js'
+import {classifySender, isPhoneLikeSender, senderKey} from '../../src/sms/senders.js'
+import {TEMPLATES} from '../../src/sms/templates.js'
+import type {ParsedReceipt, ParseResult} from '../../src/sms/types.js'
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/sms')
 const NOW = new Date('2026-11-23T12:00:00Z')

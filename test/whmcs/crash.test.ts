@@ -5,7 +5,7 @@
  */
 import {afterEach, expect, it} from 'vitest'
 
-import {openLocal} from '../../src/lib/runtime.js'
+import {openLocal} from '../../src/app/runtime.js'
 import {FakeWhmcs} from '../support/fake-whmcs.js'
 import {spawnServe, type ServeChild, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../../base-command.js'
-import * as f from '../../flags.js'
-import {parseSince} from '../../lib/since.js'
-import {type CallbackView, listCallbacks} from '../../lib/notify/admin.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import * as f from '../../cli/flags.js'
+import {parseSince} from '../../cli/since.js'
+import {type CallbackView, listCallbacks} from '../../notify/admin.js'
 
 export interface CallbacksListResult {
   callbacks: CallbackView[]

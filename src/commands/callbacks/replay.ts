@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../../base-command.js'
-import {EXIT} from '../../lib/errors.js'
-import * as f from '../../flags.js'
-import {replayCallback, type ReplayResult} from '../../lib/notify/admin.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {EXIT} from '../../core/errors.js'
+import * as f from '../../cli/flags.js'
+import {replayCallback, type ReplayResult} from '../../notify/admin.js'
 
 export default class CallbacksReplay extends BaseCommand {
   static override summary = 'Re-send a notification — the same signed event — to the store\'s URL or any other'

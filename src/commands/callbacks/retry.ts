@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
-import {VcashError} from '../../lib/errors.js'
-import * as f from '../../flags.js'
-import {type CallbackView, retryFailed, retryOne} from '../../lib/notify/admin.js'
-import {parseSince} from '../../lib/since.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {VcashError} from '../../core/errors.js'
+import * as f from '../../cli/flags.js'
+import {type CallbackView, retryFailed, retryOne} from '../../notify/admin.js'
+import {parseSince} from '../../cli/since.js'
 
 export interface CallbacksRetryResult {
   callbacks: CallbackView[]

@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
-import * as f from '../../flags.js'
-import {type CallbackView, callbackView, requireCallback} from '../../lib/notify/admin.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import * as f from '../../cli/flags.js'
+import {type CallbackView, callbackView, requireCallback} from '../../notify/admin.js'
 
 export interface CallbacksShowResult {
   callback: CallbackView

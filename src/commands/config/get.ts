@@ -1,7 +1,7 @@
-import {BaseCommand} from '../../base-command.js'
-import {profileKeyArg} from '../../flags.js'
-import {EXIT, VcashError} from '../../lib/errors.js'
-import {displayValue, isSecretKey, openProfile, type ProfileKey} from '../../lib/profiles.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {profileKeyArg} from '../../cli/flags.js'
+import {EXIT, VcashError} from '../../core/errors.js'
+import {displayValue, isSecretKey, openProfile, type ProfileKey} from '../../cli/profiles.js'
 
 export interface ConfigGetResult {
   profile: string

@@ -1,6 +1,6 @@
-import {BaseCommand} from '../../base-command.js'
-import {PROFILE_BACKED_ENV} from '../../flags.js'
-import {openProfile, type ProfileValues} from '../../lib/profiles.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {PROFILE_BACKED_ENV} from '../../cli/flags.js'
+import {openProfile, type ProfileValues} from '../../cli/profiles.js'
 
 export interface ConfigListResult {
   profile: string

@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
-import {profileKeyArg} from '../../flags.js'
-import {EXIT, VcashError} from '../../lib/errors.js'
-import {displayValue, isSecretKey, Profiles, type ProfileKey, validateProfileName} from '../../lib/profiles.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {profileKeyArg} from '../../cli/flags.js'
+import {EXIT, VcashError} from '../../core/errors.js'
+import {displayValue, isSecretKey, Profiles, type ProfileKey, validateProfileName} from '../../cli/profiles.js'
 
 export interface ConfigSetResult {
   profile: string

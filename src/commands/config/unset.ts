@@ -1,6 +1,6 @@
-import {BaseCommand} from '../../base-command.js'
-import {profileKeyArg} from '../../flags.js'
-import {openProfile, type ProfileKey} from '../../lib/profiles.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {profileKeyArg} from '../../cli/flags.js'
+import {openProfile, type ProfileKey} from '../../cli/profiles.js'
 
 export interface ConfigUnsetResult {
   profile: string

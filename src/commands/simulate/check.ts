@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../../base-command.js'
-import * as f from '../../flags.js'
-import {EXIT, VcashError} from '../../lib/errors.js'
-import {parseLang} from '../../lib/messages.js'
-import {runningServer} from '../../lib/runtime.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import * as f from '../../cli/flags.js'
+import {EXIT, VcashError} from '../../core/errors.js'
+import {parseLang} from '../../core/messages.js'
+import {runningServer} from '../../io/admin-info.js'
 
 export interface SimulateCheckResult {
   http_status: number

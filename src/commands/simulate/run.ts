@@ -4,12 +4,12 @@ import {Args, Flags} from '@oclif/core'
 import chalk, {chalkStderr} from 'chalk'
 import ora, {type Ora} from 'ora'
 
-import {BaseCommand} from '../../base-command.js'
-import * as f from '../../flags.js'
-import {EXIT, VcashError} from '../../lib/errors.js'
-import {toJunit} from '../../lib/simulate/junit.js'
-import {type RunResult, ScenarioRunner, type StepResult} from '../../lib/simulate/runner.js'
-import {EXAMPLE_SCENARIO, parseScenario} from '../../lib/simulate/scenario.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import * as f from '../../cli/flags.js'
+import {EXIT, VcashError} from '../../core/errors.js'
+import {toJunit} from '../../simulate/junit.js'
+import {type RunResult, ScenarioRunner, type StepResult} from '../../simulate/runner.js'
+import {EXAMPLE_SCENARIO, parseScenario} from '../../simulate/scenario.js'
 
 export type SimulateRunResult = RunResult | {written: string}
 

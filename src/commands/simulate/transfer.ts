@@ -1,14 +1,14 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../../base-command.js'
-import * as f from '../../flags.js'
-import {EXIT, VcashError} from '../../lib/errors.js'
-import {PROVIDERS, type Provider} from '../../lib/model.js'
-import {parseMoney} from '../../lib/money.js'
-import {normalisePhone} from '../../lib/phone.js'
-import {renderReceipt} from '../../lib/simulate/render.js'
-import {transactionView} from '../../lib/views.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import * as f from '../../cli/flags.js'
+import {EXIT, VcashError} from '../../core/errors.js'
+import {PROVIDERS, type Provider} from '../../core/model.js'
+import {parseMoney} from '../../core/money.js'
+import {normalisePhone} from '../../core/phone.js'
+import {renderReceipt} from '../../simulate/render.js'
+import {transactionView} from '../../core/views.js'
 
 export interface SimulateTransferResult {
   outcome: string

@@ -1,12 +1,12 @@
 import {Args} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../../base-command.js'
-import {dataDir, server, store} from '../../flags.js'
-import {EXIT, VcashError} from '../../lib/errors.js'
-import {readSmsFiles, type IngestInput} from '../../lib/sms/ingest-files.js'
-import {parseSms} from '../../lib/sms/parse.js'
-import {postSms, remoteTarget} from '../../lib/sms/spool.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {dataDir, server, store} from '../../cli/flags.js'
+import {EXIT, VcashError} from '../../core/errors.js'
+import {readSmsFiles, type IngestInput} from '../../agent/ingest-files.js'
+import {parseSms} from '../../sms/parse.js'
+import {postSms, remoteTarget} from '../../agent/spool.js'
 import {deviceToken, formatSmsLine} from './tail.js'
 
 type Outcome = 'new' | 'duplicate' | 'ignored' | 'error'

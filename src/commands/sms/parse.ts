@@ -2,12 +2,12 @@ import {Args, Flags} from '@oclif/core'
 import chalk from 'chalk'
 import {readFile} from 'node:fs/promises'
 
-import {BaseCommand} from '../../base-command.js'
-import {EXIT, VcashError} from '../../lib/errors.js'
-import {formatMoney} from '../../lib/money.js'
-import {parseFixtureText} from '../../lib/sms/fixture-file.js'
-import {parseSms} from '../../lib/sms/parse.js'
-import type {ParseResult} from '../../lib/sms/types.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {EXIT, VcashError} from '../../core/errors.js'
+import {formatMoney} from '../../core/money.js'
+import {parseFixtureText} from '../../sms/fixture-file.js'
+import {parseSms} from '../../sms/parse.js'
+import type {ParseResult} from '../../sms/types.js'
 
 export const DEFAULT_SENDER = 'VF-Cash'
 

@@ -2,11 +2,11 @@ import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 import path from 'node:path'
 
-import {BaseCommand} from '../../base-command.js'
-import {dataDir, server, store} from '../../flags.js'
-import {EXIT, VcashError} from '../../lib/errors.js'
-import {parseSms} from '../../lib/sms/parse.js'
-import {checkTargetStore, type Rejection, resendRejected, resolveTarget, Spool, type SpoolEntry, spoolFiles} from '../../lib/sms/spool.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {dataDir, server, store} from '../../cli/flags.js'
+import {EXIT, VcashError} from '../../core/errors.js'
+import {parseSms} from '../../sms/parse.js'
+import {checkTargetStore, type Rejection, resendRejected, resolveTarget, Spool, type SpoolEntry, spoolFiles} from '../../agent/spool.js'
 import {deviceToken, formatSmsLine} from './tail.js'
 
 export interface SmsSpoolEntryJson {

@@ -1,11 +1,11 @@
 import {confirm, input, password, select} from '@inquirer/prompts'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../../base-command.js'
-import * as f from '../../flags.js'
-import {VcashError} from '../../lib/errors.js'
-import {publicStore} from '../../lib/store-config.js'
-import {answersFromFlags, answersToSettings, type StoreAnswers} from '../../lib/store-flags.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import * as f from '../../cli/flags.js'
+import {VcashError} from '../../core/errors.js'
+import {publicStore} from '../../core/store-settings.js'
+import {answersFromFlags, answersToSettings, type StoreAnswers} from '../../cli/store-flags.js'
 
 export interface StoreInitResult {
   id: string

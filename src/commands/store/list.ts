@@ -1,8 +1,8 @@
 import chalk from 'chalk'
 
-import {BaseCommand} from '../../base-command.js'
-import * as f from '../../flags.js'
-import {publicStore} from '../../lib/store-config.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import * as f from '../../cli/flags.js'
+import {publicStore} from '../../core/store-settings.js'
 
 export interface StoreListResult {
   stores: Record<string, unknown>[]

@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../../base-command.js'
-import * as f from '../../flags.js'
-import {publicStore, settingsOf} from '../../lib/store-config.js'
-import {answersFromFlags, answersToSettings} from '../../lib/store-flags.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import * as f from '../../cli/flags.js'
+import {publicStore, settingsOf} from '../../core/store-settings.js'
+import {answersFromFlags, answersToSettings} from '../../cli/store-flags.js'
 
 export interface StoreSetResult {
   store: Record<string, unknown>

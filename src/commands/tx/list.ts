@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../../base-command.js'
-import * as f from '../../flags.js'
-import {parseSince} from '../../lib/since.js'
-import type {TransactionStatus} from '../../lib/model.js'
-import {normalisePhone} from '../../lib/phone.js'
-import {type TransactionView, transactionView} from '../../lib/views.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import * as f from '../../cli/flags.js'
+import {parseSince} from '../../cli/since.js'
+import type {TransactionStatus} from '../../core/model.js'
+import {normalisePhone} from '../../core/phone.js'
+import {type TransactionView, transactionView} from '../../core/views.js'
 
 export interface TxListResult {
   transactions: TransactionView[]

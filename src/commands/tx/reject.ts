@@ -3,9 +3,9 @@ import os from 'node:os'
 import {Args, Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../../base-command.js'
-import * as f from '../../flags.js'
-import {type TransactionView, transactionView} from '../../lib/views.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import * as f from '../../cli/flags.js'
+import {type TransactionView, transactionView} from '../../core/views.js'
 
 export interface TxRejectResult {
   transaction: TransactionView

@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
-import * as f from '../../flags.js'
-import {type TransactionView, transactionView} from '../../lib/views.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import * as f from '../../cli/flags.js'
+import {type TransactionView, transactionView} from '../../core/views.js'
 
 export interface TxShowResult {
   transaction: TransactionView

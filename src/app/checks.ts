@@ -1,0 +1,220 @@
+import {trippedRules} from '../core/antispam.js'
+import {type Lang, message} from '../core/messages.js'
+import type {NotificationEvent, StoreRecord, TransactionRecord} from '../core/model.js'
+import {formatMoney, type Piastres, tryParseMoney} from '../core/money.js'
+import {tryNormalisePhone} from '../core/phone.js'
+import {WindowCounter} from '../core/rate-limit.js'
+import {normaliseText} from '../core/text.js'
+import {transition} from '../core/transactions.js'
+import {ConflictError} from '../storage/storage.js'
+import {type AppContext, MAX_RETRIES} from './context.js'
+import type {Stores} from './stores.js'
+
+export interface CheckInput {
+  storeId: string
+  /** The customer's wallet phone; may be empty when a reference is given. */
+  phone: string
+  /** The wallet's transaction reference, for transfers whose SMS has no payer phone. */
+  reference?: string | null
+  amount: string
+  userName: string | null
+  clientId: string | null
+  /** The caller's idempotency key: the same order_id repeated gets the same answer. */
+  orderId?: string | null
+  lang: Lang
+  /** The caller's address, for rate limiting and the audit trail. */
+  ip: string
+}
+
+export type CheckOutcome = 'completed' | 'awaiting_approval' | 'not_found' | 'rejected' | 'already_confirmed' | 'credit_pending' | 'rate_limited' | 'invalid_input'
+
+export interface CheckResult {
+  outcome: CheckOutcome
+  /** HTTP status: 200 for every business outcome (the WHMCS module reads the body). */
+  http: number
+  body: Record<string, unknown>
+  retryAfter?: number
+  transaction?: TransactionRecord
+}
+
+export interface CheckOptions {
+  /** Failed checks allowed per store and client address per window. */
+  failedCheckLimit?: number
+  failedCheckWindowMs?: number
+  /** How long after completion a repeat by the same customer is recognised as one (already_confirmed). */
+  idempotencyWindowMs?: number
+  /**
+   * WHMCS stores: wait (bounded) until WHMCS confirmed the credit of this completion. Wired to
+   * the dispatcher by `vcash serve`; without it (a CLI process) the answer is credit_pending.
+   */
+  awaitCredit?: (tx: TransactionRecord, timeoutMs: number) => Promise<boolean>
+  /** How long a check waits for WHMCS, well inside the module's 30 s timeout. */
+  creditWaitMs?: number
+}
+
+/**
+ * A customer's claim (`payment_link_check`, contract §3): the oldest PENDING transfer of that
+ * phone (or reference) and amount completes once; `true` is said once per transfer.
+ */
+export class Checks {
+  private readonly failedByIp: WindowCounter
+  private readonly failedByPhone = new WindowCounter(60 * 60 * 1000)
+  private readonly failedLimit: number
+  private readonly idempotencyMs: number
+  private readonly awaitCredit: (tx: TransactionRecord, timeoutMs: number) => Promise<boolean>
+  private readonly creditWaitMs: number
+
+  constructor(private readonly ctx: AppContext, private readonly stores: Stores, opts: CheckOptions = {}) {
+    this.failedLimit = opts.failedCheckLimit ?? 60
+    this.failedByIp = new WindowCounter(opts.failedCheckWindowMs ?? 10 * 60 * 1000)
+    this.idempotencyMs = opts.idempotencyWindowMs ?? 30 * 60 * 1000
+    this.awaitCredit = opts.awaitCredit ?? (async () => false)
+    this.creditWaitMs = opts.creditWaitMs ?? 15_000
+  }
+
+  async run(input: CheckInput): Promise<CheckResult> {
+    const store = (await this.stores.find(input.storeId)) ?? (await this.stores.require(input.storeId))
+    const {lang} = input
+    const reference = input.reference ? normaliseText(input.reference).replace(/\s+/g, '') : null
+    const badReference = reference !== null && !/^[A-Za-z0-9]{4,40}$/.test(reference)
+    // A reference alone is enough (Orange Cash and bank InstaPay SMS carry no payer phone).
+    const phone = input.phone === '' && reference ? null : tryNormalisePhone(input.phone)
+    const amount = tryParseMoney(input.amount)
+    if ((phone === null && !reference) || badReference || amount === null || amount <= 0) {
+      const errors = []
+      if (phone === null && !reference) errors.push({field: 'phone', message: 'not an Egyptian mobile number (e.g. 01012345678)'})
+      if (badReference) errors.push({field: 'reference', message: 'not a transaction reference (letters and digits)'})
+      if (amount === null || amount <= 0) errors.push({field: 'amount', message: 'not a positive amount with at most 2 decimals'})
+      return this.answer('invalid_input', 400, {status: false, code: 'invalid_input', message: message('invalid_input', lang), errors})
+    }
+    const nowMs = this.ctx.now().getTime()
+    const ipKey = `${store.id}\0${input.ip}`
+    if (this.failedByIp.count(ipKey, nowMs) >= this.failedLimit) {
+      const retryAfter = this.failedByIp.retryAfter(ipKey, nowMs)
+      return {...this.answer('rate_limited', 429, {status: false, code: 'rate_limited', message: message('rate_limited', lang), retry_after: retryAfter}), retryAfter}
+    }
+
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.tryClaim(store, {phone, reference, amount, input, nowMs, ipKey})
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= MAX_RETRIES) throw error
+      }
+    }
+  }
+
+  private async tryClaim(store: StoreRecord, c: {phone: string | null; reference: string | null; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string}): Promise<CheckResult> {
+    const {phone, reference, amount, input, nowMs} = c
+    const {lang} = input
+    const now = new Date(nowMs)
+    const windowStart = nowMs - store.matchWindowMinutes * 60_000
+    const candidates = reference
+      ? (await this.ctx.storage.byReference(store.id, reference)).filter((t) => t.amount === amount && (phone === null || t.senderPhone === phone))
+      : await this.ctx.storage.byClaim(store.id, phone!, amount)
+    const claimKey = `${store.id}\0${phone ?? `ref:${reference}`}`
+    const pending = candidates.filter((t) => t.status === 'PENDING' && Date.parse(t.receivedAt) >= windowStart)
+    const tx = pending[0]
+    if (tx) {
+      const paidBefore = phone !== null && store.antiSpam.enabled && store.antiSpam.rules.firstPayment ? await this.ctx.storage.hasPaid(store.id, phone) : false
+      const held = trippedRules(store, {
+        tx,
+        phoneHasPaidBefore: () => paidBefore,
+        recentFailedChecks: this.failedByPhone.count(claimKey, nowMs),
+        otherPendingSameClaim: pending.length - 1,
+      })
+      const by = `check:${input.ip}`
+      const whmcs = store.callback.kind === 'whmcs'
+      const at = now.toISOString()
+      // Contract §3: `true` is said once. For WHMCS it waits for the credit, so it is not said here.
+      const patch = {userName: input.userName, clientId: input.clientId, orderId: input.orderId ?? null, heldBy: held, confirmedAt: held.length === 0 && !whmcs ? at : null}
+      const next = held.length > 0
+        ? transition(tx, {to: 'AWAITING_APPROVAL', by, why: `held by anti-spam: ${held.join(', ')}`, at: now, patch})
+        : transition(tx, {to: 'COMPLETED', by, why: `claimed by ${input.userName ?? input.clientId ?? 'an anonymous check'}${input.orderId ? ` for order ${input.orderId}` : ''}`, at: now, patch})
+      const event: NotificationEvent = held.length > 0 ? 'transaction.awaiting_approval' : 'transaction.completed'
+      const n = this.ctx.buildNotification(store, next, event, now)
+      // The notification is queued durably before the answer is sent (contract §3).
+      await this.ctx.storage.commit({transactions: [next], notifications: n ? [n] : []})
+      if (n) this.ctx.emit({type: 'notification_queued', outcome: event})
+      this.failedByPhone.clear(claimKey)
+      if (held.length > 0) return this.awaiting(next, lang)
+      return whmcs ? this.confirmCredit(next, lang) : this.completed(next, lang)
+    }
+
+    // A repeat of a check that already matched: recognised by the order (the one idempotency
+    // key) or by the same named customer; a check naming nobody never matches an earlier one.
+    const named = Boolean(input.userName || input.clientId)
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const t = candidates[i]!
+      if (t.status !== 'COMPLETED' && t.status !== 'AWAITING_APPROVAL' && t.status !== 'REJECTED') continue
+      const sameOrder = Boolean(input.orderId) && t.orderId === input.orderId
+      const sameCustomer = named && t.userName === input.userName && (t.clientId ?? null) === (input.clientId ?? null) && Date.parse(t.updatedAt) >= nowMs - this.idempotencyMs
+      if (!sameOrder && !sameCustomer) continue
+      if (t.status === 'AWAITING_APPROVAL') return this.awaiting(t, lang)
+      if (t.status === 'REJECTED') return this.answer('rejected', 200, {status: false, code: 'rejected', message: message('rejected', lang), transaction_id: t.id}, t)
+      if (!t.confirmedAt) {
+        // Completed but not yet confirmed to anyone (WHMCS had not confirmed the credit, or an operator completed it).
+        if (store.callback.kind === 'whmcs') return this.confirmCredit(t, lang)
+        return this.confirm(t, lang)
+      }
+      if (sameOrder && t.orderId) return this.completed(t, lang)
+      return this.answer('already_confirmed', 200, {status: false, code: 'already_confirmed', message: message('already_confirmed', lang), transaction_id: t.id}, t)
+    }
+    if (input.orderId && candidates.some((t) => t.orderId && t.orderId !== input.orderId && t.status === 'COMPLETED')) {
+      // Another order already took this transfer: that is not a failed guess, but it is not `true` either.
+      return this.answer('not_found', 200, {status: false, code: 'not_found', message: message('not_found', lang)})
+    }
+
+    this.failedByIp.add(c.ipKey, nowMs)
+    this.failedByPhone.add(claimKey, nowMs)
+    return this.answer('not_found', 200, {status: false, code: 'not_found', message: message('not_found', lang)})
+  }
+
+  /** Say `true` for a completed transfer, once: a conditional update decides which caller says it. */
+  private async confirm(tx: TransactionRecord, lang: Lang): Promise<CheckResult> {
+    const next = {...tx, confirmedAt: this.ctx.now().toISOString()}
+    try {
+      await this.ctx.storage.commit({transactions: [next]})
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error
+      return this.answer('already_confirmed', 200, {status: false, code: 'already_confirmed', message: message('already_confirmed', lang), transaction_id: tx.id}, tx)
+    }
+    return this.completed(next, lang)
+  }
+
+  /** WHMCS: `true` only once WHMCS confirmed AddCredit, waiting a bounded time; else credit_pending. */
+  private async confirmCredit(tx: TransactionRecord, lang: Lang): Promise<CheckResult> {
+    const credited = await this.awaitCredit(tx, this.creditWaitMs)
+    if (!credited) return this.answer('credit_pending', 200, {status: false, code: 'credit_pending', message: message('credit_pending', lang), transaction_id: tx.id}, tx)
+    const cur = await this.ctx.storage.getTransaction(tx.id)
+    if (!cur || cur.confirmedAt) return this.answer('already_confirmed', 200, {status: false, code: 'already_confirmed', message: message('already_confirmed', lang), transaction_id: tx.id}, tx)
+    return this.confirm(cur, lang)
+  }
+
+  private completed(tx: TransactionRecord, lang: Lang): CheckResult {
+    return this.answer('completed', 200, {
+      status: true,
+      code: 'completed',
+      message: message('completed', lang),
+      transaction_id: tx.id,
+      amount: formatMoney(tx.amount),
+      phone: tx.senderPhone,
+      provider: tx.provider,
+      reference: tx.reference,
+    }, tx)
+  }
+
+  private awaiting(tx: TransactionRecord, lang: Lang): CheckResult {
+    return this.answer('awaiting_approval', 200, {
+      status: false,
+      requires_verification: true,
+      code: 'awaiting_approval',
+      message: message('awaiting_approval', lang),
+      transaction_id: tx.id,
+    }, tx)
+  }
+
+  private answer(outcome: CheckOutcome, http: number, body: Record<string, unknown>, transaction?: TransactionRecord): CheckResult {
+    this.ctx.emit({type: 'check', outcome})
+    return {outcome, http, body, transaction}
+  }
+}

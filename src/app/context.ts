@@ -1,0 +1,24 @@
+import type {NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {Storage} from '../storage/storage.js'
+
+export type BuildNotification = (store: StoreRecord, tx: TransactionRecord, event: NotificationEvent, now: Date) => NotificationRecord | null
+
+/** What the front ends are told happened (metrics, `vcash listen`, logs). */
+export interface ServiceEvent {
+  type: 'sms' | 'check' | 'notification_queued'
+  outcome: string
+  provider?: string | null
+  template?: string | null
+}
+
+/** What every use case works with: the ledger, the clock, and where notifications and events go. */
+export interface AppContext {
+  readonly storage: Storage
+  now(): Date
+  /** Puts the merchant's notification in the outbox, in the same commit as the change. */
+  buildNotification: BuildNotification
+  emit(e: ServiceEvent): void
+}
+
+/** A conflicting concurrent commit is retried this many times before the error reaches the caller. */
+export const MAX_RETRIES = 5

@@ -1,0 +1,82 @@
+/**
+ * The composition root: how a process (the server, a CLI command) gets a vcash to work with.
+ * Everything is built here, explicitly; no module does work when it is imported.
+ *
+ * SQLite lets several processes open the ledger at once (WAL, busy timeout), so a CLI command
+ * opens it itself even while `vcash serve` runs, and the server picks up what the command
+ * changed (an approval's outbox row) at its next outbox poll. Only servers take the data
+ * dir's lock: two servers would both sweep and deliver.
+ */
+
+import {EXIT, VcashError} from '../core/errors.js'
+import type {TransactionRecord} from '../core/model.js'
+import {buildNotification} from '../notify/events.js'
+import {type ServiceEvent, VcashService} from './service.js'
+import {acquireLock, type FileLock} from '../io/lock.js'
+import {hasLegacyData, importLegacy, type ImportReport, readLegacy} from '../storage/legacy-import.js'
+import {SqliteStorage} from '../storage/sqlite-storage.js'
+
+
+export interface LocalVcash {
+  service: VcashService
+  storage: SqliteStorage
+  /** Set when this open imported a data dir of the previous engine. */
+  imported: ImportReport | null
+  close(): Promise<void>
+}
+
+export interface OpenLocalOptions {
+  dataDir: string
+  /** `server` takes the data dir's lock; commands share the ledger with a running server. */
+  holder: string
+  onEvent?: (e: ServiceEvent) => void
+  now?: () => Date
+  /** Failed payment_link_check calls allowed per store and caller address per 10 minutes. */
+  failedCheckLimit?: number
+  /** WHMCS stores: wait for the dispatcher to confirm a credit (the server wires this). */
+  awaitCredit?: (tx: TransactionRecord, timeoutMs: number) => Promise<boolean>
+  /** How long a WHMCS store's check waits for the credit (default 15 s). */
+  creditWaitMs?: number
+  /** Told about a one-time import of an old data dir (the report is also on `imported`). */
+  onImport?: (r: ImportReport) => void
+}
+
+export async function openLocal(opts: OpenLocalOptions): Promise<LocalVcash> {
+  const lock: FileLock | null = opts.holder === 'server' ? acquireLock(opts.dataDir, 'server') : null
+  const storage = new SqliteStorage({dataDir: opts.dataDir})
+  try {
+    await storage.open()
+    const imported = await importOnce(opts.dataDir, storage, opts.now?.() ?? new Date())
+    if (imported) opts.onImport?.(imported)
+    const service = new VcashService({storage, buildNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit, creditWaitMs: opts.creditWaitMs})
+    return {
+      service,
+      storage,
+      imported,
+      async close() {
+        try {
+          await storage.close()
+        } finally {
+          lock?.release()
+        }
+      },
+    }
+  } catch (error) {
+    await storage.close().catch(() => {})
+    lock?.release()
+    throw error
+  }
+}
+
+async function importOnce(dataDir: string, storage: SqliteStorage, now: Date): Promise<ImportReport | null> {
+  if (!hasLegacyData(dataDir)) return null
+  const stores = await storage.listStores()
+  if (stores.length === 0) return importLegacy(dataDir, storage, now)
+  // Imported already (a crash before the old files were moved aside)? Then only move them.
+  const ids = new Set(stores.map((s) => s.id))
+  if (readLegacy(dataDir).stores.every((s) => ids.has(s.id))) return importLegacy(dataDir, storage, now, {alreadyImported: true})
+  throw new VcashError('data_corrupt', `${dataDir} holds both a vcash ledger and old-format files (db.json) with other stores`, {
+    exit: EXIT.config,
+    suggestion: 'Move db.json, journal-*.ndjson and archive-*.ndjson to an empty data dir and start vcash there to import them.',
+  })
+}

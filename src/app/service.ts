@@ -1,0 +1,101 @@
+import type {StoreSettingsInput} from '../core/store-settings.js'
+import type {StoreRecord, TransactionRecord} from '../core/model.js'
+import type {Storage} from '../storage/storage.js'
+import {type CheckInput, type CheckOptions, type CheckResult, Checks} from './checks.js'
+import type {AppContext, BuildNotification, ServiceEvent} from './context.js'
+import {Decisions} from './decisions.js'
+import {expireDue} from './expiry.js'
+import {type IngestInput, type IngestResult, ingestSms} from './ingest.js'
+import {type CreatedStore, Stores} from './stores.js'
+
+export type {BuildNotification, ServiceEvent} from './context.js'
+export type {CheckInput, CheckOutcome, CheckResult} from './checks.js'
+export type {IngestInput, IngestResult} from './ingest.js'
+export type {CreatedStore} from './stores.js'
+
+export interface VcashServiceOptions extends CheckOptions {
+  storage: Storage
+  /** Puts the merchant's notification in the outbox, in the same commit as the change. */
+  buildNotification?: BuildNotification
+  now?: () => Date
+  onEvent?: (e: ServiceEvent) => void
+}
+
+/**
+ * The one client every front end calls (HTTP routes, CLI commands, simulate): the use cases
+ * of app/ over one ledger. All I/O goes through Storage; every state change and the
+ * notification it causes are one commit.
+ */
+export class VcashService {
+  readonly storage: Storage
+  readonly stores: Stores
+  private readonly ctx: AppContext
+  private readonly checks: Checks
+  private readonly decisions: Decisions
+
+  constructor(opts: VcashServiceOptions) {
+    this.storage = opts.storage
+    const now = opts.now ?? (() => new Date())
+    this.ctx = {storage: opts.storage, now, buildNotification: opts.buildNotification ?? (() => null), emit: opts.onEvent ?? (() => {})}
+    this.stores = new Stores(this.ctx)
+    this.checks = new Checks(this.ctx, this.stores, opts)
+    this.decisions = new Decisions(this.ctx, this.stores)
+  }
+
+  /** The service's idea of now (moved forward only by `vcash serve --dev` for simulations). */
+  clock(): Date {
+    return this.ctx.now()
+  }
+
+  createStore(input: StoreSettingsInput): Promise<CreatedStore> {
+    return this.stores.create(input)
+  }
+
+  updateStore(id: string, patch: Partial<StoreSettingsInput>): Promise<StoreRecord> {
+    return this.stores.update(id, patch)
+  }
+
+  rotateTokens(id: string): Promise<CreatedStore> {
+    return this.stores.rotateTokens(id)
+  }
+
+  findStore(id: string): Promise<StoreRecord | undefined> {
+    return this.stores.find(id)
+  }
+
+  requireStore(id: string): Promise<StoreRecord> {
+    return this.stores.require(id)
+  }
+
+  resolveStore(id?: string): Promise<StoreRecord> {
+    return this.stores.resolve(id)
+  }
+
+  ingestSms(store: StoreRecord, input: IngestInput): Promise<IngestResult> {
+    return ingestSms(this.ctx, store, input)
+  }
+
+  check(input: CheckInput): Promise<CheckResult> {
+    return this.checks.run(input)
+  }
+
+  approve(id: string, by: string, storeId?: string): Promise<TransactionRecord> {
+    return this.decisions.approve(id, by, storeId)
+  }
+
+  reject(id: string, by: string, why: string | null, storeId?: string): Promise<TransactionRecord> {
+    return this.decisions.reject(id, by, why, storeId)
+  }
+
+  match(id: string, customer: {userName: string | null; clientId: string | null; orderId?: string | null}, by: string, storeId?: string): Promise<TransactionRecord> {
+    return this.decisions.match(id, customer, by, storeId)
+  }
+
+  requireTransaction(id: string, storeId?: string): Promise<TransactionRecord> {
+    return this.decisions.requireTransaction(id, storeId)
+  }
+
+  expireDue(limit = 1000): Promise<number> {
+    return expireDue(this.ctx, limit)
+  }
+}

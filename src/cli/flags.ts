@@ -1,0 +1,168 @@
+/**
+ * Flags shared by many commands, defined once (after Shopify's flags.ts). Each reads one
+ * `VCASH_…` env var and normalises/rejects bad input in `parse`.
+ */
+import {Args, Flags} from '@oclif/core'
+import ipaddr from 'ipaddr.js'
+import path from 'node:path'
+
+import {DEFAULT_PROFILE, KEY_HELP, PROFILE_KEYS, type ProfileKey, validateProfileName} from './profiles.js'
+
+export const DEFAULT_PORT = 8080
+
+/**
+ * Flags that fall back to the active CLI profile (`vcash config set …`) when neither the flag
+ * nor its env var is given, keyed by that env var: precedence flag > env > profile > default.
+ * BaseCommand applies it for every command, whatever the flag's summary or file.
+ */
+export const PROFILE_BACKED_ENV: Readonly<Record<string, ProfileKey>> = {
+  VCASH_SERVER: 'server',
+  VCASH_STORE: 'store',
+  VCASH_DEVICE_TOKEN: 'device-token',
+  VCASH_API_TOKEN: 'api-token',
+  VCASH_DATA_DIR: 'data-dir',
+}
+
+/** Option flags whose values are secrets: never echoed in errors. */
+export function isSecretFlag(name: string, flag: {type: string}): boolean {
+  return flag.type === 'option' && /(secret|token|password|signing-key)/i.test(name)
+}
+
+/** `--profile`, on every command (a base flag of BaseCommand). */
+export const profile = Flags.string({
+  summary: 'CLI profile to take --server, --store, tokens and --data-dir from (see `vcash config`).',
+  env: 'VCASH_PROFILE',
+  default: DEFAULT_PROFILE,
+  helpGroup: 'GLOBAL',
+  helpValue: 'NAME',
+  async parse(input) {
+    try {
+      return validateProfileName(input)
+    } catch (error) {
+      throw new Error((error as Error).message)
+    }
+  },
+})
+
+/** The KEY argument of `vcash config get|set|unset`. */
+export const profileKeyArg = Args.string({
+  description: `One of: ${PROFILE_KEYS.map((k) => `${k} (${KEY_HELP[k]})`).join('; ')}.`,
+  required: true,
+  options: [...PROFILE_KEYS],
+})
+
+export const dataDir = Flags.string({
+  summary: 'Directory holding the embedded store (created if missing).',
+  env: 'VCASH_DATA_DIR',
+  default: './.vcash',
+  helpValue: 'DIR',
+  async parse(input) {
+    if (!input.trim()) throw new Error('--data-dir must not be empty')
+    return path.resolve(input)
+  },
+})
+
+export const server = Flags.string({
+  summary: 'URL of a running vcash server (default: the local server that owns --data-dir, if any).',
+  env: 'VCASH_SERVER',
+  helpValue: 'URL',
+  async parse(input) {
+    let u: URL
+    try {
+      u = new URL(input)
+    } catch {
+      throw new Error(`--server "${input}" is not a URL; use e.g. http://127.0.0.1:${DEFAULT_PORT}`)
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('--server must be an http:// or https:// URL')
+    return u.toString().replace(/\/$/, '')
+  },
+})
+
+export const store = Flags.string({
+  summary: 'Store id (default: the only store in the data dir).',
+  env: 'VCASH_STORE',
+  helpValue: 'STORE_ID',
+  async parse(input) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(input)) throw new Error(`--store "${input.slice(0, 40)}" is not a store id (letters, digits, _ and -)`)
+    return input
+  },
+})
+
+/**
+ * `--trust-proxy`: repeatable, or comma-separated (the only form the env var has). oclif hands
+ * the env form to `parse` whole and returns it unsplit; BaseCommand splits it again
+ * (`splitListFlags`), so both forms arrive as string[].
+ */
+export const trustProxy = Flags.string({
+  summary: 'IP or CIDR of a reverse proxy whose X-Forwarded-For is trusted (repeatable, or comma-separated).',
+  env: 'VCASH_TRUST_PROXY',
+  multiple: true,
+  delimiter: ',',
+  default: [],
+  helpValue: 'IP_OR_CIDR',
+  async parse(input) {
+    for (const part of input.split(',').map((s) => s.trim()).filter(Boolean)) {
+      try {
+        if (part.includes('/')) ipaddr.parseCIDR(part)
+        else ipaddr.parse(part)
+      } catch {
+        throw new Error(`--trust-proxy "${part.slice(0, 60)}" is not an IP address or CIDR (e.g. 127.0.0.1 or 10.0.0.0/8)`)
+      }
+    }
+    return input.trim()
+  },
+})
+
+/**
+ * oclif splits a `multiple` flag's `delimiter` only for command-line tokens; the value from its
+ * env var arrives as one string. Split it the same way so both forms have one type.
+ */
+export function splitListFlags(defs: Record<string, {type: string; multiple?: boolean; delimiter?: string}>, values: Record<string, unknown>): void {
+  for (const [name, def] of Object.entries(defs)) {
+    if (def.type !== 'option' || !def.multiple) continue
+    const v = values[name]
+    if (typeof v !== 'string') continue
+    values[name] = def.delimiter
+      ? v
+          .split(def.delimiter)
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [v]
+  }
+}
+
+export const port = Flags.integer({
+  summary: 'TCP port to listen on (0 picks a free one).',
+  env: 'VCASH_PORT',
+  default: DEFAULT_PORT,
+  min: 0,
+  max: 65_535,
+})
+
+export const host = Flags.string({
+  summary: 'Address to listen on.',
+  env: 'VCASH_HOST',
+  default: '127.0.0.1',
+})
+
+/** The store settings flags shared by `store init` and `store set`. */
+export const storeSettings = {
+  name: Flags.string({summary: 'Store name, as you will recognise it.'}),
+  callback: Flags.string({summary: 'How to notify your site on a completed payment.', options: ['none', 'get', 'whmcs', 'webhook']}),
+  'callback-url': Flags.string({summary: 'URL for the get or webhook callback.', helpValue: 'URL'}),
+  'whmcs-url': Flags.string({summary: 'Your WHMCS base URL (vcash appends /includes/api.php).', helpValue: 'URL'}),
+  'whmcs-identifier': Flags.string({summary: 'WHMCS API credential identifier (role: Add/Remove Credit).', env: 'VCASH_WHMCS_IDENTIFIER'}),
+  'whmcs-secret': Flags.string({summary: 'WHMCS API credential secret.', env: 'VCASH_WHMCS_SECRET'}),
+  rate: Flags.string({summary: 'EGP per unit of your currency (1 for EGP prices, e.g. 50.50 for USD).'}),
+  'currency-label': Flags.string({summary: 'Your currency label shown by the WHMCS module (e.g. EGP, USD, USDT).'}),
+  'anti-spam': Flags.boolean({summary: 'Hold suspicious matches for your approval.', allowNo: true}),
+  'hold-over': Flags.string({summary: 'Anti-spam: hold transfers above this amount (EGP; "off" to disable).', helpValue: 'AMOUNT'}),
+  'hold-first-payment': Flags.boolean({summary: 'Anti-spam: hold a phone\'s first payment.', allowNo: true}),
+  'hold-after-failed-checks': Flags.integer({summary: 'Anti-spam: hold when this many failed checks preceded the match (0 = off).', min: 0, max: 100}),
+  'hold-duplicates': Flags.boolean({summary: 'Anti-spam: hold when two PENDING transfers share phone and amount.', allowNo: true}),
+  'require-token': Flags.boolean({summary: 'Require the API token on payment_link_check (the WHMCS module sends none).', allowNo: true}),
+  'allow-ip': Flags.string({summary: 'Only accept payment_link_check from this IP/CIDR (repeatable).', multiple: true}),
+  'match-window': Flags.integer({summary: 'Minutes a transfer can be claimed after it arrives.', min: 1, max: 43_200}),
+  'forwarder-signing-key': Flags.string({summary: 'Signing key set in your SMS forwarder app (SMS Gateway for Android, httpSMS); "off" to clear.', env: 'VCASH_FORWARDER_SIGNING_KEY'}),
+  mode: Flags.string({summary: 'production: https callbacks to public addresses only; development: http://localhost allowed.', options: ['production', 'development']}),
+}

@@ -1,0 +1,69 @@
+import type {NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import {convertAmount, formatMoney, parseRate} from '../core/money.js'
+import {newId} from '../core/secrets.js'
+import {transactionView} from '../core/views.js'
+
+/**
+ * Which events each channel hears. GET callbacks and WHMCS credit are about money the
+ * merchant can act on: completion only. Webhooks get the whole lifecycle.
+ */
+export function channelWants(kind: StoreRecord['callback']['kind'], event: NotificationEvent): boolean {
+  if (kind === 'none') return false
+  if (kind === 'webhook') return true
+  return event === 'transaction.completed'
+}
+
+export function whmcsDescription(txId: string): string {
+  return `VodafoneCash payment - trans_id: ${txId}`
+}
+
+/**
+ * The notification a change causes, built in the same step as the change so both are
+ * committed together. The payload is fixed now: every retry and replay sends the same
+ * content under the same id.
+ */
+export function buildNotification(store: StoreRecord, tx: TransactionRecord, event: NotificationEvent, now: Date): NotificationRecord | null {
+  const kind = store.callback.kind
+  if (!channelWants(kind, event)) return null
+  const at = now.toISOString()
+  let payload: Record<string, unknown>
+  if (kind === 'get') {
+    payload = {
+      trans_id: tx.id,
+      amount: formatMoney(tx.amount),
+      converted_amount: convertAmount(tx.amount, parseRate(store.rate)),
+      currency_label: store.currencyLabel,
+      phone: tx.senderPhone ?? '',
+      user_name: tx.userName ?? '',
+      store_id: store.id,
+      status: tx.status,
+      provider: tx.provider,
+      reference: tx.reference ?? '',
+      timestamp: String(Math.floor(now.getTime() / 1000)),
+    }
+  } else if (kind === 'whmcs') {
+    payload = {
+      trans_id: tx.id,
+      clientid: tx.clientId ?? tx.userName ?? '',
+      amount: convertAmount(tx.amount, parseRate(store.rate)),
+      description: whmcsDescription(tx.id),
+    }
+  } else {
+    const {audit: _audit, ...data} = transactionView(tx)
+    payload = {type: event, timestamp: at, data: {...data, converted_amount: convertAmount(tx.amount, parseRate(store.rate)), currency_label: store.currencyLabel}}
+  }
+  return {
+    id: newId('msg', 16),
+    storeId: store.id,
+    transactionId: tx.id,
+    event,
+    channel: kind,
+    payload,
+    createdAt: at,
+    state: 'pending',
+    attempts: [],
+    nextAttemptAt: at,
+    lastError: null,
+    version: 0,
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The ledger behind an interface: the embedded SQLite database today, PostgreSQL next, one
+ * contract (test/storage/contract.ts) for both. Reads are async and see only committed state;
+ * `commit` applies a batch atomically and resolves only once it is durable.
+ *
+ * Every record carries `version`, the version it was read at. `commit` writes it as
+ * `UPDATE … WHERE id = ? AND version = ?` (a transaction also `AND status = ?`, so a claim is a
+ * conditional update) and inserts new records (version 0) under the schema's unique keys.
+ */
+import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
+import type {Piastres} from '../core/money.js'
+
+export interface Batch {
+  stores?: StoreRecord[]
+  sms?: SmsRecord[]
+  transactions?: TransactionRecord[]
+  notifications?: NotificationRecord[]
+  credits?: CreditRecord[]
+}
+
+export interface TransactionQuery {
+  storeId?: string
+  status?: TransactionStatus
+  phone?: string
+  /** Inclusive lower / exclusive upper bound on createdAt. */
+  since?: Date
+  until?: Date
+  limit?: number
+  /** Opaque cursor returned by a previous page. */
+  cursor?: string
+}
+
+export interface NotificationQuery {
+  storeId?: string
+  state?: NotificationRecord['state']
+  transactionId?: string
+  since?: Date
+  limit?: number
+}
+
+export interface Storage {
+  /** Open (create or migrate) the database. Call once before use. */
+  open(): Promise<void>
+  /**
+   * Apply a batch atomically; resolves once durable. Throws ConflictError when a record was
+   * changed since it was read (its `version`), or when a unique key says it already exists.
+   */
+  commit(batch: Batch): Promise<void>
+  /** Resolves when everything committed so far is durable. */
+  flush(): Promise<void>
+  close(): Promise<void>
+  /** Why writes are failing right now (a full disk), for /healthz; null when healthy. */
+  writeFault(): string | null
+  /**
+   * A number that changes whenever another process (a CLI command beside the server) committed
+   * something: what this process read before may be stale. Engines that cannot tell omit it,
+   * and their readers do not cache.
+   */
+  changesElsewhere?(): number
+
+  listStores(): Promise<StoreRecord[]>
+  getStore(id: string): Promise<StoreRecord | undefined>
+  findStoreByDeviceTokenHash(hash: string): Promise<StoreRecord | undefined>
+  findStoreByApiTokenHash(hash: string): Promise<StoreRecord | undefined>
+
+  findSmsByFingerprint(storeId: string, fingerprint: string): Promise<SmsRecord | undefined>
+  getSms(id: string): Promise<SmsRecord | undefined>
+  countSms(): Promise<number>
+
+  getTransaction(id: string): Promise<TransactionRecord | undefined>
+  /**
+   * Transactions of a store with this sender phone and amount (any status), oldest received
+   * first: the candidates for a customer's claim and for a repeat.
+   */
+  byClaim(storeId: string, phone: string, amount: Piastres): Promise<TransactionRecord[]>
+  /** Transactions of a store carrying this wallet reference (phone-less transfers are claimed by it). */
+  byReference(storeId: string, reference: string): Promise<TransactionRecord[]>
+  /** PENDING transactions received before `before`, oldest first (expiry sweeps). */
+  pendingReceivedBefore(before: Date, limit: number): Promise<TransactionRecord[]>
+  /** Has this phone ever completed a payment to this store? (anti-spam's first-payment rule) */
+  hasPaid(storeId: string, phone: string): Promise<boolean>
+  listTransactions(q: TransactionQuery): Promise<{items: TransactionRecord[]; nextCursor: string | null}>
+  countTransactions(): Promise<number>
+
+  getNotification(id: string): Promise<NotificationRecord | undefined>
+  /** Pending notifications due at `now`, oldest due first. */
+  dueNotifications(now: Date, limit: number): Promise<NotificationRecord[]>
+  listNotifications(q: NotificationQuery): Promise<NotificationRecord[]>
+
+  getCredit(id: string): Promise<CreditRecord | undefined>
+}
+
+export class ConflictError extends Error {
+  constructor(readonly kind: string, readonly id: string) {
+    super(`${kind} ${id} was changed concurrently`)
+    this.name = 'ConflictError'
+  }
+}
