@@ -12,7 +12,7 @@ export interface CreatedStore {
 }
 
 /** The record fields a store's validated settings decide (money thresholds as piastres). */
-function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 'rate' | 'currencyLabel' | 'antiSpam' | 'requireToken' | 'allowIps' | 'matchWindowMinutes' | 'mode' | 'forwarderSigningKey'> {
+function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 'rate' | 'currencyLabel' | 'antiSpam' | 'requireToken' | 'allowIps' | 'matchWindowMinutes' | 'mode' | 'forwarderSigningKey' | 'payTo'> {
   return {
     name: s.name,
     callback: s.callback,
@@ -29,6 +29,7 @@ function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 
     matchWindowMinutes: s.matchWindowMinutes,
     mode: s.mode,
     forwarderSigningKey: s.forwarderSigningKey,
+    payTo: s.payTo,
   }
 }
 

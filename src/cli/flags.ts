@@ -162,6 +162,7 @@ export const storeSettings = {
   'hold-duplicates': Flags.boolean({summary: 'Anti-spam: hold when two PENDING transfers share phone and amount.', allowNo: true}),
   'require-token': Flags.boolean({summary: 'Require the API token on payment_link_check (the WHMCS module sends none).', allowNo: true}),
   'allow-ip': Flags.string({summary: 'Only accept payment_link_check from this IP/CIDR (repeatable).', multiple: true}),
+  'pay-to': Flags.string({summary: 'A wallet or account customers pay into, as provider:number (vodafone_cash:010…, instapay:name@instapay); repeatable; "off" clears.', helpValue: 'PROVIDER:WALLET', multiple: true}),
   'match-window': Flags.integer({summary: 'Minutes a transfer can be claimed after it arrives.', min: 1, max: 43_200}),
   'forwarder-signing-key': Flags.string({summary: 'Signing key set in your SMS forwarder app (SMS Gateway for Android, httpSMS); "off" to clear.', env: 'VCASH_FORWARDER_SIGNING_KEY'}),
   mode: Flags.string({summary: 'production: https callbacks to public addresses only; development: http://localhost allowed.', options: ['production', 'development']}),

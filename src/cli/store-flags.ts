@@ -20,6 +20,8 @@ export interface StoreAnswers {
   matchWindow?: number
   mode?: 'development' | 'production'
   forwarderSigningKey?: string
+  /** provider:wallet pairs; ['off'] clears. */
+  payTo?: string[]
 }
 
 /** Turn answers into a settings patch: only what was given, so `store set` changes just that. */
@@ -53,6 +55,12 @@ export function answersToSettings(a: StoreAnswers, current?: StoreSettingsInput)
   if (a.allowIp !== undefined) out.allowIps = a.allowIp
   if (a.matchWindow !== undefined) out.matchWindowMinutes = a.matchWindow
   if (a.mode !== undefined) out.mode = a.mode
+  if (a.payTo !== undefined) {
+    out.payTo = a.payTo.includes('off') ? [] : a.payTo.map((p) => {
+      const i = p.indexOf(':')
+      return {provider: (i > 0 ? p.slice(0, i) : p) as 'vodafone_cash', wallet: i > 0 ? p.slice(i + 1) : ''}
+    })
+  }
   if (a.forwarderSigningKey !== undefined) out.forwarderSigningKey = a.forwarderSigningKey === 'off' ? null : a.forwarderSigningKey
   return out
 }
@@ -77,6 +85,7 @@ export interface StoreFlagValues {
   'match-window'?: number
   mode?: string
   'forwarder-signing-key'?: string
+  'pay-to'?: string[]
 }
 
 export function answersFromFlags(f: StoreFlagValues): StoreAnswers {
@@ -99,5 +108,6 @@ export function answersFromFlags(f: StoreFlagValues): StoreAnswers {
     matchWindow: f['match-window'],
     mode: f.mode as StoreAnswers['mode'],
     forwarderSigningKey: f['forwarder-signing-key'],
+    payTo: f['pay-to'],
   }
 }

@@ -8,6 +8,13 @@ import type {Piastres} from './money.js'
 export const PROVIDERS = ['vodafone_cash', 'instapay', 'etisalat_cash', 'orange_cash'] as const
 export type Provider = (typeof PROVIDERS)[number]
 
+/** A wallet or account the store is paid into, shown on the checkout page and checked against receipts. */
+export interface PayTo {
+  provider: Provider
+  /** A wallet's phone (01…), or for InstaPay an address (name@instapay) or the account's last digits. */
+  wallet: string
+}
+
 export type CallbackConfig =
   | {kind: 'none'}
   | {kind: 'get'; url: string}
@@ -54,6 +61,8 @@ export interface StoreRecord {
   matchWindowMinutes: number
   /** development allows http://localhost callbacks; production only https to public addresses. */
   mode: 'development' | 'production'
+  /** The store's receiving wallets and accounts (contract §6). Absent on stores made before it existed. */
+  payTo?: PayTo[]
   version: number
 }
 

@@ -3,7 +3,8 @@ import {z} from 'zod'
 
 import {DEFAULT_ANTISPAM_RULES} from './antispam.js'
 import {VcashError} from './errors.js'
-import type {CallbackConfig, StoreRecord} from './model.js'
+import {type CallbackConfig, PROVIDERS, type StoreRecord} from './model.js'
+import {tryNormalisePhone} from './phone.js'
 import {formatMoney, formatRate, parseRate, tryParseMoney} from './money.js'
 
 /**
@@ -41,6 +42,24 @@ export const callbackSchema = z.discriminatedUnion('kind', [
   }),
 ])
 
+/** A wallet provider's number is a mobile phone; InstaPay takes an address, a phone or an account's last digits. */
+export const payToSchema = z.object({
+  provider: z.enum(PROVIDERS),
+  wallet: z.string().trim().min(1).max(80),
+}).transform((p, ctx) => {
+  const phone = tryNormalisePhone(p.wallet)
+  if (phone) return {provider: p.provider, wallet: phone}
+  if (p.provider === 'instapay') {
+    const address = p.wallet.toLowerCase()
+    if (/^[a-z0-9._-]{2,60}@instapay$/.test(address)) return {provider: p.provider, wallet: address}
+    if (/^\d{3,6}$/.test(p.wallet)) return {provider: p.provider, wallet: p.wallet}
+    ctx.addIssue({code: 'custom', message: 'InstaPay: an address like name@instapay, a mobile number, or the account\'s last 3 to 6 digits'})
+    return z.NEVER
+  }
+  ctx.addIssue({code: 'custom', message: 'not an Egyptian mobile number (e.g. 01012345678)'})
+  return z.NEVER
+})
+
 const moneyString = z.string().refine((s) => tryParseMoney(s) !== null, 'must be an amount like 500 or 1,000.50')
 
 export const storeSettingsSchema = z.object({
@@ -67,6 +86,7 @@ export const storeSettingsSchema = z.object({
   matchWindowMinutes: z.number().int().min(1).max(60 * 24 * 30).default(60 * 24),
   mode: z.enum(['development', 'production']).default('production'),
   forwarderSigningKey: z.string().trim().min(8, 'must be at least 8 characters').max(256).nullable().default(null),
+  payTo: z.array(payToSchema).max(20).default([]),
 }).superRefine((s, ctx) => {
   // Catch it when the merchant sets it up, not hours later when the first delivery is refused.
   if (s.mode === 'production' && s.callback.kind !== 'none' && s.callback.url.startsWith('http:')) {
@@ -108,6 +128,7 @@ export function settingsOf(s: StoreRecord): StoreSettingsInput {
     matchWindowMinutes: s.matchWindowMinutes,
     mode: s.mode,
     forwarderSigningKey: s.forwarderSigningKey ?? null,
+    payTo: s.payTo ?? [],
   }
 }
 
@@ -139,6 +160,7 @@ export function publicStore(s: StoreRecord): Record<string, unknown> {
     match_window_minutes: s.matchWindowMinutes,
     mode: s.mode,
     forwarder_signing_key_set: Boolean(s.forwarderSigningKey),
+    pay_to: s.payTo ?? [],
   }
 }
 

@@ -105,3 +105,18 @@ describe('store settings validation', () => {
     }
   })
 })
+
+describe('receiving wallets (pay_to, contract §6)', () => {
+  const base = {name: 'Shop', callback: {kind: 'none' as const}}
+  it('normalises wallet phones and InstaPay addresses', () => {
+    const s = parseStoreSettings({...base, payTo: [{provider: 'vodafone_cash', wallet: '+20 101 234 5678'}, {provider: 'instapay', wallet: 'Shop@InstaPay'}, {provider: 'instapay', wallet: '4321'}]})
+    expect(s.payTo).toEqual([{provider: 'vodafone_cash', wallet: '01012345678'}, {provider: 'instapay', wallet: 'shop@instapay'}, {provider: 'instapay', wallet: '4321'}])
+  })
+  it('refuses a wallet that is not a phone, and an unknown provider', () => {
+    expect(() => parseStoreSettings({...base, payTo: [{provider: 'vodafone_cash', wallet: 'shop@instapay'}]})).toThrow(/not an Egyptian mobile number/)
+    expect(() => parseStoreSettings({...base, payTo: [{provider: 'paypal', wallet: '01012345678'}]})).toThrow(VcashError)
+  })
+  it('defaults to none', () => {
+    expect(parseStoreSettings(base).payTo).toEqual([])
+  })
+})
