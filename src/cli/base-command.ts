@@ -20,8 +20,11 @@ type FlagDef = FlagDefLike & {multiple?: boolean; delimiter?: string; parse?: (i
  */
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
-  /** `--profile` on every command: which `vcash config` profile fills unset flags. */
-  static override baseFlags = {profile}
+  /**
+   * `--profile`: which `vcash config` profile fills unset flags. On every command that has a
+   * profile-backed flag; a command with none sets `baseFlags = {}` (test/cli/surface checks it).
+   */
+  static override baseFlags: Interfaces.FlagInput = {profile}
 
   override async init(): Promise<void> {
     await super.init()
