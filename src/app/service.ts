@@ -4,7 +4,7 @@ import type {Storage} from '../storage/storage.js'
 import {type CheckInput, type CheckOptions, type CheckResult, Checks} from './checks.js'
 import type {AppContext, BuildNotification, ServiceEvent} from './context.js'
 import {Decisions} from './decisions.js'
-import {expireDue} from './expiry.js'
+import {expireDue, type ExpiryScope} from './expiry.js'
 import {type IngestInput, type IngestResult, ingestSms} from './ingest.js'
 import {type CreatedStore, Stores} from './stores.js'
 
@@ -95,7 +95,7 @@ export class VcashService {
     return this.decisions.requireTransaction(id, storeId)
   }
 
-  expireDue(limit = 1000): Promise<number> {
-    return expireDue(this.ctx, limit)
+  expireDue(limit = 1000, scope?: ExpiryScope): Promise<number> {
+    return expireDue(this.ctx, limit, scope)
   }
 }
