@@ -1,8 +1,8 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
-import chalk from 'chalk'
 
 import {isSecretFlag, PROFILE_BACKED_ENV, profile, splitListFlags} from './flags.js'
 import {type FlagDefLike, redact, secretValues, usageError} from './errors.js'
+import {applyColourPolicy, forStderr} from './colour.js'
 import {BugError, EXIT, VcashError} from '../core/errors.js'
 import {DEFAULT_PROFILE, openProfile} from './profiles.js'
 import {type LocalVcash, openLocal} from '../app/runtime.js'
@@ -28,8 +28,8 @@ export abstract class BaseCommand extends Command {
 
   override async init(): Promise<void> {
     await super.init()
-    // chalk 5 ignores NO_COLOR by itself, and colour in a pipe corrupts whatever reads it.
-    if (process.env.NO_COLOR !== undefined || !process.stdout.isTTY) chalk.level = 0
+    // Per stream, and off under NO_COLOR: colour in a pipe or a log file corrupts whatever reads it.
+    applyColourPolicy()
   }
 
   /**
@@ -87,7 +87,7 @@ export abstract class BaseCommand extends Command {
 
   /** Progress, hints and warnings: stderr, so `vcash … --json | jq` always works. */
   protected note(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${forStderr(message)}\n`)
   }
 
   /** True when we may prompt: a TTY on stdin and not in --json mode. */

@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
+import {err} from '../cli/colour.js'
+
 import {BaseCommand} from '../cli/base-command.js'
 import * as f from '../cli/flags.js'
 import {EXIT, VcashError} from '../core/errors.js'
@@ -55,7 +57,7 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
         this.log(`${new Date().toISOString()}  --> ${chalk.bold(r.event)} [${r.id}]${e.transaction_id ? ` ${e.transaction_id}` : ''}  <-- ${st} (${r.durationMs} ms)`)
       }
     })
-    listener.on('error', (error) => this.note(chalk.yellow(`warning: ${error.message}`)))
+    listener.on('error', (error) => this.note(err.yellow(`warning: ${error.message}`)))
     const stop = () => {
       void listener.stop()
     }
@@ -90,9 +92,9 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
       process.stdout.write(`${JSON.stringify({type: 'ready', source: from, signing_secret: secret})}\n`)
       return
     }
-    this.note(`${chalk.green('Ready!')} Forwarding notifications from ${from}.`)
-    if (secret) this.note(`Your signing secret is ${chalk.bold(secret)} (verify webhooks with the standardwebhooks library; GET callbacks with HMAC-SHA256).`)
-    this.note(chalk.dim('Ctrl-C to stop.'))
+    this.note(`${err.green('Ready!')} Forwarding notifications from ${from}.`)
+    if (secret) this.note(`Your signing secret is ${err.bold(secret)} (verify webhooks with the standardwebhooks library; GET callbacks with HMAC-SHA256).`)
+    this.note(err.dim('Ctrl-C to stop.'))
   }
 
   /** The secret to verify with: the given store's, or the only store's. */

@@ -1,10 +1,11 @@
 import fs from 'node:fs'
 
 import {Args, Flags} from '@oclif/core'
-import chalk, {chalkStderr} from 'chalk'
+import chalk from 'chalk'
 import ora, {type Ora} from 'ora'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {err, forStderr} from '../../cli/colour.js'
 import * as f from '../../cli/flags.js'
 import {EXIT, VcashError} from '../../core/errors.js'
 import {toJunit} from '../../simulate/junit.js'
@@ -75,7 +76,7 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
       } : undefined,
     })
     const where = flags.server ?? scenario.target?.server
-    if (human) this.note(chalkStderr.bold(scenario.name) + chalkStderr.dim(` (${scenario.steps.length} steps${where ? ` against ${where}` : ', in-process'})`))
+    if (human) this.note(err.bold(scenario.name) + err.dim(` (${scenario.steps.length} steps${where ? ` against ${where}` : ', in-process'})`))
     let result: RunResult
     try {
       result = await runner.run(scenario)
@@ -97,9 +98,9 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
   }
 
   private printStep(s: StepResult): void {
-    const c = chalkStderr
+    const c = err
     const mark = s.ok ? c.green('✓') : c.red('✗')
     const detail = s.ok ? (s.message.includes(s.actual) ? s.message : `${s.actual}${s.message ? `  ${s.message}` : ''}`) : `expected ${s.expected}, got ${s.actual}`
-    process.stderr.write(`${mark} ${String(s.index).padStart(2)} ${s.name}  ${c.dim(detail)}${!s.ok && s.message ? `\n     ${c.dim(s.message)}` : ''}\n`)
+    process.stderr.write(forStderr(`${mark} ${String(s.index).padStart(2)} ${s.name}  ${c.dim(detail)}${!s.ok && s.message ? `\n     ${c.dim(s.message)}` : ''}\n`))
   }
 }

@@ -1,6 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import chalk from 'chalk'
 
+import {err} from '../../cli/colour.js'
+
 import {BaseCommand} from '../../cli/base-command.js'
 import {dataDir, server, store} from '../../cli/flags.js'
 import {EXIT, VcashError} from '../../core/errors.js'
@@ -96,7 +98,7 @@ Goes to --server with the store's device token when given; otherwise to the serv
       })
     }
     if (!this.jsonEnabled()) {
-      for (const e of read.errors) this.note(chalk.red(`${e.file}${e.at ?? ''}: ${e.message}`))
+      for (const e of read.errors) this.note(err.red(`${e.file}${e.at ?? ''}: ${e.message}`))
       this.note(`${result.new} new, ${result.duplicate} duplicate, ${result.ignored} ignored, ${result.errors} errors${result.skipped ? `, ${result.skipped} skipped (sent/MMS)` : ''}${result.personal ? `, ${result.personal} personal left out (not from a wallet; --all keeps them)` : ''} from ${result.files} file(s).`)
     }
     return result

@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
+
+import {err} from '../../cli/colour.js'
 import path from 'node:path'
 
 import {BaseCommand} from '../../cli/base-command.js'
@@ -150,11 +152,11 @@ Without flags this lists both (read-only; a running tail is not disturbed). Afte
               {
                 delivered: (entry, outcome) => {
                   r[outcome.kind === 'duplicate' ? 'duplicate' : outcome.kind === 'ignored' ? 'ignored' : 'delivered']++
-                  this.note(`${chalk.green('sent')} ${entry.key}${outcome.kind === 'duplicate' ? chalk.dim(' (the server already had it)') : ''}`)
+                  this.note(`${err.green('sent')} ${entry.key}${outcome.kind === 'duplicate' ? err.dim(' (the server already had it)') : ''}`)
                 },
                 rejected: (entry, outcome) => {
                   r.rejected++
-                  this.note(`${chalk.red('refused again')} ${entry.key} (HTTP ${outcome.status}${outcome.code ? ` ${outcome.code}` : ''}): ${outcome.message}`)
+                  this.note(`${err.red('refused again')} ${entry.key} (HTTP ${outcome.status}${outcome.code ? ` ${outcome.code}` : ''}): ${outcome.message}`)
                 },
               },
               abort.signal,
@@ -206,7 +208,7 @@ Without flags this lists both (read-only; a running tail is not disturbed). Afte
     if (nothingToResend) this.note('Nothing to resend: no rejected SMS in the spool.')
     if (r.discarded !== null) this.note(`Discarded ${r.discarded} rejected SMS.`)
     this.note(`${r.rejected} rejected, ${r.pending} pending in the spool.`)
-    if (r.rejected > 0) this.note(chalk.yellow('Fix the cause (e.g. the right --store, --server or --device-token), then send them again with `vcash sms spool --resend` and the same flags; or forget them with --discard.'))
-    if (r.pending > 0) this.note(chalk.dim('Pending SMS are delivered by `vcash sms tail` (or `vcash sms sync`) when the server can take them.'))
+    if (r.rejected > 0) this.note(err.yellow('Fix the cause (e.g. the right --store, --server or --device-token), then send them again with `vcash sms spool --resend` and the same flags; or forget them with --discard.'))
+    if (r.pending > 0) this.note(err.dim('Pending SMS are delivered by `vcash sms tail` (or `vcash sms sync`) when the server can take them.'))
   }
 }

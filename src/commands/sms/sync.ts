@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
+
+import {err} from '../../cli/colour.js'
 import ora, {type Ora} from 'ora'
 
 import {BaseCommand} from '../../cli/base-command.js'
@@ -85,7 +87,7 @@ Messages go through the same durable spool as \`vcash sms tail\`: if the server 
         this.log(`${formatSmsLine({address: m.sender, date: Date.parse(m.receivedAt)}, m.parsed)}  ${chalk.dim(m.outcome.replace('_', ' '))}`)
       }
       this.note(`${result.new} new, ${result.duplicate + result.alreadyDelivered} already known, ${result.ignored} ignored, ${result.rejected} refused, ${result.skipped} not from a wallet sender.`)
-      if (result.rejected > 0) this.note(chalk.yellow(refusedHint(result.rejected, flags['data-dir'])))
+      if (result.rejected > 0) this.note(err.yellow(refusedHint(result.rejected, flags['data-dir'])))
     }
     if (result.pending > 0) throw serverUnavailable(result, target.label)
     return {
