@@ -1,9 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {err} from '../../cli/colour.js'
-
 import {BaseCommand} from '../../cli/base-command.js'
+import {err} from '../../cli/colour.js'
 import {dataDir, server, store} from '../../cli/flags.js'
 import {EXIT, VcashError} from '../../core/errors.js'
 import {readSmsFiles, type IngestInput} from '../../agent/ingest-files.js'

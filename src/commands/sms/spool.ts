@@ -1,10 +1,9 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
-
-import {err} from '../../cli/colour.js'
 import path from 'node:path'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {err} from '../../cli/colour.js'
 import {dataDir, server, store} from '../../cli/flags.js'
 import {EXIT, VcashError} from '../../core/errors.js'
 import {parseSms} from '../../sms/parse.js'

@@ -1,10 +1,9 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
-
-import {err} from '../../cli/colour.js'
 import ora, {type Ora} from 'ora'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {err} from '../../cli/colour.js'
 import {dataDir, server, store} from '../../cli/flags.js'
 import {checkTargetStore, resolveTarget} from '../../agent/spool.js'
 import {serverUnavailable, syncInbox} from '../../agent/tail.js'

@@ -2,9 +2,8 @@ import {Flags} from '@oclif/core'
 import path from 'node:path'
 import chalk from 'chalk'
 
-import {err} from '../../cli/colour.js'
-
 import {BaseCommand} from '../../cli/base-command.js'
+import {err} from '../../cli/colour.js'
 import {dataDir, server, store} from '../../cli/flags.js'
 import {formatMoney} from '../../core/money.js'
 import type {AdbDevice} from '../../agent/adb/client.js'
