@@ -8,7 +8,9 @@ import {dataDir, server, store} from '../../cli/flags.js'
 import {EXIT, VcashError} from '../../core/errors.js'
 import {parseSms} from '../../sms/parse.js'
 import {checkTargetStore, type Rejection, resendRejected, resolveTarget, Spool, type SpoolEntry, spoolFiles} from '../../agent/spool.js'
-import {deviceToken, formatSmsLine} from './tail.js'
+import {type Column, renderTable} from '../../cli/table.js'
+import {formatMoney} from '../../core/money.js'
+import {deviceToken} from './tail.js'
 
 export interface SmsSpoolEntryJson {
   state: 'pending' | 'rejected'
@@ -193,12 +195,18 @@ Without flags this lists both (read-only; a running tail is not disturbed). Afte
   }
 
   private print(r: SmsSpoolJson, nothingToResend: boolean): void {
-    for (const e of r.entries) {
-      const line = formatSmsLine({address: e.sender, body: e.body, date: Date.parse(e.received_at)}, parseSms({sender: e.sender, body: e.body}))
-      const state = e.state === 'rejected' ? chalk.red('rejected') : chalk.yellow('pending ')
-      this.log(`${state}  ${line}`)
-      if (e.rejection) this.log(`          ${chalk.red(`HTTP ${e.rejection.status}${e.rejection.code ? ` ${e.rejection.code}` : ''}`)}: ${e.rejection.message}`)
-      this.log(chalk.dim(`          key ${e.key}  to ${describeSpoolTarget(e.target)}`))
+    if (r.entries.length > 0) {
+      const rejected = r.entries.some((e) => e.rejection)
+      const columns: Column<SmsSpoolEntryJson>[] = [
+        {key: 'state', header: 'STATE', get: (e) => e.state, colour: (t, e) => (e.state === 'rejected' ? chalk.red : chalk.yellow)(t)},
+        {key: 'received_at', header: 'RECEIVED (UTC)', get: (e) => e.received_at},
+        {key: 'sender', header: 'SENDER', get: (e) => e.sender},
+        {key: 'sms', header: 'SMS', get: (e) => smsGist(e)},
+        ...(rejected ? [{key: 'refused', header: 'REFUSED', get: (e: SmsSpoolEntryJson) => (e.rejection ? `HTTP ${e.rejection.status}${e.rejection.code ? ` ${e.rejection.code}` : ''}: ${e.rejection.message}` : null), colour: (t: string) => chalk.red(t)}] : []),
+        {key: 'to', header: 'TO', get: (e) => describeSpoolTarget(e.target)},
+        {key: 'key', header: 'KEY', get: (e) => e.key},
+      ]
+      process.stdout.write(renderTable(r.entries, columns, {header: chalk.bold}))
     }
     if (r.resend) {
       const s = r.resend
@@ -210,4 +218,11 @@ Without flags this lists both (read-only; a running tail is not disturbed). Afte
     if (r.rejected > 0) this.note(err.yellow('Fix the cause (e.g. the right --store, --server or --device-token), then send them again with `vcash sms spool --resend` and the same flags; or forget them with --discard.'))
     if (r.pending > 0) this.note(err.dim('Pending SMS are delivered by `vcash sms tail` (or `vcash sms sync`) when the server can take them.'))
   }
+}
+
+/** What the SMS says, in a few words: the payment it reads as, or why it is not one. */
+function smsGist(e: SmsSpoolEntryJson): string {
+  const p = parseSms({sender: e.sender, body: e.body})
+  if (p.kind === 'receive') return `${formatMoney(p.amount)} EGP from ${p.senderPhone ?? p.senderName ?? 'unknown payer'}`
+  return `not a receipt (${p.reason})`
 }
