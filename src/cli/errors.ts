@@ -10,6 +10,11 @@ export interface FlagDefLike {
   env?: string
 }
 
+/** Option flags whose values are secrets (tokens, secrets, passwords, keys): never echoed. */
+export function isSecretOptionFlag(name: string, flag: FlagDefLike): boolean {
+  return flag.type === 'option' && /(secret|token|password|signing-key)/i.test(name)
+}
+
 /** oclif's argument errors (the rest of what its parser throws is about flags). */
 const ARG_ERRORS = new Set(['RequiredArgsError', 'UnexpectedArgsError', 'ArgInvalidOptionError', 'InvalidArgsSpecError'])
 
