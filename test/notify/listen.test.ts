@@ -102,7 +102,8 @@ describe('vcash listen', () => {
     let err = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as {type: string; retry_in_ms?: number})
+    // Complete lines only: a chunk may end mid-line.
+    const lines = () => out.slice(0, out.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l) as {type: string; retry_in_ms?: number})
     await until(() => out.includes('"ready"'))
 
     // Restart the server on the same data dir (a new port and admin token).
