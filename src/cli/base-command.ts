@@ -1,7 +1,7 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
 import {isSecretFlag, PROFILE_BACKED_ENV, profile, splitListFlags} from './flags.js'
-import {type FlagDefLike, redact, secretValues, usageError} from './errors.js'
+import {type FlagDefLike, optionValues, redact, secretValues, usageError} from './errors.js'
 import {applyColourPolicy, forStderr} from './colour.js'
 import {BugError, EXIT, VcashError} from '../core/errors.js'
 import {DEFAULT_PROFILE, openProfile} from './profiles.js'
@@ -51,7 +51,7 @@ export abstract class BaseCommand extends Command {
       out = await super.parse(options, argv)
     } catch (error) {
       if (error instanceof VcashError) throw error
-      throw usageError(error, {commandId: this.id, bin: this.config.bin, secrets: secretValues(argv, defs, isSecretFlag)})
+      throw usageError(error, {commandId: this.id, bin: this.config.bin, secrets: secretValues(argv, defs, isSecretFlag), values: optionValues(argv, defs)})
     }
     const values = out.flags as Record<string, unknown>
     splitListFlags(defs, values)

@@ -8,7 +8,7 @@
  */
 import {Command} from '@oclif/core'
 
-import {type FlagDefLike, isSecretOptionFlag, redact, secretValues, usageError} from './errors.js'
+import {type FlagDefLike, isSecretOptionFlag, optionValues, redact, secretValues, usageError} from './errors.js'
 
 const PATCHED = Symbol.for('vcash.jsonErrors')
 
@@ -29,7 +29,7 @@ export function smallError(cmd: Cmd, err: unknown): {body: {status: false; code:
   const defs = {...cmd.ctor.baseFlags, ...cmd.ctor.flags}
   const secrets = secretValues(cmd.argv, defs, isSecretOptionFlag)
   if (isParseError(err)) {
-    const u = usageError(err, {commandId: cmd.id, bin: cmd.config.bin, secrets})
+    const u = usageError(err, {commandId: cmd.id, bin: cmd.config.bin, secrets, values: optionValues(cmd.argv, defs)})
     return {body: {status: false, code: u.code, message: u.message, suggestion: u.suggestion ?? null}, exit: u.exit}
   }
   const e = err as {message?: unknown; code?: unknown; oclif?: {exit?: number}; exitCode?: number; suggestions?: string[]}
