@@ -33,6 +33,10 @@ export interface StepResult {
 export interface RunResult {
   scenario: string
   target: string
+  /** The store the run used; on a shared server, the one it made (then put out of use). */
+  store_id: string | null
+  /** True when the run made that store itself (see THROWAWAY_DONE). */
+  throwaway_store: boolean
   ok: boolean
   passed: number
   failed: number
@@ -151,6 +155,8 @@ export class ScenarioRunner {
     return {
       scenario: scenario.name,
       target: this.target.description,
+      store_id: this.target.storeId ?? null,
+      throwaway_store: this.target.throwaway,
       ok: failed.length === 0 && steps.length === scenario.steps.length,
       passed: steps.length - failed.length,
       failed: failed.length,

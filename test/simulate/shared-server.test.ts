@@ -57,7 +57,7 @@ it('simulate run against a shared `serve --dev` works on its own store: another 
   const file = path.join(tempDir(), 'shared.yaml')
   fs.writeFileSync(file, SCENARIO)
   const r = await runCli(['simulate', 'run', file, '--server', s.ready.url, '--data-dir', dir, '--store', dev.id, '--json'], {timeoutMs: 60_000})
-  const out = JSON.parse(r.stdout) as {ok: boolean; steps: {ok: boolean; name: string; actual: string}[]}
+  const out = JSON.parse(r.stdout) as {ok: boolean; store_id: string; throwaway_store: boolean; steps: {ok: boolean; name: string; actual: string}[]}
   expect(out.steps.filter((x) => !x.ok)).toEqual([])
   expect(r.code, r.stderr).toBe(0)
 
@@ -75,6 +75,7 @@ it('simulate run against a shared `serve --dev` works on its own store: another 
   const all = Array.isArray(stores) ? stores : stores.stores!
   expect(all).toHaveLength(2)
   const own = all.find((x) => x.id !== dev.id)!
+  expect(out).toMatchObject({store_id: own.id, throwaway_store: true})
   expect(own.name).toBe('simulate (finished, safe to delete)')
   expect((await storeState(dir, own.id)).store).toMatchObject({callback: {kind: 'none'}})
 }, 90_000)

@@ -92,6 +92,7 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
     } else if (human) {
       if (result.failure) this.log(chalk.red(`✗ ${result.failure}`))
       else this.log(chalk.green(`✓ ${result.passed} steps passed`) + chalk.dim(` in ${result.duration_ms} ms`))
+      if (result.throwaway_store) this.note(err.dim(`Ran on a store of its own, ${result.store_id}, now renamed "simulate (finished, safe to delete)".`))
     }
     if (!result.ok) process.exitCode = EXIT.failure
     return result
