@@ -46,8 +46,14 @@ export interface Storage {
    * changed since it was read (its `version`), or when a unique key says it already exists.
    */
   commit(batch: Batch): Promise<void>
-  /** Resolves when everything committed so far is durable. */
+  /** Resolves when everything queued so far is committed and durable. */
   flush(): Promise<void>
+  /**
+   * Resolves once everything already committed is on disk. An engine whose COMMIT returns only
+   * when durable omits it; the embedded one syncs after COMMIT (off the event loop), so a
+   * reader that tells the outside world (the dispatcher) waits for this first.
+   */
+  durable?(): Promise<void>
   close(): Promise<void>
   /** Why writes are failing right now (a full disk), for /healthz; null when healthy. */
   writeFault(): string | null
