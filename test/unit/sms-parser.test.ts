@@ -6,23 +6,13 @@ import {parseResultToJson} from '../../src/commands/sms/parse.js'
 import {VcashError} from '../../src/lib/errors.js'
 import {formatMoney} from '../../src/lib/money.js'
 import {parseFixtureText} from '../../src/lib/sms/fixture-file.js'
-import {cairoIso, flattenBody, parseSms, smsFingerprint} from '../../src/lib/sms/parse.js'
+import {cairoIso, flattenBody, smsFingerprint} from '../../src/lib/sms/parse.js'
 import {classifySender, isPhoneLikeSender, senderKey} from '../../src/lib/sms/senders.js'
 import {TEMPLATES} from '../../src/lib/sms/templates.js'
-import type {ParsedReceipt, ParseResult} from '../../src/lib/sms/types.js'
+import type {ParseResult} from '../../src/lib/sms/types.js'
+import {parse, receipt, toArabicIndic} from './sms-helpers.js'
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/sms')
-const NOW = new Date('2026-11-23T12:00:00Z')
-
-function parse(sender: string, body: string): ParseResult {
-  return parseSms({sender, body}, {now: NOW})
-}
-
-function receipt(sender: string, body: string): ParsedReceipt {
-  const r = parse(sender, body)
-  if (r.kind !== 'receive') throw new Error(`expected a receipt, got ${JSON.stringify(r)}`)
-  return r
-}
 
 function wire(r: ParseResult): Record<string, unknown> {
   const j: Record<string, unknown> = {...parseResultToJson(r)}
@@ -30,7 +20,6 @@ function wire(r: ParseResult): Record<string, unknown> {
   return j
 }
 
-const toArabicIndic = (s: string): string => s.replace(/\d/g, (d) => String.fromCharCode(0x0660 + Number(d)))
 const toPersian = (s: string): string => s.replace(/\d/g, (d) => String.fromCharCode(0x06f0 + Number(d)))
 
 // ---- Every sample in sms-formats.md, with the exact fields ----------------------------

@@ -133,6 +133,20 @@ export const BANK_OPENINGS = new RegExp(
   'gi',
 )
 
+/** Words of money coming in, in a bank's voice («استقبلت», not the promotions' «استقبل»). */
+const CREDIT_WORDING = new RegExp(`\\b(?:credited|received|inward)\\b|${A}ضاف${H}|${A}ستقبلت|${A}ستلام|${TO_AR}(?:حساب|بطاق)`, 'i')
+const AMOUNT_HINT = new RegExp(`${moneyWithCurrency()}|(?:مبلغ|قيم${H}|\\bamount)${S}:?${S}\\d`, 'i')
+
+/**
+ * A credit in InstaPay wording with an amount, no debit or own-money wording: what a new
+ * layout looks like when no template reads it (the parser reports it as unrecognised_layout
+ * so that it gets counted and added).
+ */
+export function looksLikeBankCredit(text: string): boolean {
+  const head = text.slice(0, 140)
+  return CREDIT_WORDING.test(head) && INSTAPAY_MARKER.test(text) && AMOUNT_HINT.test(text) && !BANK_DEBIT_HINTS.test(head) && !BANK_OWN_MONEY_HINTS.test(text)
+}
+
 // ---- Templates -------------------------------------------------------------------------
 
 interface BankLayout {

@@ -93,7 +93,7 @@ const AMOUNT_LABELLED = new RegExp(
 const AMOUNT_WITH_CURRENCY = new RegExp(moneyWithCurrency('amount'), 'i')
 
 /** A bank's account or card next to its word: «حسابكم رقم 0130», "card#1234", "AC ending with 123". */
-const ACCOUNT_NEAR_WORD = new RegExp(`(?:حساب|بطاق|\\b(?:account|acct|a/c|ac|card)\\b)[^\\d\\n]{0,25}?${accountGroup('account')}`, 'i')
+const ACCOUNT_NEAR_WORD = new RegExp(`(?:حساب|بطاق|\\b(?:account|acct|a/c|ac|card)\\b)[^\\d\\n]{0,40}?${accountGroup('account')}`, 'i')
 
 /** The last (up to) 4 digits of an account as printed: the digits after the mask, or before it. */
 export function accountLast4(printed: string | undefined): string | null {

@@ -17,7 +17,7 @@ import type {Provider} from '../model.js'
 import {tryParseMoney, type Piastres} from '../money.js'
 import {tryNormalisePhone} from '../phone.js'
 import {normaliseText} from '../text.js'
-import {BANK_DEBIT_HINTS, BANK_OPENINGS, BANK_OWN_MONEY_HINTS, INSTAPAY_MARKER} from './bank-templates.js'
+import {BANK_OPENINGS, looksLikeBankCredit} from './bank-templates.js'
 import {accountLast4, readMovement} from './movement.js'
 import {FAMILY_PROVIDER, classifySender, isPhoneLikeSender, senderKey, type SenderFamily} from './senders.js'
 import {
@@ -111,14 +111,9 @@ function parseBankSms(text: string, options: ParseOptions): ParseResult {
     const parsed = applyTemplate(template, text, options)
     if (parsed) return parsed
   }
-  const head = text.slice(0, HEAD_WINDOW)
-  const creditLike = BANK_CREDIT_WORDING.test(head) && INSTAPAY_MARKER.test(text)
-  if (creditLike && !BANK_DEBIT_HINTS.test(head) && !BANK_OWN_MONEY_HINTS.test(text)) return ignored('unrecognised_layout', 'instapay')
+  if (looksLikeBankCredit(text)) return ignored('unrecognised_layout', 'instapay')
   return notAReceipt(text, 'bank')
 }
-
-/** Words of money coming in, in a bank's voice. */
-const BANK_CREDIT_WORDING = /\b(?:credited|received|inward)\b|[اإأ]ضاف[ةه]|استقبل|استلام|(?:[اإأ]ل[يى]\s*|ل)(?:حساب|بطاق)/i
 
 function countBankOpenings(text: string): number {
   BANK_OPENINGS.lastIndex = 0
