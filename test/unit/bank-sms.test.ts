@@ -194,8 +194,19 @@ describe('variants the looser bank fallbacks read', () => {
     ['English "credited with … via InstaPay"', 'CIB', 'Your account **4521 was credited with EGP 1,275.50 via InstaPay from AHMED SAMPLE on 08/10 21:14. Ref 556677123456', {template: 'BANK-IPN-EN', amount: 127550, accountLast4: '4521', senderName: 'AHMED SAMPLE'}],
     ['English "You have received"', 'QNB', 'You have received EGP 100.00 via InstaPay from AHMED SAMPLE. Ref 123456789012', {template: 'BANK-IPN-EN-RECEIVED', amount: 10000, senderName: 'AHMED SAMPLE'}],
     ['English amount first', 'HSBC', 'EGP 250.00 has been credited to your account ending 9876 via IPN from MONA SAMPLE. Ref 1a2b3c4d', {template: 'BANK-IPN-EN-AMOUNT-FIRST', amount: 25000, accountLast4: '9876', senderName: 'MONA SAMPLE'}],
+    ['«جنيه مصري» and a greeting first', 'NBE', 'عزيزي العميل تم إضافة تحويل لحظي لحسابكم رقم 0130 بمبلغ 100.00 جنيه مصري من SAMPLE TESTER رقم مرجعي 990470670167', {template: 'NBE-R1', amount: 10000, senderName: 'SAMPLE TESTER'}],
+    ['a fee notice after the credit («لا يتم خصم اي رسوم»)', 'CIB', 'يرجى العلم انه تم تنفيذ تحويل لحظي بمبلغ 5.00 جم إلى حسابك المنتهي بـ ********6286 من SAMY SAMPLE برقم مرجعي 6b2d1e88 بتاريخ 30-04-2026 14:52 لا يتم خصم اي رسوم', {template: 'CIB-R1', amount: 500, senderName: 'SAMY SAMPLE'}],
+    ['an account credit naming the payer after the InstaPay words', 'BanK-AlAhly', 'تم إضافة مبلغ 500.00 جم إلى حسابكم رقم 1234 من خلال التحويل اللحظي من أحمد علي رقم مرجعي 123456789012', {template: 'BM-R2', amount: 50000, accountLast4: '1234', senderName: 'أحمد علي', reference: '123456789012'}],
+    ['English "has been credited … through InstaPay", "Reference No."', 'CIB', 'Dear Customer, your account XXXX1234 has been credited with EGP 500.00 through InstaPay from AHMED ALI on 12/05/2026 10:30. Reference No. 1a2b3c4d', {template: 'BANK-IPN-EN', amount: 50000, accountLast4: '1234', senderName: 'AHMED ALI', reference: '1a2b3c4d', occurredAt: '2026-05-12T10:30:00+03:00'}],
+    ['QNB naming a payer', 'QNB', 'IPN transfer received with amount of EGP 1,250.50 on 1234 on 14/05 at 10:22 AM from MONA SAMPLE. Ref# 1a2b3c4d. For more details call 19700', {template: 'QNB-R1', amount: 125050, senderName: 'MONA SAMPLE'}],
+    ['an InstaPay address with a dot, in capitals', 'HSBC', 'Your HSBC Account ********6203 was credited with IPN inward transfer for EGP 10.00 on 03-05-2026 17:06 from SAMY.SAMPLE@INSTAPAY with reference 208ad9e4. For further details, please contact HSBC call centre', {payerAddress: 'samy.sample@instapay', senderName: null}],
   ] as const)('%s', (_label, sender, body, expected) => {
     expect(receipt(sender, body)).toMatchObject({provider: 'instapay', senderPhone: null, ...expected})
+  })
+
+  it('CIB\'s two-way «تم تنفيذ» into an account that is not said to be the owner\'s is never a receipt', () => {
+    expect(parse('CIB', 'تم تنفيذ تحويل لحظي بمبلغ 100 جم إلى حساب رقم 1234 برقم مرجعي 6b2d1e88').kind).toBe('ignored')
+    expect(parse('CIB', 'تم تنفيذ تحويل لحظي بمبلغ 100 جم إلى محفظة 01000000001 من حسابك المنتهي ب ****1234 برقم مرجعي 6b2d1e88')).toMatchObject({reason: 'not_a_receipt', movement: 'debit'})
   })
 })
 

@@ -55,8 +55,12 @@ const INTO_AR = `(?:${TO_AR}${ACCOUNT_WORD_AR}${ACCOUNT_DESC_AR}${accountGroup('
 const INSTANT_AR = `(?:ال)?(?:تحويل|حوال${H})${S}(?:ال)?لحظ${Y}${H}?`
 /** «عبر IPN», «عبر انستاباي», «من خلال InstaPay». */
 const VIA_AR = `(?:عبر|من${S}خلال)${S}(?:IPN|InstaPay|انستا${S}با${Y}|شبك${H}${S}المدفوعات${S}اللحظي${H})`
-/** The opening of a credit: «تم إضافة», «تم تنفيذ» (CIB, both ways), «لقد استقبلت», «تم استلام», «تم إيداع». */
-const OPEN_AR = `(?:${TAMMA}(?:${A}ضاف${H}|تنفيذ|${A}ستلام|${A}${Y}داع)|(?:لقد${S})?${A}ستقبلت)`
+/**
+ * The opening of a credit: «تم إضافة», «لقد استقبلت», «تم استلام», «تم إيداع», or CIB's
+ * «تم تنفيذ», which it uses both ways: that one only with the owner's account («حسابك»,
+ * «بطاقتكم») ahead, since «إلى حساب رقم …» alone may be someone else's.
+ */
+const OPEN_AR = `(?:${TAMMA}(?:${A}ضاف${H}|${A}ستلام|${A}${Y}داع)|(?:لقد${S})?${A}ستقبلت|${TAMMA}تنفيذ(?=[^\\n]{0,80}?(?:حساب|بطاقت)(?:كم|ك)))`
 /** «تم إضافة»: NBE and Banque Misr credits. */
 const IDAFA = `${TAMMA}${A}ضاف${H}`
 /** A few words a variant may add after «تحويل لحظي» («وارد», «عبر انستاباي»). */
@@ -230,7 +234,8 @@ export const BANK_TEMPLATES: readonly ReceiveTemplate[] = [
   }),
   bank({
     id: 'BM-R2',
-    pattern: `${IDAFA}${S}مبلغ${S}${money('amount')}${SEP}${TO_AR}${ACCOUNT_WORD_AR}${ACCOUNT_DESC_AR}${accountGroup('account')}[\\s\\S]{0,80}?(?:عن${S}طريق${S})?(?:${INSTANT_AR}|IPN|InstaPay|انستا${S}با${Y})`,
+    // The payer is optional: BM-R2 names none, but a variant that does should keep it.
+    pattern: `${IDAFA}${S}مبلغ${S}${money('amount')}${SEP}${TO_AR}${ACCOUNT_WORD_AR}${ACCOUNT_DESC_AR}${accountGroup('account')}[\\s\\S]{0,80}?(?:عن${S}طريق${S}|من${S}خلال${S})?(?:${INSTANT_AR}|IPN|InstaPay|انستا${S}با${Y})(?:${SEP}${FROM_AR})?`,
     require: ['account'],
     example: 'تم اضافة مبلغ 500EGP الى حساب رقم xxx1234 فى 05-JUL-2026 عن طريق التحويل اللحظي',
   }),

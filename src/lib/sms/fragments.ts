@@ -24,7 +24,7 @@ export function amountGroup(name: string | null): string {
 }
 
 /** Currency words after (or, for the Latin ones, before) an amount. */
-export const CURRENCY = `(?:ج${S}\\.${S}م\\.?|جم(?![\\u0621-\\u064A])|جني${H}ا?|ج\\.?(?![\\u0621-\\u064A])|EGP|L\\.${S}E\\.?|LE(?![a-z])|pounds?)`
+export const CURRENCY = `(?:ج${S}\\.${S}م\\.?|جم(?![\\u0621-\\u064A])|جني${H}ا?(?:${S}مصر${Y})?|ج\\.?(?![\\u0621-\\u064A])|EGP|L\\.${S}E\\.?|LE(?![a-z])|pounds?)`
 
 /** The Latin currency that may stand before an amount ("EGP 80", "EGP3,050", "L.E 5"). */
 const CURRENCY_BEFORE = `(?:EGP|L\\.?${S}E\\.?)${S}`
