@@ -35,7 +35,7 @@ describe('nameKeys', () => {
   })
 
   it('keeps different names apart', () => {
-    for (const [a, b] of [['Amr', 'Omar'], ['Said', 'Sayed'], ['Hassan', 'Hussein'], ['Sami', 'Samir'], ['Mahmoud', 'Mohamed'], ['Ali', 'Alaa']]) {
+    for (const [a, b] of [['Amr', 'Omar'], ['Said', 'Sayed'], ['Hassan', 'Hussein'], ['Sami', 'Samir'], ['Mahmoud', 'Mohamed'], ['Ali', 'Alaa']] as const) {
       expect(nameKeys(a), `${a} / ${b}`).not.toEqual(nameKeys(b))
     }
   })
