@@ -3,13 +3,15 @@
  *
  * Order of decisions (each one documented where it is made):
  *  1. empty body → empty
- *  2. sender not a trusted operator id → untrusted_sender (a phone number is a known fraud)
+ *  2. sender not a trusted operator id → untrusted_sender (a phone number is a known fraud);
+ *     a bank sender goes to parseBankSms, which has its own order (see there)
  *  3. no receive phrase with an amount right after it → not_a_receipt (or unrecognised_layout
  *     when a receive phrase opens the text without a readable amount)
  *  4. two receive phrases, or a receipt with another transaction's opening → multiple_messages
  *  5. the sender family's templates, in order; the first that yields every required field wins
  *  6. nothing extracted → unrecognised_layout (the server counts these), unless the text is the
  *     owner's own money (ATM, agent cash-in) → not_a_receipt
+ * A not_a_receipt from a trusted sender carries the balance movement it shows (movement.ts).
  */
 import {createHash} from 'node:crypto'
 
