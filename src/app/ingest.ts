@@ -55,6 +55,8 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
       amount: parse.amount,
       senderPhone: parse.senderPhone,
       senderName: parse.senderName,
+      payerAddress: parse.payerAddress,
+      accountLast4: parse.accountLast4,
       reference: parse.reference,
       balance: parse.balance,
       occurredAt: parse.occurredAt,

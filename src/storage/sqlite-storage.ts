@@ -464,6 +464,12 @@ export class SqliteStorage implements Storage {
       .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(sql.lit(500))], {store: storeId, phone, amount})
   }
 
+  phonelessByAmount(storeId: string, amount: Piastres): Promise<TransactionRecord[]> {
+    return this.read(['phonelessByAmount', (p) => this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('store_id', '=', p('store')).where('sender_phone', 'is', null).where('amount', '=', p('amount'))
+      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(sql.lit(500))], {store: storeId, amount})
+  }
+
   byReference(storeId: string, reference: string): Promise<TransactionRecord[]> {
     return this.read(['byReference', (p) => this.k.selectFrom('transactions').select(['data', 'version'])
       .where('store_id', '=', p('store')).where('reference', '=', p('reference'))

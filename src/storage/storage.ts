@@ -79,6 +79,11 @@ export interface Storage {
    * first: the candidates for a customer's claim and for a repeat.
    */
   byClaim(storeId: string, phone: string, amount: Piastres): Promise<TransactionRecord[]>
+  /**
+   * Transactions of a store with this amount and no payer phone (bank InstaPay credits), oldest
+   * received first: the candidates of a claim by payer name or InstaPay address.
+   */
+  phonelessByAmount(storeId: string, amount: Piastres): Promise<TransactionRecord[]>
   /** Transactions of a store carrying this wallet reference (phone-less transfers are claimed by it). */
   byReference(storeId: string, reference: string): Promise<TransactionRecord[]>
   /** PENDING transactions received before `before`, oldest first (expiry sweeps). */

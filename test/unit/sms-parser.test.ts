@@ -196,7 +196,7 @@ describe('e& money and Orange Cash variants', () => {
 describe('InstaPay bank credits', () => {
   it('Mashreq: 8-hex reference, comma thousands, payer name, no phone', () => {
     const r = receipt('Mashreq-EGY', 'لقد استقبلت تحويل لحظي على  0540 بمبلغ 5,000.00 جم عبر IPN من محمد فريد احمد محمود يوم  28-02-2026 الساعة  16:50 رقم المعاملة 9def186b للمساعدة www.mashreq.com/mashreqipn')
-    expect(wire(r)).toEqual({kind: 'receive', provider: 'instapay', amount: '5000.00', sender_phone: null, sender_name: 'محمد فريد احمد محمود', reference: '9def186b', balance: null, occurred_at: '2026-02-28T16:50:00+02:00'})
+    expect(wire(r)).toEqual({kind: 'receive', provider: 'instapay', amount: '5000.00', sender_phone: null, sender_name: 'محمد فريد احمد محمود', reference: '9def186b', balance: null, occurred_at: '2026-02-28T16:50:00+02:00', account_last4: '0540'})
   })
 
   it('a bank credit that is not an InstaPay transfer is not a receipt', () => {
