@@ -1,13 +1,13 @@
-import crypto from 'node:crypto'
 import os from 'node:os'
 
-import {Kysely, type MigrationInfo, type MigrationProvider, Migrator, PostgresDialect, sql, type Transaction} from 'kysely'
+import {Kysely, PostgresDialect, sql, type Transaction} from 'kysely'
 import pg from 'pg'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
 import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import {priorStatus} from '../core/transactions.js'
+import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
 import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
 
@@ -25,11 +25,6 @@ export interface PostgresStorageOptions {
   statementTimeoutMs?: number
   /** Apply pending migrations on open (default). `vcash db status` looks without changing anything. */
   migrate?: boolean
-}
-
-export interface SchemaState {
-  applied: {name: string; at: string}[]
-  pending: string[]
 }
 
 type Row = {data: string; version: number}
@@ -82,10 +77,7 @@ export class PostgresStorage implements Storage {
         await sql`select pg_advisory_lock(${MIGRATE_LOCK})`.execute(conn)
         try {
           await this.checkNotNewer(conn)
-          const provider: MigrationProvider = {getMigrations: async () => MIGRATIONS}
-          const {error, results} = await new Migrator({db: conn, provider}).migrateToLatest()
-          if (error) throw error
-          return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+          return await migrateToLatest(conn)
         } finally {
           await sql`select pg_advisory_unlock(${MIGRATE_LOCK})`.execute(conn)
         }
@@ -96,16 +88,10 @@ export class PostgresStorage implements Storage {
   }
 
   async schema(): Promise<SchemaState> {
-    const provider: MigrationProvider = {getMigrations: async () => MIGRATIONS}
-    let infos: readonly MigrationInfo[]
     try {
-      infos = await new Migrator({db: this.k, provider}).getMigrations()
+      return await schemaState(this.k)
     } catch (error) {
       throw asReadError(error)
-    }
-    return {
-      applied: infos.filter((m) => m.executedAt).map((m) => ({name: m.name, at: m.executedAt!.toISOString()})),
-      pending: infos.filter((m) => !m.executedAt).map((m) => m.name),
     }
   }
 
@@ -333,11 +319,7 @@ export class PostgresStorage implements Storage {
       .orderBy('next_attempt_at').limit(limit))
   }
 
-  /**
-   * Take up to `limit` due notifications for `holder` until `now + leaseMs`: rows another
-   * instance holds (locked right now, or leased and not expired) are skipped, so two instances
-   * never send one notification at once, and a dead instance's leases run out and are taken over.
-   */
+  /** Rows another instance holds (locked this instant, or leased and not expired) are skipped: SKIP LOCKED, then the lease. */
   async leaseDueNotifications(now: Date, limit: number, holder: string, leaseMs: number): Promise<NotificationRecord[]> {
     const at = now.getTime()
     const due = this.k.selectFrom('notifications').select('id')
@@ -417,11 +399,6 @@ export function poolConfig(opts: PostgresStorageOptions): {pool: pg.PoolConfig; 
       types: {getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser},
     },
   }
-}
-
-/** An id for this process as a lease holder: which instance holds a notification, in `leased_by`. */
-export function leaseHolder(): string {
-  return `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`
 }
 
 function badUrl(why: string): VcashError {
