@@ -101,4 +101,46 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL', () => {
     expect((JSON.parse(list.stdout) as {callbacks: unknown[]}).callbacks).toHaveLength(got.length)
     console.error(`two instances: 2,400 checks in ${checkMs} ms`)
   }, 180_000)
+
+  it('a WHMCS store, one instance SIGKILLed in the middle of deliveries: the other credits everything, once per transaction', async () => {
+    const url = await tempDatabase(adminUrl)
+    const whmcs = await FakeWhmcs.start({clients: [{id: 7, firstname: 'Mona', lastname: 'Ali', email: 'mona@example.com'}]})
+    try {
+      // Each AddCredit is applied on arrival and answered 1.5 s later: a kill leaves some applied but unconfirmed.
+      await whmcs.setMode('slow', {delayMs: 1500, actions: ['AddCredit']})
+      const a = await instance(url, ['--outbox-lease', '5'])
+      const store = a.ready.dev_store!
+      const b = await instance(url, ['--outbox-lease', '5'])
+      const set = await runCli(['store', 'set', store.id, '--database-url', url, '--data-dir', tempDir(), '--callback', 'whmcs', '--whmcs-url', whmcs.url,
+        '--whmcs-identifier', FAKE_WHMCS_CREDENTIALS.identifier, '--whmcs-secret', FAKE_WHMCS_CREDENTIALS.secret, '--json'])
+      expect(set.code, set.stderr + set.stdout).toBe(0)
+      const both = [a, b].map((c) => ({url: c.ready.url, storeId: store.id, deviceToken: store.device_token}))
+      const transfers = Array.from({length: 40}, (_, i) => ({phone: `011${String(10_000_000 + i)}`, amount: String(50 + i)}))
+      for (const [i, t] of transfers.entries()) expect((await postSms(both[i % 2]!, VF_R1(t.phone, t.amount, String(800_000_000 + i)))).status).toBe(201)
+      // Every customer checks (WHMCS client 7); the checks wait for the credit, so they are not awaited here.
+      const checks = transfers.map((t, i) => check(both[i % 2]!, {phone: t.phone, amount: t.amount, user_name: '7'}).catch(() => null))
+      await until('deliveries under way', () => whmcs.addCreditCalls.filter((c) => c.applied).length >= 6, 30_000)
+      a.child.kill('SIGKILL')
+      await waitExit(a.child)
+      await Promise.all(checks)
+      // B takes over A's leases once they expire, asks WHMCS about A's unconfirmed credits, and finishes.
+      await until('40 credits', () => whmcs.credits(7).length >= 40, 90_000)
+      let pending = -1
+      for (let i = 0; i < 100 && pending !== 0; i++) {
+        const list = await runCli(['callbacks', 'list', '--database-url', url, '--data-dir', tempDir(), '--state', 'pending', '--json'])
+        pending = (JSON.parse(list.stdout) as {callbacks: unknown[]}).callbacks.length
+        if (pending !== 0) await new Promise((r) => setTimeout(r, 500))
+      }
+      expect(pending).toBe(0)
+      const descriptions = whmcs.credits(7).map((c) => c.description)
+      expect(descriptions).toHaveLength(40)
+      expect(new Set(descriptions).size).toBe(40)
+      expect(whmcs.addCreditCalls.filter((c) => c.applied)).toHaveLength(40)
+      // A died with credits applied but unconfirmed: B asked WHMCS about them instead of sending again.
+      expect(whmcs.calls.some((c) => c.action.toLowerCase() === 'getcredits')).toBe(true)
+      expect(whmcs.balanceCents(7)).toBe(transfers.reduce((s, t) => s + Number(t.amount) * 100, 0))
+    } finally {
+      await whmcs.close()
+    }
+  }, 180_000)
 })
