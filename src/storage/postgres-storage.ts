@@ -40,6 +40,7 @@ export class PostgresStorage implements Storage {
   readonly pool: pg.Pool
   private readonly k: Kysely<Database>
   private fault: string | null = null
+  private faultKind: 'unreachable' | 'full' = 'unreachable'
   private closed = false
   private readonly inFlight = new Set<Promise<unknown>>()
   readonly where: string
@@ -48,8 +49,9 @@ export class PostgresStorage implements Storage {
     const cfg = poolConfig(opts)
     this.where = cfg.where
     this.pool = new pg.Pool(cfg.pool)
-    // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
-    this.pool.on('error', (error) => (this.fault = `the database connection failed (${(error as Error).message})`))
+    // An idle connection dropped (a failover, a restart) must not crash the process, nor mark the
+    // ledger faulty: the pool discards it and the next query connects again.
+    this.pool.on('error', () => {})
     this.k = new Kysely<Database>({dialect: new PostgresDialect({pool: this.pool})})
   }
 
@@ -150,7 +152,10 @@ export class PostgresStorage implements Storage {
       await this.k.transaction().execute((trx) => this.apply(trx, b))
     } catch (error) {
       if (isConflict(error)) throw error instanceof ConflictError ? error : new ConflictError('batch', describe(b))
-      throw asWriteError(error, (m) => (this.fault = m))
+      throw asWriteError(error, (m, kind) => {
+        this.fault = m
+        this.faultKind = kind
+      })
     }
     this.fault = null
     for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits]) {
@@ -204,11 +209,16 @@ export class PostgresStorage implements Storage {
   // --- reads ---
 
   private async rows(q: {execute(): Promise<unknown[]>}): Promise<Row[]> {
+    let rows: Row[]
     try {
-      return (await q.execute()) as Row[]
+      rows = (await q.execute()) as Row[]
     } catch (error) {
       throw asReadError(error)
     }
+    // The database is reachable again: /healthz must not wait for a write (a load balancer that
+    // took this instance out of rotation sends none). A full database stays faulty until a write works.
+    if (this.fault !== null && this.faultKind === 'unreachable') this.fault = null
+    return rows
   }
 
   private async read<T>(q: {execute(): Promise<unknown[]>}): Promise<T[]> {
@@ -452,14 +462,14 @@ function asOpenError(error: unknown, where: string): unknown {
 }
 
 /** The database unreachable, out of space or too slow: "try again later", and nothing was stored. */
-export function asWriteError(error: unknown, noteFault: (m: string) => void): unknown {
+export function asWriteError(error: unknown, noteFault: (m: string, kind: 'unreachable' | 'full') => void): unknown {
   if (error instanceof VcashError || error instanceof ConflictError || error instanceof BugError) return error
   const c = pgCode(error)
   const cls = c.slice(0, 2)
   const unreachable = /^E[A-Z]+$/.test(c) || /timeout|terminated|Connection/i.test((error as Error)?.message ?? '')
   if (!unreachable && !['08', '53', '57', '58'].includes(cls)) return error
   const why = cls === '53' ? `the database is out of resources (${c})` : c === '57014' ? 'a database statement timed out' : `the database is unreachable (${c || (error as Error).message})`
-  noteFault(why)
+  noteFault(why, cls === '53' ? 'full' : 'unreachable')
   return new VcashError('storage_unavailable', `storage unavailable: ${why}; nothing was stored`, {
     http: 503,
     exit: EXIT.unavailable,

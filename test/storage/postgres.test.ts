@@ -138,6 +138,25 @@ describe.skipIf(!available)('PostgreSQL', () => {
       await m.close()
     })
 
+    it('connections dropped by the server (a failover) are replaced: no fault, the next read and write work', async () => {
+      const url = await tempDatabase(adminUrl)
+      const s = await openPg(url)
+      try {
+        await s.commit({stores: [store('st_a')]})
+        await Promise.all([s.getStore('st_a'), s.getStore('st_a'), s.getStore('st_a')])
+        const name = new URL(url).pathname.slice(1)
+        const killed = await query<{ok: boolean}>(adminUrl, `select pg_terminate_backend(pid) as ok from pg_stat_activity where datname = '${name}'`)
+        expect(killed.length).toBeGreaterThan(0)
+        await new Promise((r) => setTimeout(r, 200))
+        expect(s.writeFault()).toBeNull()
+        expect((await s.getStore('st_a'))?.id).toBe('st_a')
+        await s.commit({sms: [sms('sms_1', 'st_a')]})
+        expect(await s.countSms()).toBe(1)
+      } finally {
+        await s.close()
+      }
+    })
+
     it('pool size and statement timeout come from the URL', async () => {
       const url = new URL(await tempDatabase(adminUrl))
       url.searchParams.set('pool_max', '3')

@@ -25,7 +25,15 @@ export default async function setup(project: TestProject): Promise<() => void> {
     project.provide('pgUrl', '')
     return () => {}
   }
-  cluster = await startCluster(bin)
+  try {
+    cluster = await startCluster(bin)
+  } catch (error) {
+    // A developer's box without a usable PostgreSQL skips those tests; CI must run them.
+    if (process.env.VCASH_REQUIRE_REAL_TOOLS) throw error
+    console.error(`vcash tests: no throwaway PostgreSQL (${(error as Error).message.split('\n')[0]}); PostgreSQL tests skipped`)
+    project.provide('pgUrl', '')
+    return () => {}
+  }
   project.provide('pgUrl', cluster.url)
   return () => cluster?.stop()
 }
