@@ -57,6 +57,24 @@ async function until(what: string, ok: () => boolean, ms: number): Promise<void>
 describe.skipIf(!available)('two vcash instances on one PostgreSQL', () => {
   afterAll(() => dropDatabases(adminUrl))
 
+  it('vcash db status reads only, db migrate applies once, and a password in the URL is never printed', async () => {
+    const url = new URL(await tempDatabase(adminUrl))
+    url.password = 'hunter2' // trust auth ignores it; the output must not show it
+    const db = (cmd: string) => runCli(['db', cmd, '--database-url', url.toString(), '--data-dir', tempDir(), '--json'])
+    const before = await db('status')
+    expect(before.code, before.stderr).toBe(0)
+    expect(JSON.parse(before.stdout)).toMatchObject({database: 'postgres', applied: [], pending: expect.arrayContaining(['0001_ledger', '0005_outbox_lease'])})
+    const first = await db('migrate')
+    expect(JSON.parse(first.stdout).migrated).toContain('0005_outbox_lease')
+    const second = await db('migrate')
+    expect(JSON.parse(second.stdout).migrated).toEqual([])
+    const after = await db('status')
+    expect(JSON.parse(after.stdout)).toMatchObject({pending: [], transactions: 0, sms: 0})
+    for (const r of [before, first, second, after]) expect(r.stdout + r.stderr).not.toContain('hunter2')
+    const bad = await runCli(['db', 'status', '--database-url', 'mysql://x@127.0.0.1/db', '--json'])
+    expect(bad.code).toBe(2)
+  }, 60_000)
+
   it('300 transfers, 8 checks each at once split across both: one true per transfer, one notification each', async () => {
     const url = await tempDatabase(adminUrl)
     // The merchant's site: records every GET callback.
