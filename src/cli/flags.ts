@@ -25,7 +25,7 @@ export const PROFILE_BACKED_ENV: Readonly<Record<string, ProfileKey>> = {
 
 /** Option flags whose values are secrets: never echoed in errors. */
 export function isSecretFlag(name: string, flag: {type: string}): boolean {
-  return flag.type === 'option' && /(secret|token|password|signing-key)/i.test(name)
+  return flag.type === 'option' && /(secret|token|password|signing-key|database-url)/i.test(name)
 }
 
 /** `--profile`, on every command (a base flag of BaseCommand). */
@@ -59,6 +59,18 @@ export const dataDir = Flags.string({
   async parse(input) {
     if (!input.trim()) throw new Error('--data-dir must not be empty')
     return path.resolve(input)
+  },
+})
+
+/** `--database-url`: the ledger on PostgreSQL, shared by several instances, instead of the data dir's embedded store. */
+export const databaseUrl = Flags.string({
+  summary: 'PostgreSQL URL (postgres://user:pass@host:5432/db) to keep the ledger in, instead of the embedded store in --data-dir.',
+  description: 'Several vcash instances can share one database. ?pool_max=N and ?statement_timeout=MS tune the connection pool (default 10 connections, 15000 ms).',
+  env: 'VCASH_DATABASE_URL',
+  helpValue: 'URL',
+  async parse(input) {
+    if (!/^postgres(ql)?:\/\/./.test(input.trim())) throw new Error('--database-url must be a postgres:// or postgresql:// URL')
+    return input.trim()
   },
 })
 

@@ -8,11 +8,12 @@ import {VcashServer} from '../server/serve.js'
 export interface ServeResult {
   url: string
   data_dir: string
+  database: 'embedded' | 'postgres'
   dev_store: {id: string; api_token: string; device_token: string; signing_secret: string} | null
 }
 
 export default class Serve extends BaseCommand {
-  static override summary = 'Run the vcash service on the embedded store'
+  static override summary = 'Run the vcash service on the embedded store (or PostgreSQL with --database-url)'
   static override description = `Serves the merchant API (payment_link_check, rate), SMS ingest for the wallet phone, transactions, /healthz, /metrics and /openapi.json, and delivers merchant notifications.
 
 On an empty data dir it creates a development store and prints its id, API token and device token once. Other vcash commands talk to this server while it runs. Stops gracefully on Ctrl-C / SIGTERM.`
@@ -22,10 +23,19 @@ On an empty data dir it creates a development store and prints its id, API token
     '<%= config.bin %> serve --port 8080 --data-dir /var/lib/vcash',
     '<%= config.bin %> serve --host 0.0.0.0 --trust-proxy 127.0.0.1',
     '<%= config.bin %> serve --port 0 --json',
+    '<%= config.bin %> serve --database-url postgres://vcash:secret@db.internal:5432/vcash --data-dir /var/lib/vcash',
   ]
 
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
+    'outbox-lease': Flags.integer({
+      summary: 'With --database-url: seconds an instance holds a notification it is delivering; a stopped instance\'s are taken over after this.',
+      env: 'VCASH_OUTBOX_LEASE',
+      default: 120,
+      min: 5,
+      max: 3600,
+    }),
     port: f.port,
     host: f.host,
     dev: Flags.boolean({summary: 'Development mode: allow http://localhost callback URLs for every store.', env: 'VCASH_DEV', default: false}),
@@ -41,11 +51,12 @@ On an empty data dir it creates a development store and prints its id, API token
 
   async run(): Promise<ServeResult | undefined> {
     const {flags} = await this.parse(Serve)
-    const server = await VcashServer.start({dataDir: flags['data-dir'], host: flags.host, port: flags.port, dev: flags.dev, trustProxy: flags['trust-proxy'], failedCheckLimit: flags['failed-check-limit']})
+    const server = await VcashServer.start({dataDir: flags['data-dir'], databaseUrl: flags['database-url'], outboxLeaseMs: flags['outbox-lease'] * 1000, host: flags.host, port: flags.port, dev: flags.dev, trustProxy: flags['trust-proxy'], failedCheckLimit: flags['failed-check-limit']})
     const dev = server.devStore
     const ready: ServeResult = {
       url: server.url,
       data_dir: flags['data-dir'],
+      database: flags['database-url'] ? 'postgres' : 'embedded',
       dev_store: dev ? {id: dev.store.id, api_token: dev.apiToken, device_token: dev.deviceToken, signing_secret: dev.store.signingSecret} : null,
     }
     if (this.jsonEnabled()) {
@@ -53,7 +64,7 @@ On an empty data dir it creates a development store and prints its id, API token
       process.stdout.write(`${JSON.stringify(ready)}\n`)
     } else {
       const out = (s: string) => process.stderr.write(`${s}\n`)
-      out(`${chalk.green('vcash')} listening on ${chalk.bold(server.url)} (data dir ${flags['data-dir']})`)
+      out(`${chalk.green('vcash')} listening on ${chalk.bold(server.url)} (${flags['database-url'] ? `PostgreSQL ${server.databaseWhere}, ` : ''}data dir ${flags['data-dir']})`)
       if (dev) {
         out('')
         out(chalk.yellow('Created a development store. These secrets are shown ONCE — save them now:'))

@@ -1,3 +1,6 @@
+import crypto from 'node:crypto'
+import os from 'node:os'
+
 import type {CreditRecord, NotificationRecord, StoreRecord} from '../core/model.js'
 import {ConflictError, type Storage} from '../storage/storage.js'
 import {sendNotification, type SendResult} from './send.js'
@@ -28,6 +31,13 @@ export interface DispatcherOptions {
   onAttempt?: (n: NotificationRecord, r: SendResult) => void
   /** Called once per notification, when its first delivery starts (vcash listen's stream). */
   onFirstAttempt?: (n: NotificationRecord) => void
+  /**
+   * On a storage shared by several instances (leaseDueNotifications): how long this instance
+   * holds what it delivers. Longer than one delivery can take (a WHMCS credit is up to three requests).
+   */
+  leaseMs?: number
+  /** This instance, as lease holder (default: host:pid:random). */
+  leaseHolder?: string
 }
 
 interface Breaker {
@@ -54,10 +64,12 @@ export class Dispatcher {
   private readonly inFlight = new Map<string, Promise<void>>()
   private readonly inFlightOrigin = new Map<string, string>()
   private readonly breakers = new Map<string, Breaker>()
+  private readonly holder: string
 
   constructor(private readonly opts: DispatcherOptions) {
     this.storage = opts.storage
     this.now = opts.now ?? (() => new Date())
+    this.holder = opts.leaseHolder ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`
     this.o = {
       timeoutMs: opts.timeoutMs ?? 10_000,
       scheduleMs: opts.scheduleMs ?? DEFAULT_SCHEDULE_MS,
@@ -107,7 +119,15 @@ export class Dispatcher {
 
   private async tick(): Promise<void> {
     const now = this.now()
-    const due = await this.storage.dueNotifications(now, 200)
+    let due: NotificationRecord[]
+    if (this.storage.leaseDueNotifications) {
+      // Lease only what this instance can start now: the rest stays for the others.
+      const free = this.o.concurrency - this.inFlight.size
+      if (free <= 0) return
+      due = await this.storage.leaseDueNotifications(now, free, this.holder, this.opts.leaseMs ?? Math.max(120_000, 3 * this.o.timeoutMs + 30_000))
+    } else {
+      due = await this.storage.dueNotifications(now, 200)
+    }
     // Never tell a merchant about a commit a power cut could still undo.
     if (due.length > 0) await this.storage.durable?.()
     const stores = new Map<string, StoreRecord | undefined>()

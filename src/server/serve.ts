@@ -19,6 +19,10 @@ import {Metrics} from './metrics.js'
 
 export interface ServeOptions {
   dataDir: string
+  /** `postgres://…`: the ledger on PostgreSQL, shared with other instances (no data dir lock). */
+  databaseUrl?: string
+  /** With databaseUrl: how long this instance holds a notification it delivers. */
+  outboxLeaseMs?: number
   host: string
   port: number
   /** Development mode: the zero-setup store allows http://localhost callbacks. */
@@ -47,6 +51,12 @@ export class VcashServer {
 
   private constructor(readonly local: LocalVcash, readonly opts: ServeOptions) {}
 
+  /** Where the ledger is, for messages (never a password). */
+  get databaseWhere(): string {
+    const s = this.local.storage as {where?: string}
+    return s.where ?? this.opts.dataDir
+  }
+
   /** Development only: how far `POST /admin/dev/clock` has moved the server's clock (simulate's expiry steps). */
   clockOffsetMs = 0
 
@@ -56,7 +66,7 @@ export class VcashServer {
     const holder: {srv?: VcashServer} = {}
     const now = () => new Date(base().getTime() + (holder.srv?.clockOffsetMs ?? 0))
     const local = await openLocal({
-      dataDir: opts.dataDir, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e), failedCheckLimit: opts.failedCheckLimit, onImport: opts.onImport,
+      dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e), failedCheckLimit: opts.failedCheckLimit, onImport: opts.onImport,
       awaitCredit: (tx, timeoutMs) => holder.srv?.awaitCredit(tx, timeoutMs) ?? Promise.resolve(false),
       creditWaitMs: opts.creditWaitMs,
     })
@@ -87,6 +97,7 @@ export class VcashServer {
       devOverride: this.opts.dev,
       log: (line) => console.error(line),
       onFirstAttempt: (n) => bus.emit('notification', n),
+      leaseMs: this.opts.outboxLeaseMs,
       ...this.opts.dispatcher,
     })
     const wake = () => this.dispatcher.wake()

@@ -50,6 +50,9 @@ export interface NotificationsTable {
   created_at: number
   version: number
   data: string
+  /** 0005_outbox_lease: until when (epoch ms) which instance holds it for delivery. */
+  leased_until?: number | null
+  leased_by?: string | null
 }
 
 export interface CreditsTable {
@@ -137,6 +140,15 @@ export const MIGRATIONS: Record<string, Migration> = {
         // WHMCS has no idempotency key: one credit-ledger row per transaction, ever.
         .addUniqueConstraint('credits_store_transaction', ['store_id', 'transaction_id'])
         .execute()
+    },
+  },
+  // Several instances on one PostgreSQL: a dispatcher leases the outbox rows it sends
+  // (FOR UPDATE SKIP LOCKED), and a dead instance's leases expire. Unused by the embedded store.
+  '0005_outbox_lease': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration runs against the schema before it, not Database
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('notifications').addColumn('leased_until', 'bigint').execute()
+      await db.schema.alterTable('notifications').addColumn('leased_by', 'text').execute()
     },
   },
 }

@@ -2,12 +2,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import BetterSqlite3 from 'better-sqlite3'
-import {type Compilable, Kysely, type MigrationProvider, Migrator, sql, SqliteDialect} from 'kysely'
+import {type Compilable, Kysely, sql, SqliteDialect} from 'kysely'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
 import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import {priorStatus} from '../core/transactions.js'
+import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
 import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
 
@@ -19,6 +20,8 @@ export interface SqliteStorageOptions {
   dataDir: string
   /** Wait this long for another process's write (a CLI command beside the server). */
   busyTimeoutMs?: number
+  /** Apply pending migrations on open (default). `vcash db status` looks without changing anything. */
+  migrate?: boolean
 }
 
 interface Pending {
@@ -102,7 +105,7 @@ export class SqliteStorage implements Storage {
       throw asOpenError(error, this.file)
     }
     this.k = new Kysely<Database>({dialect: new SqliteDialect({database: this.db})})
-    await this.migrate()
+    if (this.opts.migrate !== false) await this.migrate()
   }
 
   /** A file that is not a vcash ledger (damaged, foreign, or from a newer vcash) is refused, never overwritten. */
@@ -123,7 +126,7 @@ export class SqliteStorage implements Storage {
     // elsewhere surfaces as SQLITE_CORRUPT on the read that meets it, answered as data_corrupt.
   }
 
-  private async migrate(): Promise<void> {
+  async migrate(): Promise<string[]> {
     const known = new Set(Object.keys(MIGRATIONS))
     const hasTable = this.db.prepare(`select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'`).get()
     if (hasTable) {
@@ -136,9 +139,15 @@ export class SqliteStorage implements Storage {
         })
       }
     }
-    const provider: MigrationProvider = {getMigrations: async () => MIGRATIONS}
-    const {error} = await new Migrator({db: this.k, provider}).migrateToLatest()
-    if (error) throw asWriteError(error, (m) => (this.fault = m))
+    try {
+      return await migrateToLatest(this.k)
+    } catch (error) {
+      throw asWriteError(error, (m) => (this.fault = m))
+    }
+  }
+
+  schema(): Promise<SchemaState> {
+    return schemaState(this.k)
   }
 
   async close(): Promise<void> {

@@ -97,6 +97,12 @@ export interface Storage {
   /** Pending notifications due at `now`, oldest due first. */
   dueNotifications(now: Date, limit: number): Promise<NotificationRecord[]>
   listNotifications(q: NotificationQuery): Promise<NotificationRecord[]>
+  /**
+   * Several instances on one database: take due notifications for `holder` until `now + leaseMs`,
+   * skipping those another instance holds, so no two send one at once; a dead holder's leases
+   * expire. Saving a notification ends its lease. Engines served by one process omit it.
+   */
+  leaseDueNotifications?(now: Date, limit: number, holder: string, leaseMs: number): Promise<NotificationRecord[]>
 
   getCredit(id: string): Promise<CreditRecord | undefined>
 }
