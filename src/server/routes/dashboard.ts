@@ -90,6 +90,7 @@ export function dashboardRoutes(ctx: RouteContext, o: DashboardOptions): express
 
   r.use((req, res, next) => {
     if (!dashboardReachable(o.mode, req)) throw new VcashError('not_found', 'no such endpoint; see /openapi.json', {http: 404})
+    res.locals.started = performance.now()
     res.set({'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-resource-policy': 'same-origin'})
     next()
   })
@@ -101,7 +102,9 @@ export function dashboardRoutes(ctx: RouteContext, o: DashboardOptions): express
   }
 
   const sendPage = (res: Response, status: number, body: string) => {
-    res.status(status).set({'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store'}).send(body)
+    // Server-Timing: what the page cost us (reads and render), visible in the browser's dev tools.
+    const ms = performance.now() - (res.locals.started as number)
+    res.status(status).set({'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'server-timing': `app;dur=${ms.toFixed(1)}`}).send(body)
   }
   const anonymousView = (req: Request, res: Response) => makeView(langOf(req, res), '', req.originalUrl)
   const secure = async (req: Request) => {
