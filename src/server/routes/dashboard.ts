@@ -91,7 +91,7 @@ export function dashboardRoutes(ctx: RouteContext, o: DashboardOptions): express
   r.use((req, res, next) => {
     if (!dashboardReachable(o.mode, req)) throw new VcashError('not_found', 'no such endpoint; see /openapi.json', {http: 404})
     res.locals.started = performance.now()
-    res.set({'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-resource-policy': 'same-origin'})
+    res.set({'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin', 'x-frame-options': 'DENY', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-resource-policy': 'same-origin'})
     next()
   })
 
@@ -154,7 +154,8 @@ export function dashboardRoutes(ctx: RouteContext, o: DashboardOptions): express
     if (req.method === 'POST') {
       const origin = req.headers.origin
       const host = req.headers.host
-      const sameOrigin = origin === undefined || origin === 'null' ? origin === undefined : new URL(origin).host === host
+      // Browsers send Origin on every POST (we keep Referrer-Policy at same-origin so it is not "null").
+      const sameOrigin = origin === undefined || (origin !== 'null' && URL.canParse(origin) && new URL(origin).host === host)
       if (!sameOrigin || !csrfMatches(cookie, (req.body as Record<string, unknown> | undefined)?._csrf)) {
         sendPage(res, 403, pages.messagePage(view, {title: view.t('failed'), message: view.t('csrfFailed'), signedIn: true}))
         return

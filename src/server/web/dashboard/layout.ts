@@ -71,7 +71,8 @@ export function page(v: View, o: {title: string; section?: string; body: SafeHtm
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
+<link rel="icon" href="data:,">
 <title>${o.title} · ${v.t('appName')}</title>
 <link rel="stylesheet" href="${STYLESHEET.path}">
 <script src="${SCRIPT.path}" defer></script>
