@@ -12,9 +12,8 @@ import type {Browser, BrowserContext, Page} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {hasChromium, launchBrowser, SCREENSHOT_DIR} from '../support/browser.js'
-import {heldTransfer, holdFirstPayments, type Receiver, startReceiver, unmatchedTransfer, until} from '../support/dashboard.js'
+import {heldTransfer, holdFirstPayments, type Receiver, startReceiver, unmatchedTransfer, until, VF} from '../support/dashboard.js'
 import {postSms, realTool, runCli, startServer, type TestServer} from '../support/vcash.js'
-import {VF} from '../support/dashboard.js'
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
@@ -24,7 +23,7 @@ describe.skipIf(!realTool('chromium', hasChromium()))('dashboard in chromium', (
   let browser: Browser
   let ctx: BrowserContext
   let page: Page
-  const ids: Record<string, string> = {}
+  const ids = {held: '', heldToReject: '', unmatched: '', xss: ''}
 
   /** The CLI's link, as an operator gets it (the command opens the ledger beside the running server). */
   async function cliLink(): Promise<string> {

@@ -72,7 +72,7 @@ export async function unmatchedTransfer(t: TestServer, phone: string, amount: st
   return (sms.json.transaction as {id: string}).id
 }
 
-export async function until<T>(fn: () => T | Promise<T>, ms = 5000): Promise<T> {
+export async function until<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 5000): Promise<T> {
   const end = Date.now() + ms
   for (;;) {
     const v = await fn()

@@ -41,7 +41,7 @@ td.num,th.num{text-align:end;font-variant-numeric:tabular-nums;white-space:nowra
 .b-AWAITING_APPROVAL{background:var(--warn-bg);color:var(--warn)}.b-REJECTED,.b-failed{background:var(--bad-bg);color:var(--bad)}.b-EXPIRED{background:#eaeef2;color:#424a53}
 .flash{padding:10px 14px;border-radius:var(--radius);margin-bottom:16px;border:1px solid}
 .flash.ok{background:var(--ok-bg);color:var(--ok);border-color:#aceebb}.flash.bad{background:var(--bad-bg);color:var(--bad);border-color:#ffcecb}
-.muted{color:var(--muted)}.small{font-size:13px}
+.nowrap,.nowrap .mono{white-space:nowrap;overflow-wrap:normal}.muted{color:var(--muted)}.small{font-size:13px}
 form.inline{display:inline-flex;flex-wrap:wrap;gap:6px;align-items:center;margin:2px 0}
 .filters{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}
 .filters label,.field{display:flex;flex-direction:column;gap:4px;font-size:13px;color:var(--muted)}

@@ -114,10 +114,10 @@ function txTable(v: View, items: TransactionRecord[], stores: Map<string, StoreR
   if (items.length === 0) return html`<p class="empty">${v.t('nothingYet')}</p>`
   return html`<table class="rows"><thead><tr><th>${v.t('time')}</th>${o.showStore ? html`<th>${v.t('store')}</th>` : ''}<th class="num">${v.t('amount')}</th><th>${v.t('phone')}</th><th>${v.t('senderName')}</th><th>${v.t('reference')}</th><th>${v.t('status')}</th><th>${v.t('customer')}</th>${o.actions ? html`<th>${v.t('actions')}</th>` : ''}</tr></thead><tbody>
 ${items.map((t) => html`<tr>
-<td data-label="${v.t('time')}"><a href="/dashboard/transactions/${t.id}">${when(v, t.receivedAt)}</a></td>
+<td class="nowrap" data-label="${v.t('time')}"><a href="/dashboard/transactions/${t.id}">${when(v, t.receivedAt)}</a></td>
 ${o.showStore ? html`<td data-label="${v.t('store')}">${storeName(stores, t.storeId)}</td>` : ''}
 <td class="num" data-label="${v.t('amount')}">${egp(v, t.amount)}</td>
-<td data-label="${v.t('phone')}"><span class="ltr mono">${t.senderPhone ?? '—'}</span></td>
+<td class="nowrap" data-label="${v.t('phone')}"><span class="ltr mono">${t.senderPhone ?? '—'}</span></td>
 <td data-label="${v.t('senderName')}">${t.senderName ?? '—'}</td>
 <td data-label="${v.t('reference')}"><span class="mono">${t.reference ?? '—'}</span></td>
 <td data-label="${v.t('status')}">${statusBadge(v, t.status)}</td>
