@@ -7,6 +7,7 @@ import {Decisions} from './decisions.js'
 import {expireDue} from './expiry.js'
 import {type IngestInput, type IngestResult, ingestSms} from './ingest.js'
 import {type CreatedStore, Stores} from './stores.js'
+import {Sessions} from './sessions.js'
 
 export type {BuildNotification, ServiceEvent} from './context.js'
 export type {CheckInput, CheckOutcome, CheckResult} from './checks.js'
@@ -29,6 +30,8 @@ export interface VcashServiceOptions extends CheckOptions {
 export class VcashService {
   readonly storage: Storage
   readonly stores: Stores
+  /** The operator dashboard's sign-in links and sessions. */
+  readonly sessions: Sessions
   private readonly ctx: AppContext
   private readonly checks: Checks
   private readonly decisions: Decisions
@@ -38,6 +41,7 @@ export class VcashService {
     const now = opts.now ?? (() => new Date())
     this.ctx = {storage: opts.storage, now, buildNotification: opts.buildNotification ?? (() => null), emit: opts.onEvent ?? (() => {})}
     this.stores = new Stores(this.ctx)
+    this.sessions = new Sessions(this.ctx)
     this.checks = new Checks(this.ctx, this.stores, opts)
     this.decisions = new Decisions(this.ctx, this.stores)
   }

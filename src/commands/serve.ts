@@ -4,6 +4,7 @@ import chalk from 'chalk'
 import {BaseCommand} from '../cli/base-command.js'
 import * as f from '../cli/flags.js'
 import {VcashServer} from '../server/serve.js'
+import {DASHBOARD_MODES, type DashboardMode} from '../server/routes/dashboard-access.js'
 
 export interface ServeResult {
   url: string
@@ -24,6 +25,7 @@ On an empty data dir it creates a development store and prints its id, API token
     '<%= config.bin %> serve --host 0.0.0.0 --trust-proxy 127.0.0.1',
     '<%= config.bin %> serve --port 0 --json',
     '<%= config.bin %> serve --database-url postgres://vcash:secret@db.internal:5432/vcash --data-dir /var/lib/vcash',
+    '<%= config.bin %> serve --trust-proxy 127.0.0.1 --dashboard public',
   ]
 
   static override flags = {
@@ -47,11 +49,18 @@ On an empty data dir it creates a development store and prints its id, API token
       min: 1,
     }),
     'trust-proxy': f.trustProxy,
+    dashboard: Flags.string({
+      summary: 'Where the operator dashboard (/dashboard) answers: loopback (this machine only), public (also through your reverse proxy), off.',
+      description: 'Sign in with `vcash dashboard`. With public, put the server behind HTTPS: the session cookie is then marked Secure.',
+      env: 'VCASH_DASHBOARD',
+      options: [...DASHBOARD_MODES],
+      default: 'loopback',
+    }),
   }
 
   async run(): Promise<ServeResult | undefined> {
     const {flags} = await this.parse(Serve)
-    const server = await VcashServer.start({dataDir: flags['data-dir'], databaseUrl: flags['database-url'], outboxLeaseMs: flags['outbox-lease'] * 1000, host: flags.host, port: flags.port, dev: flags.dev, trustProxy: flags['trust-proxy'], failedCheckLimit: flags['failed-check-limit']})
+    const server = await VcashServer.start({dataDir: flags['data-dir'], databaseUrl: flags['database-url'], outboxLeaseMs: flags['outbox-lease'] * 1000, host: flags.host, port: flags.port, dev: flags.dev, trustProxy: flags['trust-proxy'], failedCheckLimit: flags['failed-check-limit'], dashboard: flags.dashboard as DashboardMode})
     const dev = server.devStore
     const ready: ServeResult = {
       url: server.url,

@@ -8,6 +8,7 @@ import {errorBody, parseTrustedProxies, sendJson} from './http-util.js'
 import type {Metrics} from './metrics.js'
 import {adminRoutes} from './routes/admin.js'
 import {checkRoute} from './routes/check.js'
+import {type DashboardOptions, dashboardRoutes} from './routes/dashboard.js'
 import {logFailure, type RouteContext} from './routes/context.js'
 import {publicRoutes} from './routes/public.js'
 import {forwarderRoutes, smsRoute} from './routes/sms.js'
@@ -25,6 +26,8 @@ export interface AppOptions {
   /** Extra public routes. */
   routers?: express.Router[]
   onChange?: () => void
+  /** The operator's dashboard under /dashboard (absent: not served). */
+  dashboard?: DashboardOptions
 }
 
 /**
@@ -77,6 +80,7 @@ function createExpressApp(ctx: RouteContext, o: AppOptions): express.Express {
   a.use(forwarderRoutes(ctx))
   for (const r of o.routers ?? []) a.use(r)
   a.use('/admin', adminRoutes(ctx, o.adminRouters ?? []))
+  if (o.dashboard) a.use('/dashboard', dashboardRoutes(ctx, o.dashboard))
 
   a.use((_req, _res) => {
     throw new VcashError('not_found', 'no such endpoint; see /openapi.json', {http: 404})

@@ -10,12 +10,13 @@ import {EXIT, VcashError} from '../core/errors.js'
 import type {NotificationRecord, TransactionRecord} from '../core/model.js'
 import {eventsRouter} from './routes/events.js'
 import {Dispatcher, type DispatcherOptions} from '../notify/dispatcher.js'
-import {type CreatedStore} from '../app/service.js'
+import {type CreatedStore, type ServiceEvent} from '../app/service.js'
 import type {ImportReport} from '../storage/legacy-import.js'
 import {type LocalVcash, openLocal} from '../app/runtime.js'
 import {removeAdminInfo, writeAdminInfo} from '../io/admin-info.js'
 import {createRequestHandler} from './app.js'
 import {Metrics} from './metrics.js'
+import type {DashboardMode} from './routes/dashboard-access.js'
 
 export interface ServeOptions {
   dataDir: string
@@ -38,6 +39,8 @@ export interface ServeOptions {
   creditWaitMs?: number
   /** Outbox delivery: retry schedule and poll interval (scaled down in tests). */
   dispatcher?: Pick<DispatcherOptions, 'scheduleMs' | 'pollMs' | 'timeoutMs' | 'breakerThreshold' | 'breakerCooldownMs'>
+  /** Where the operator's dashboard answers (default: loopback only). */
+  dashboard?: DashboardMode
 }
 
 export class VcashServer {
@@ -48,6 +51,8 @@ export class VcashServer {
   dispatcher!: Dispatcher
   private sweep: NodeJS.Timeout | null = null
   private closing: Promise<void> | null = null
+  /** What the dashboard's live pages listen to: an SMS, a claim, a decision, a delivery attempt. */
+  readonly live = new EventEmitter<{change: [string]}>()
 
   private constructor(readonly local: LocalVcash, readonly opts: ServeOptions) {}
 
@@ -64,9 +69,13 @@ export class VcashServer {
     const metricsHolder: {m?: Metrics} = {}
     const base = opts.now ?? (() => new Date())
     const holder: {srv?: VcashServer} = {}
+    const onEvent = (e: ServiceEvent) => {
+      metricsHolder.m?.onEvent(e)
+      holder.srv?.live.emit('change', e.type)
+    }
     const now = () => new Date(base().getTime() + (holder.srv?.clockOffsetMs ?? 0))
     const local = await openLocal({
-      dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e), failedCheckLimit: opts.failedCheckLimit, onImport: opts.onImport,
+      dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, holder: 'server', now, onEvent, failedCheckLimit: opts.failedCheckLimit, onImport: opts.onImport,
       awaitCredit: (tx, timeoutMs) => holder.srv?.awaitCredit(tx, timeoutMs) ?? Promise.resolve(false),
       creditWaitMs: opts.creditWaitMs,
     })
@@ -90,6 +99,7 @@ export class VcashServer {
     }
     const bus = new EventEmitter<{notification: [NotificationRecord]}>()
     bus.setMaxListeners(100)
+    this.live.setMaxListeners(100)
     // The service's clock, so a simulated clock advance also moves delivery schedules.
     this.dispatcher = new Dispatcher({
       storage,
@@ -98,6 +108,8 @@ export class VcashServer {
       log: (line) => console.error(line),
       onFirstAttempt: (n) => bus.emit('notification', n),
       leaseMs: this.opts.outboxLeaseMs,
+      // After the attempt is saved: the page that refetches then shows it.
+      onAttempt: () => setTimeout(() => this.live.emit('change', 'delivery'), 50).unref(),
       ...this.opts.dispatcher,
     })
     const wake = () => this.dispatcher.wake()
@@ -109,6 +121,7 @@ export class VcashServer {
       trustProxy: this.opts.trustProxy,
       adminRouters: [eventsRouter(storage, {bus}), ...(this.opts.dev ? [this.devRouter()] : [])],
       onChange: wake,
+      dashboard: {mode: this.opts.dashboard ?? 'loopback', live: this.live, devOverride: this.opts.dev},
     })
     const server = http.createServer({keepAliveTimeout: 5000, requestTimeout: 60_000, headersTimeout: 30_000}, handler)
     this.server = server

@@ -4,12 +4,13 @@ import {Kysely, PostgresDialect, sql, type Transaction} from 'kysely'
 import pg from 'pg'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
-import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {CreditRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import {priorStatus} from '../core/transactions.js'
 import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
-import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
+import * as sessions from './dashboard-queries.js'
+import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
 
 export const DEFAULT_POOL_MAX = 10
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000
@@ -360,6 +361,39 @@ export class PostgresStorage implements Storage {
 
   getCredit(id: string): Promise<CreditRecord | undefined> {
     return this.readOne(this.k.selectFrom('credits').select(['data', 'version']).where('id', '=', id))
+  }
+
+  // --- the dashboard's totals and sessions: the same Kysely functions as SQLite ---
+
+  transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]> {
+    return sessions.transactionTotals(this.k, since, until).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  insertSession(s: SessionRecord): Promise<void> {
+    return this.written(sessions.insertSession(this.k, s))
+  }
+
+  findSessionByTokenHash(hash: string): Promise<SessionRecord | undefined> {
+    return sessions.findSessionByTokenHash(this.k, hash).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  revokeSession(id: string, now: Date): Promise<boolean> {
+    return this.written(sessions.revokeSession(this.k, id, now))
+  }
+
+  touchSession(id: string, at: Date): Promise<void> {
+    return this.written(sessions.touchSession(this.k, id, at))
+  }
+
+  revokeAllSessions(): Promise<number> {
+    return this.written(sessions.revokeAllSessions(this.k))
+  }
+
+  private written<T>(p: Promise<T>): Promise<T> {
+    return p.catch((error: unknown) => Promise.reject(asWriteError(error, (m, kind) => {
+      this.fault = m
+      this.faultKind = kind
+    })))
   }
 }
 

@@ -5,12 +5,13 @@ import BetterSqlite3 from 'better-sqlite3'
 import {type Compilable, Kysely, sql, SqliteDialect} from 'kysely'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
-import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {CreditRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import {priorStatus} from '../core/transactions.js'
 import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
-import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
+import * as sessions from './dashboard-queries.js'
+import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
 
 /** `PRAGMA application_id` of a vcash ledger ("vcsh"): a foreign SQLite file is never taken for ours. */
 export const APPLICATION_ID = 0x76637368
@@ -185,6 +186,14 @@ export class SqliteStorage implements Storage {
   async flush(): Promise<void> {
     while (this.queue.length > 0 || this.scheduled) await new Promise((r) => setImmediate(r))
     await this.durable()
+  }
+
+  /** A write made outside the group commit (the dashboard's sessions): on disk before it is answered. */
+  private synced<T>(result: T): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.unsynced.push((error) => (error ? reject(error) : resolve(result)))
+      this.syncWal()
+    })
   }
 
   /** Resolves once everything committed so far is on disk. */
@@ -555,6 +564,31 @@ export class SqliteStorage implements Storage {
 
   getCredit(id: string): Promise<CreditRecord | undefined> {
     return this.readOne(['getCredit', (p) => this.k.selectFrom('credits').select(['data', 'version']).where('id', '=', p('id'))], {id})
+  }
+
+  transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]> {
+    return sessions.transactionTotals(this.k, since, until).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  // Sign-in rows are written outside the group commit: each is one statement, run whole between groups.
+  insertSession(s: SessionRecord): Promise<void> {
+    return sessions.insertSession(this.k, s).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
+  }
+
+  findSessionByTokenHash(hash: string): Promise<SessionRecord | undefined> {
+    return sessions.findSessionByTokenHash(this.k, hash).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  revokeSession(id: string, now: Date): Promise<boolean> {
+    return sessions.revokeSession(this.k, id, now).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
+  }
+
+  touchSession(id: string, at: Date): Promise<void> {
+    return sessions.touchSession(this.k, id, at).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
+  }
+
+  revokeAllSessions(): Promise<number> {
+    return sessions.revokeAllSessions(this.k).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
   }
 
   /** Insert records as they are (the import of an old data dir), in one transaction. */

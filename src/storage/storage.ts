@@ -7,7 +7,7 @@
  * `UPDATE … WHERE id = ? AND version = ?` (a transaction also `AND status = ?`, so a claim is a
  * conditional update) and inserts new records (version 0) under the schema's unique keys.
  */
-import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
+import type {CreditRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 
 export interface Batch {
@@ -105,6 +105,25 @@ export interface Storage {
   leaseDueNotifications?(now: Date, limit: number, holder: string, leaseMs: number): Promise<NotificationRecord[]>
 
   getCredit(id: string): Promise<CreditRecord | undefined>
+
+  /** Transactions created in [since, until), counted and summed per store and status (dashboard totals). */
+  transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]>
+
+  // Dashboard sign-in (src/app/sessions.ts); storage/dashboard-queries.ts has the queries for any Kysely engine.
+  insertSession(s: SessionRecord): Promise<void>
+  findSessionByTokenHash(hash: string): Promise<SessionRecord | undefined>
+  /** Revoke one that is still live at `now`; true only for the caller that changed it (a link is single-use). */
+  revokeSession(id: string, now: Date): Promise<boolean>
+  touchSession(id: string, at: Date): Promise<void>
+  /** Sign out everywhere: every link and session stops working. Returns how many were live. */
+  revokeAllSessions(): Promise<number>
+}
+
+export interface TransactionTotal {
+  storeId: string
+  status: TransactionStatus
+  count: number
+  amount: Piastres
 }
 
 export class ConflictError extends Error {

@@ -153,6 +153,21 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       await s.close()
     })
 
+    it('dashboard sessions: found by token hash, revoked once, all revoked at once', async () => {
+      const s = await open()
+      const session = (id: string, hash: string) => ({id, kind: 'session' as const, tokenHash: hash, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-08T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z', revoked: false, label: 'cli:test'})
+      await s.insertSession(session('se_1', 'h1'))
+      await s.insertSession(session('se_2', 'h2'))
+      await expect(s.insertSession(session('se_3', 'h1'))).rejects.toBeDefined()
+      expect(await s.findSessionByTokenHash('h1')).toMatchObject({id: 'se_1', revoked: false, label: 'cli:test'})
+      expect(await s.revokeSession('se_1', new Date('2026-01-02T00:00:00Z'))).toBe(true)
+      expect(await s.revokeSession('se_1', new Date('2026-01-02T00:00:00Z'))).toBe(false)
+      expect((await s.findSessionByTokenHash('h1'))?.revoked).toBe(true)
+      expect(await s.revokeAllSessions()).toBe(1)
+      expect((await s.findSessionByTokenHash('h2'))?.revoked).toBe(true)
+      await s.close()
+    })
+
     it('due notifications come oldest due first; delivered ones never', async () => {
       const s = await open()
       await s.commit({stores: [store('st_a')]})
