@@ -124,6 +124,49 @@ describe('a fresh server writing to files (the journal)', () => {
   })
 })
 
+describe('per stream, on a real terminal (script(1))', () => {
+  /** `serve` with one stream on a pty and the other redirected to a file; answers the terminal's transcript and the file. */
+  async function onTerminal(redirect: '>' | '2>', env: Record<string, string | undefined>): Promise<{terminal: string; file: string}> {
+    const dir = tempDir()
+    const file = `${dir}.${redirect === '>' ? 'out' : 'err'}`
+    const e: NodeJS.ProcessEnv = {...cliEnv(), TERM: 'xterm-256color', ...env}
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete e[k]
+    const child = spawn('script', ['-qfec', `exec "${process.execPath}" "${BIN}" serve --port 0 --data-dir "${dir}" ${redirect} "${file}"`, '/dev/null'], {env: e, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe']})
+    children.push(child)
+    let terminal = ''
+    child.stdout!.on('data', (d: Buffer) => (terminal += d.toString()))
+    await until(() => {
+      const f = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : ''
+      return (terminal + f).includes('Ctrl-C') && (terminal + f).includes('listening') && /"msg":"listening"|INFO/.test(terminal + f) ? true : undefined
+    })
+    child.kill('SIGKILL')
+    return {terminal, file: fs.readFileSync(file, 'utf8')}
+  }
+
+  it('logs on a terminal are pretty and coloured; the banner in a file has no secret and no colour', async () => {
+    const {terminal, file} = await onTerminal('>', {NO_COLOR: undefined})
+    expect(terminal).toContain('\u001B[32mINFO \u001B[39m listening')
+    expect(file).toMatch(/Created a development store st_/)
+    expect(file).not.toMatch(/\bv[kd]_|whsec_/)
+    expect(file).not.toContain('\u001B[')
+  })
+
+  it('NO_COLOR turns the terminal\'s colour off', async () => {
+    const {terminal} = await onTerminal('>', {NO_COLOR: '1'})
+    expect(terminal).toMatch(/INFO {2}listening/)
+    expect(terminal).not.toContain('\u001B[')
+  })
+
+  it('the banner on a terminal shows the secrets once; logs in a file are json without colour', async () => {
+    const {terminal, file} = await onTerminal('2>', {NO_COLOR: undefined})
+    expect(terminal).toMatch(/API token\s+vk_/)
+    expect(terminal).toMatch(/signing secret\s+whsec_/)
+    for (const line of file.trim().split('\n')) expect(() => JSON.parse(line) as unknown).not.toThrow()
+    expect(file).not.toContain('\u001B[')
+    expect(file).not.toMatch(/\bv[kd]_|whsec_/)
+  })
+})
+
 describe('the default fd limit (1,024) and 1,200 idle connections', () => {
   it('checks and SMS are still answered at once', async () => {
     const dir = tempDir()
