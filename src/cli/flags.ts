@@ -3,8 +3,8 @@
  * `VCASH_…` env var and normalises/rejects bad input in `parse`.
  */
 import {Args, Flags} from '@oclif/core'
-import ipaddr from 'ipaddr.js'
 import path from 'node:path'
+import proxyAddr from 'proxy-addr'
 
 import {DEFAULT_PROFILE, KEY_HELP, PROFILE_KEYS, type ProfileKey, validateProfileName} from './profiles.js'
 
@@ -106,7 +106,7 @@ export const store = Flags.string({
  * (`splitListFlags`), so both forms arrive as string[].
  */
 export const trustProxy = Flags.string({
-  summary: 'IP or CIDR of a reverse proxy whose X-Forwarded-For is trusted (repeatable, or comma-separated).',
+  summary: 'IP, CIDR or loopback/linklocal/uniquelocal: a reverse proxy whose X-Forwarded-For is trusted (repeatable, or comma-separated).',
   env: 'VCASH_TRUST_PROXY',
   multiple: true,
   delimiter: ',',
@@ -115,10 +115,10 @@ export const trustProxy = Flags.string({
   async parse(input) {
     for (const part of input.split(',').map((s) => s.trim()).filter(Boolean)) {
       try {
-        if (part.includes('/')) ipaddr.parseCIDR(part)
-        else ipaddr.parse(part)
+        // The parser express's `trust proxy` uses, so what we accept is what it believes.
+        proxyAddr.compile(part)
       } catch {
-        throw new Error(`--trust-proxy "${part.slice(0, 60)}" is not an IP address or CIDR (e.g. 127.0.0.1 or 10.0.0.0/8)`)
+        throw new Error(`--trust-proxy "${part.slice(0, 60)}" is not an IP address, CIDR or proxy-addr name (e.g. 127.0.0.1, 10.0.0.0/8 or loopback)`)
       }
     }
     return input.trim()

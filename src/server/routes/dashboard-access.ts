@@ -1,7 +1,7 @@
 import type {IncomingMessage} from 'node:http'
 import type {TLSSocket} from 'node:tls'
 
-import {ipInList, isLoopback, type TrustedProxies} from '../http-util.js'
+import {isForwarded, isLoopback, type TrustProxy} from '../http-util.js'
 
 /**
  * Where the operator's dashboard answers (`vcash serve --dashboard`):
@@ -13,7 +13,6 @@ import {ipInList, isLoopback, type TrustedProxies} from '../http-util.js'
 export const DASHBOARD_MODES = ['loopback', 'public', 'off'] as const
 export type DashboardMode = (typeof DASHBOARD_MODES)[number]
 
-const FORWARDING = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host']
 const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i
 
 /**
@@ -26,14 +25,14 @@ export function dashboardReachable(mode: DashboardMode, req: Pick<IncomingMessag
   if (mode === 'off') return false
   if (mode === 'public') return true
   if (!isLoopback(req.socket.remoteAddress ?? '')) return false
-  if (FORWARDING.some((h) => req.headers[h] !== undefined)) return false
+  if (isForwarded(req as IncomingMessage)) return false
   return LOOPBACK_HOST.test(req.headers.host ?? '')
 }
 
 /** HTTPS to us, or to a proxy we trust that says so (X-Forwarded-Proto from anyone else is ignored). */
-export function cameOverHttps(req: IncomingMessage, trusted: TrustedProxies): boolean {
+export function cameOverHttps(req: IncomingMessage, trust: TrustProxy): boolean {
   if ((req.socket as TLSSocket).encrypted) return true
-  if (!ipInList(req.socket.remoteAddress ?? '', trusted.ranges)) return false
+  if (!trust(req.socket.remoteAddress ?? '', 0)) return false
   const proto = req.headers['x-forwarded-proto']
   return (Array.isArray(proto) ? proto[0] : proto)?.split(',')[0]?.trim().toLowerCase() === 'https'
 }
