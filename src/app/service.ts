@@ -7,11 +7,13 @@ import {Decisions} from './decisions.js'
 import {expireDue} from './expiry.js'
 import {type IngestInput, type IngestResult, ingestSms} from './ingest.js'
 import {type CreatedStore, Stores} from './stores.js'
+import {type RotatedSecret, rotateSigningSecret} from './secret-rotation.js'
 
 export type {BuildNotification, ServiceEvent} from './context.js'
 export type {CheckInput, CheckOutcome, CheckResult} from './checks.js'
 export type {IngestInput, IngestResult} from './ingest.js'
 export type {CreatedStore} from './stores.js'
+export type {RotatedSecret} from './secret-rotation.js'
 
 export interface VcashServiceOptions extends CheckOptions {
   storage: Storage
@@ -57,6 +59,11 @@ export class VcashService {
 
   rotateTokens(id: string): Promise<CreatedStore> {
     return this.stores.rotateTokens(id)
+  }
+
+  /** A new signing secret; the previous one keeps signing beside it for `overlapMs`. */
+  rotateSigningSecret(id: string, overlapMs: number): Promise<RotatedSecret> {
+    return rotateSigningSecret(this.ctx, this.stores, id, overlapMs)
   }
 
   findStore(id: string): Promise<StoreRecord | undefined> {

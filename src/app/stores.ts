@@ -86,6 +86,11 @@ export class Stores {
     return {store, apiToken, deviceToken}
   }
 
+  /** Drop a store from the hot-path cache after a change made outside these methods. */
+  forget(id: string): void {
+    this.recent.delete(id)
+  }
+
   /**
    * A store as the hot paths (checks, the public rate) read it, kept in memory until anything
    * else changes the ledger: a change made here drops it at once, a commit by another process
