@@ -12,7 +12,7 @@ export interface CreatedStore {
 }
 
 /** The record fields a store's validated settings decide (money thresholds as piastres). */
-function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 'rate' | 'currencyLabel' | 'antiSpam' | 'requireToken' | 'allowIps' | 'matchWindowMinutes' | 'mode' | 'forwarderSigningKey' | 'payTo'> {
+export function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 'rate' | 'currencyLabel' | 'antiSpam' | 'requireToken' | 'allowIps' | 'matchWindowMinutes' | 'mode' | 'forwarderSigningKey' | 'payTo'> {
   return {
     name: s.name,
     callback: s.callback,

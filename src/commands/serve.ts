@@ -15,7 +15,7 @@ export default class Serve extends BaseCommand {
   static override summary = 'Run the vcash service on the embedded store'
   static override description = `Serves the merchant API (payment_link_check, rate), SMS ingest for the wallet phone, transactions, /healthz, /metrics and /openapi.json, and delivers merchant notifications.
 
-On an empty data dir it creates a development store and prints its id, API token and device token once. Other vcash commands talk to this server while it runs. Stops gracefully on Ctrl-C / SIGTERM.`
+On an empty data dir, with --dev or on a terminal, it creates a development store and prints its id and secrets once (--no-dev-store to skip). Elsewhere (systemd, Docker, CI) it creates nothing and says how to add a store: \`vcash store init\` or \`vcash store import\`. Other vcash commands talk to this server while it runs. Stops gracefully on Ctrl-C / SIGTERM.`
 
   static override examples = [
     '<%= config.bin %> serve',
@@ -37,11 +37,15 @@ On an empty data dir it creates a development store and prints its id, API token
       min: 1,
     }),
     'trust-proxy': f.trustProxy,
+    'dev-store': Flags.boolean({summary: 'On an empty data dir, create a development store and print its secrets once (default: with --dev or on a terminal).', allowNo: true}),
   }
 
   async run(): Promise<ServeResult | undefined> {
     const {flags} = await this.parse(Serve)
-    const server = await VcashServer.start({dataDir: flags['data-dir'], host: flags.host, port: flags.port, dev: flags.dev, trustProxy: flags['trust-proxy'], failedCheckLimit: flags['failed-check-limit']})
+    // A production server's output goes to a journal: secrets are printed only to a person at a terminal.
+    const onTerminal = Boolean(process.stdin.isTTY && process.stderr.isTTY)
+    const devStore = flags['dev-store'] ?? (flags.dev || onTerminal)
+    const server = await VcashServer.start({dataDir: flags['data-dir'], host: flags.host, port: flags.port, dev: flags.dev, devStore, trustProxy: flags['trust-proxy'], failedCheckLimit: flags['failed-check-limit']})
     const dev = server.devStore
     const ready: ServeResult = {
       url: server.url,
@@ -56,12 +60,15 @@ On an empty data dir it creates a development store and prints its id, API token
       out(`${chalk.green('vcash')} listening on ${chalk.bold(server.url)} (data dir ${flags['data-dir']})`)
       if (dev) {
         out('')
-        out(chalk.yellow('Created a development store. These secrets are shown ONCE — save them now:'))
+        out(chalk.yellow(`Created a development store (the data dir was empty${flags.dev ? ' and --dev is on' : flags['dev-store'] ? '' : ' and this is a terminal; --no-dev-store to skip'}). These secrets are shown ONCE — save them now:`))
         out(`  store id       ${dev.store.id}`)
         out(`  API token      ${dev.apiToken}`)
         out(`  device token   ${dev.deviceToken}`)
         out(`  signing secret ${dev.store.signingSecret}`)
         out('')
+      }
+      if (!dev && (await server.local.storage.listStores()).length === 0) {
+        out(chalk.yellow(`No store in ${flags['data-dir']} yet. Add one beside this server (no restart): vcash store init, or vcash store import store.json (see docs/deploy.md).`))
       }
       out(chalk.dim('Ctrl-C to stop.'))
     }

@@ -149,8 +149,9 @@ volumes:
 }
 
 function systemd(i: ExportInput): ExportFile[] {
-  const unit = `# /etc/systemd/system/vcash.service — install vcash under /opt/vcash (npm ci && npm run build),
-# put settings in /etc/vcash/vcash.env, then: systemctl daemon-reload && systemctl enable --now vcash
+  const unit = `# /etc/systemd/system/vcash.service — docs/deploy.md has the steps: the code in /opt/vcash,
+# a "vcash" system user, settings in /etc/vcash/vcash.env, then:
+#   systemctl daemon-reload && systemctl enable --now vcash
 [Unit]
 Description=vcash — wallet SMS payment verification
 Documentation=https://github.com/vcash/vcash
@@ -159,7 +160,10 @@ Wants=network-online.target
 
 [Service]
 Type=simple
-DynamicUser=yes
+# A real system user (not DynamicUser), so the CLI runs as the same user beside the service:
+#   sudo -u vcash VCASH_DATA_DIR=/var/lib/vcash vcash store list
+User=vcash
+Group=vcash
 StateDirectory=vcash
 StateDirectoryMode=0700
 Environment=NODE_ENV=production

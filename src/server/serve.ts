@@ -23,6 +23,8 @@ export interface ServeOptions {
   port: number
   /** Development mode: the zero-setup store allows http://localhost callbacks. */
   dev: boolean
+  /** Create the zero-setup development store on an empty data dir (default: `dev`). Never on a production server: its secrets would go to the journal. */
+  devStore?: boolean
   trustProxy: string[]
   /** Sweep PENDING transfers past their match window this often. */
   expireEveryMs?: number
@@ -75,7 +77,7 @@ export class VcashServer {
     const {service, storage} = this.local
     const metrics = new Metrics(storage)
     metricsHolder.m = metrics
-    if ((await storage.listStores()).length === 0) {
+    if ((this.opts.devStore ?? this.opts.dev) && (await storage.listStores()).length === 0) {
       this.devStore = await service.createStore({name: 'Development store', callback: {kind: 'none'}, mode: 'development'})
     }
     const bus = new EventEmitter<{notification: [NotificationRecord]}>()
