@@ -120,7 +120,7 @@ export class Stores {
     if (id) return this.require(id)
     const all = await this.ctx.storage.listStores()
     if (all.length === 1) return all[0]!
-    if (all.length === 0) throw new VcashError('no_store', 'there is no store in this data dir yet', {exit: EXIT.usage, suggestion: 'Create one with `vcash store init`, or start `vcash serve` once to create a development store.'})
+    if (all.length === 0) throw new VcashError('no_store', 'there is no store in this data dir yet', {exit: EXIT.usage, suggestion: 'Create one with `vcash store init` (or `vcash store import FILE`), or run `vcash serve --dev` once to create a development store.'})
     throw new VcashError('store_required', `this data dir has ${all.length} stores; say which one`, {exit: EXIT.usage, suggestion: `Pass --store (one of: ${all.map((s) => s.id).join(', ')}).`})
   }
 }

@@ -112,7 +112,7 @@ describe('from a laptop to a server', () => {
     expect((await runCli(['store', 'export', made.id, '--data-dir', laptop, '--out', bare, '--without-tokens'])).code).toBe(0)
     expect(fs.readFileSync(bare, 'utf8')).not.toContain('token_hash')
     const other = tempDir('vcash-server2-')
-    const imp2 = await runCli(['store', 'import', bare, '--data-dir', other, '--json'])
+    const imp2 = await runCli(['store', 'import', '-', '--data-dir', other, '--json'], {input: fs.readFileSync(bare, 'utf8')})
     expect(imp2.code, imp2.stderr).toBe(0)
     const issued = JSON.parse(imp2.stdout) as {token: string; device_token: string}
     expect(issued.device_token).toMatch(/^vd_/)

@@ -25,16 +25,18 @@ Refuses a store id that already exists here.`
   static override examples = [
     'sudo -u vcash VCASH_DATA_DIR=/var/lib/vcash <%= config.bin %> store import store.json && rm store.json',
     '<%= config.bin %> store import store.json --json',
+    'docker compose exec -T vcash node bin/run.js store import - < store.json',
   ]
 
-  static override args = {file: Args.string({description: 'A file made by `vcash store export`', required: true})}
+  static override args = {file: Args.string({description: 'A file made by `vcash store export` (- reads it from stdin)', required: true})}
   static override flags = {'data-dir': f.dataDir}
 
   async run(): Promise<StoreImportResult> {
     const {args, flags} = await this.parse(StoreImport)
     let doc: unknown
     try {
-      doc = JSON.parse(fs.readFileSync(args.file, 'utf8'))
+      // `-`: from stdin, so `docker compose exec -T vcash … store import - < store.json` needs no copy in the container.
+      doc = JSON.parse(fs.readFileSync(args.file === '-' ? 0 : args.file, 'utf8'))
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
       throw new VcashError(missing ? 'file_not_found' : 'invalid_input', missing ? `${args.file} does not exist` : `${args.file} is not JSON`, {exit: missing ? EXIT.usage : EXIT.input, suggestion: 'Pass the file `vcash store export --out FILE` wrote.'})
