@@ -13,7 +13,7 @@ Restore it with \`vcash restore FILE\` (into an empty data dir, with the server 
 
   static override examples = [
     '<%= config.bin %> backup --out /var/backups/vcash-$(date +%F).vcash',
-    'sudo -u vcash VCASH_DATA_DIR=/var/lib/vcash <%= config.bin %> backup --out /var/backups/vcash/latest.vcash --force --json',
+    'sudo --user vcash VCASH_DATA_DIR=/var/lib/vcash <%= config.bin %> backup --out /var/backups/vcash/latest.vcash --force --json',
   ]
 
   static override flags = {

@@ -12,7 +12,7 @@ export default class Restore extends BaseCommand {
 Refuses while a server owns the data dir (stop it first), and refuses a data dir that holds anything unless --force, which moves the old contents aside into replaced-<time>/ rather than deleting them.`
 
   static override examples = [
-    'sudo systemctl stop vcash && sudo -u vcash VCASH_DATA_DIR=/var/lib/vcash <%= config.bin %> restore /var/backups/vcash/latest.vcash --force && sudo systemctl start vcash',
+    'sudo systemctl stop vcash && sudo --user vcash VCASH_DATA_DIR=/var/lib/vcash <%= config.bin %> restore /var/backups/vcash/latest.vcash --force && sudo systemctl start vcash',
     '<%= config.bin %> restore vcash.vcash --data-dir ./restored --json',
   ]
 

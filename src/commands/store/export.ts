@@ -24,7 +24,7 @@ Nothing secret is printed. Copy the file to the server (scp), run \`vcash store 
   static override examples = [
     '<%= config.bin %> store export st_abc123 --out store.json',
     '<%= config.bin %> store export --out store.json --without-tokens',
-    'scp store.json pay.example.com: && ssh pay.example.com sudo -u vcash VCASH_DATA_DIR=/var/lib/vcash vcash store import store.json',
+    'scp store.json pay.example.com: && ssh pay.example.com sudo --user vcash VCASH_DATA_DIR=/var/lib/vcash vcash store import store.json',
   ]
 
   static override args = {id: Args.string({description: 'Store id (default: the only store)'})}

@@ -23,9 +23,9 @@ export default class StoreImport extends BaseCommand {
 Refuses a store id that already exists here.`
 
   static override examples = [
-    'sudo -u vcash VCASH_DATA_DIR=/var/lib/vcash <%= config.bin %> store import store.json && rm store.json',
+    'sudo --user vcash VCASH_DATA_DIR=/var/lib/vcash <%= config.bin %> store import store.json && rm store.json',
     '<%= config.bin %> store import store.json --json',
-    'docker compose exec -T vcash node bin/run.js store import - < store.json',
+    'docker compose exec --no-TTY vcash node bin/run.js store import - < store.json',
   ]
 
   static override args = {file: Args.string({description: 'A file made by `vcash store export` (- reads it from stdin)', required: true})}
@@ -35,7 +35,7 @@ Refuses a store id that already exists here.`
     const {args, flags} = await this.parse(StoreImport)
     let doc: unknown
     try {
-      // `-`: from stdin, so `docker compose exec -T vcash … store import - < store.json` needs no copy in the container.
+      // `-`: from stdin, so `docker compose exec --no-TTY vcash … store import - < store.json` needs no copy in the container.
       doc = JSON.parse(fs.readFileSync(args.file === '-' ? 0 : args.file, 'utf8'))
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
