@@ -45,7 +45,10 @@ export function callbackUrl(base: string, fields: Record<string, unknown>, secre
   u.search = ''
   const [current, previous] = typeof secret === 'string' ? [secret] : secret
   if (!previous) return `${u.toString()}?${signedQuery(fields, current!, extra)}`
-  const old = signedQuery(fields, previous, extra).replace('&signature=', '&signature_previous=')
+  // The query as the previous secret signed it, its `&signature=` (the last one) renamed.
+  const byPrevious = signedQuery(fields, previous, extra)
+  const k = byPrevious.lastIndexOf('&signature=')
+  const old = `${byPrevious.slice(0, k)}&signature_previous=${byPrevious.slice(k + 11)}`
   const sig = crypto.createHmac('sha256', current!).update(old).digest('hex')
   return `${u.toString()}?${old}&signature=${sig}`
 }

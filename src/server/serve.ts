@@ -23,7 +23,11 @@ export interface ServeOptions {
   port: number
   /** Development mode: the zero-setup store allows http://localhost callbacks. */
   dev: boolean
-  /** Create the zero-setup development store on an empty data dir (default: `dev`). Never on a production server: its secrets would go to the journal. */
+  /**
+   * Create the zero-setup development store on an empty data dir (default: yes, for in-process
+   * callers). `vcash serve` decides: only with --dev or on a terminal, never on a production
+   * server, whose output (and so the store's secrets) would go to a journal.
+   */
   devStore?: boolean
   trustProxy: string[]
   /** Sweep PENDING transfers past their match window this often. */
@@ -77,7 +81,7 @@ export class VcashServer {
     const {service, storage} = this.local
     const metrics = new Metrics(storage)
     metricsHolder.m = metrics
-    if ((this.opts.devStore ?? this.opts.dev) && (await storage.listStores()).length === 0) {
+    if ((this.opts.devStore ?? true) && (await storage.listStores()).length === 0) {
       this.devStore = await service.createStore({name: 'Development store', callback: {kind: 'none'}, mode: 'development'})
     }
     const bus = new EventEmitter<{notification: [NotificationRecord]}>()
