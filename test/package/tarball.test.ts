@@ -1,7 +1,8 @@
 /**
  * The package a merchant installs: `npm pack` (its prepack builds dist/), then docs/simulate.md's
  * CI recipe, run line by line exactly as the doc writes it, in a temporary merchant repository,
- * and the workflow's `run:` steps in a clean clone of that repository.
+ * and the workflow's `run:` steps in a clean clone of that repository; then docs/deploy.md's
+ * server install (the tarball extracted, `npm install --omit=dev`).
  *
  * No network: npm's registry is a loopback mirror of this repository's lockfile served from the
  * local npm cache (test/package/registry.ts), npm uses a fresh cache of its own, every other
@@ -159,6 +160,21 @@ describe('the vcash tarball', () => {
     const junit = fs.readFileSync(path.join(clone, 'junit.xml'), 'utf8')
     expect(junit).toMatch(/<testsuite [^>]*failures="0"/)
     expect(junit).toMatch(/<testcase /)
+    expect(registry.missing).toEqual([])
+
+    // 5. docs/deploy.md's server install from the same tarball: extracted into /opt/vcash, then
+    // `npm install --omit=dev` there (no lockfile in a tarball: ranges resolve like a merchant's).
+    const opt = path.join(dir, 'opt-vcash')
+    fs.mkdirSync(opt)
+    execFileSync('tar', ['-xzf', path.join(home, 'Downloads', tgz[0]!), '-C', opt, '--strip-components=1'])
+    const serverInstall = await sh('npm install --omit=dev --no-audit --no-fund', opt, env)
+    timings['server: npm install --omit=dev'] = serverInstall.ms
+    expect(serverInstall.code, serverInstall.out).toBe(0)
+    expect(fs.existsSync(path.join(opt, 'node_modules/typescript'))).toBe(false)
+    const scenario = JSON.stringify(path.join(dir, 'server-check.yaml'))
+    const example = await sh(`node bin/run.js init-scenario ${scenario} >/dev/null && node bin/run.js simulate run ${scenario} --json`, opt, env)
+    expect(example.code, example.out).toBe(0)
+    expect(JSON.parse(example.out.slice(example.out.indexOf('{')))).toMatchObject({ok: true})
     expect(registry.missing).toEqual([])
     console.log('tarball test timings (ms):', JSON.stringify({...timings, total: Date.now() - t0}))
   }, 240_000)
