@@ -19,7 +19,7 @@ export default class Serve extends BaseCommand {
   static override summary = 'Run the vcash service on the embedded store (or PostgreSQL with --database-url)'
   static override description = `Serves the merchant API (payment_link_check, rate), SMS ingest for the wallet phone, transactions, /healthz, /metrics and /openapi.json, and delivers merchant notifications.
 
-On an empty data dir it creates a development store. Its tokens are printed on a terminal only (never into a log file or the journal); elsewhere it says how to get them. Other vcash commands talk to this server while it runs. Stops gracefully on Ctrl-C / SIGTERM.
+On an empty data dir, with --dev or on a terminal, it creates a development store (--no-dev-store to skip); its secrets are printed on a terminal only, never into a log file or the journal. Elsewhere (systemd, Docker, CI) it creates nothing and says how to add a store: \`vcash store init\` or \`vcash store import\`. Other vcash commands talk to this server while it runs. Stops gracefully on Ctrl-C / SIGTERM.
 
 Logs: one line per SMS ingested, check (phone masked, never a token) and delivery attempt, on stderr; the startup banner is on stdout. /metrics answers a direct loopback peer, or anyone with --metrics-token.`
 
@@ -79,10 +79,14 @@ Logs: one line per SMS ingested, check (phone masked, never a token) and deliver
     }),
     'log-level': Flags.string({summary: 'Least important log level written.', env: 'VCASH_LOG_LEVEL', options: [...LOG_LEVELS], default: 'info'}),
     'show-dev-secrets': Flags.boolean({summary: 'Print the created development store\'s tokens even when the output is not a terminal (test harnesses).', default: false}),
+    'dev-store': Flags.boolean({summary: 'On an empty data dir, create a development store and print its secrets once (default: with --dev or on a terminal).', allowNo: true}),
   }
 
   async run(): Promise<ServeResult | undefined> {
     const {flags} = await this.parse(Serve)
+    // A production server's output goes to a journal: a store (and its secrets) is made only for a person at a terminal.
+    const onTerminal = Boolean(process.stdin.isTTY && process.stderr.isTTY)
+    const devStore = flags['dev-store'] ?? (flags.dev || onTerminal)
     const logDefaults = defaultLogOptions(process.stderr)
     const log = createLogger({...logDefaults, format: (flags['log-format'] as 'pretty' | 'json' | undefined) ?? logDefaults.format, level: flags['log-level'] as 'info'})
     const server = await VcashServer.start({
@@ -93,6 +97,7 @@ Logs: one line per SMS ingested, check (phone masked, never a token) and deliver
       host: flags.host,
       port: flags.port,
       dev: flags.dev,
+      devStore,
       trustProxy: flags['trust-proxy'],
       failedCheckLimit: flags['failed-check-limit'],
       metricsToken: flags['metrics-token'] ?? null,
@@ -117,7 +122,7 @@ Logs: one line per SMS ingested, check (phone masked, never a token) and deliver
       out(`${chalk.green('vcash')} listening on ${chalk.bold(server.url)} (${flags['database-url'] ? `PostgreSQL ${server.databaseWhere}, ` : ''}data dir ${flags['data-dir']})`)
       if (dev && showSecrets) {
         out('')
-        out(chalk.yellow('Created a development store. These secrets are shown ONCE — save them now:'))
+        out(chalk.yellow(`Created a development store (the data dir was empty${flags.dev ? ' and --dev is on' : flags['dev-store'] ? '' : ' and this is a terminal; --no-dev-store to skip'}). These secrets are shown ONCE — save them now:`))
         out(`  store id       ${dev.store.id}`)
         out(`  API token      ${dev.apiToken}`)
         out(`  device token   ${dev.deviceToken}`)
@@ -127,6 +132,9 @@ Logs: one line per SMS ingested, check (phone masked, never a token) and deliver
         out(`Created a development store ${dev.store.id}. Its secrets are printed on a terminal only; get them with`)
         out(`  vcash store set ${dev.store.id} --rotate-tokens --data-dir ${flags['data-dir']}          (new API and device tokens)`)
         out(`  vcash store show ${dev.store.id} --show-signing-secret --data-dir ${flags['data-dir']}`)
+      }
+      if (!dev && (await server.local.storage.listStores()).length === 0) {
+        out(chalk.yellow(`No store in ${flags['data-dir']} yet. Add one beside this server (no restart): vcash store init, or vcash store import store.json (see docs/deploy.md).`))
       }
       out(chalk.dim('Ctrl-C to stop.'))
     }

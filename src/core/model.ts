@@ -44,6 +44,11 @@ export interface StoreRecord {
   /** Signing secret for callbacks/webhooks (`whsec_` + base64). Needed to sign, so kept. */
   signingSecret: string
   /**
+   * After `vcash store rotate-secret`: the secret before, which still signs beside the new one
+   * until `until` (epoch ms), so a merchant switches secrets without a delivery failing.
+   */
+  previousSigningSecret?: {secret: string; until: number} | null
+  /**
    * The key a forwarder app (SMS Gateway for Android, httpSMS) signs its webhooks with, as
    * typed into that app. Needed to verify, so kept. Absent on stores made before it existed.
    */

@@ -52,6 +52,12 @@ export interface ServeOptions {
   limits?: Partial<ConnectionLimits>
   /** Where request, SMS, check and delivery lines go (default: nowhere). */
   log?: Logger
+  /**
+   * Create the zero-setup development store on an empty data dir (default: yes, for in-process
+   * callers). `vcash serve` decides: only with --dev or on a terminal, never on a production
+   * server, whose output (and so the store's secrets) would go to a journal.
+   */
+  devStore?: boolean
   /** Sweep PENDING transfers past their match window this often. */
   expireEveryMs?: number
   now?: () => Date
@@ -121,7 +127,7 @@ export class VcashServer {
     const {service, storage} = this.local
     const metrics = new Metrics(storage)
     metricsHolder.m = metrics
-    if ((await storage.listStores()).length === 0) {
+    if ((this.opts.devStore ?? true) && (await storage.listStores()).length === 0) {
       this.devStore = await service.createStore({name: 'Development store', callback: {kind: 'none'}, mode: 'development'})
     }
     const bus = new EventEmitter<{notification: [NotificationRecord]}>()
