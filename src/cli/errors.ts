@@ -12,7 +12,7 @@ export interface FlagDefLike {
 
 /** Option flags whose values are secrets (tokens, secrets, passwords, keys): never echoed. */
 export function isSecretOptionFlag(name: string, flag: FlagDefLike): boolean {
-  return flag.type === 'option' && /(secret|token|password|signing-key)/i.test(name)
+  return flag.type === 'option' && /(secret|token|password|signing-key|database-url)/i.test(name)
 }
 
 /** oclif's argument errors (the rest of what its parser throws is about flags). */

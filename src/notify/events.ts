@@ -1,6 +1,6 @@
 import type {NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import {convertAmount, formatMoney, parseRate} from '../core/money.js'
-import {newId} from '../core/secrets.js'
+import {newSortableId} from '../core/secrets.js'
 import {transactionView} from '../core/views.js'
 
 /**
@@ -53,7 +53,7 @@ export function buildNotification(store: StoreRecord, tx: TransactionRecord, eve
     payload = {type: event, timestamp: at, data: {...data, converted_amount: convertAmount(tx.amount, parseRate(store.rate)), currency_label: store.currencyLabel}}
   }
   return {
-    id: newId('msg', 16),
+    id: newSortableId('msg'),
     storeId: store.id,
     transactionId: tx.id,
     event,

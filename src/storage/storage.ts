@@ -7,7 +7,7 @@
  * `UPDATE … WHERE id = ? AND version = ?` (a transaction also `AND status = ?`, so a claim is a
  * conditional update) and inserts new records (version 0) under the schema's unique keys.
  */
-import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
+import type {CreditRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 
 export interface Batch {
@@ -46,8 +46,14 @@ export interface Storage {
    * changed since it was read (its `version`), or when a unique key says it already exists.
    */
   commit(batch: Batch): Promise<void>
-  /** Resolves when everything committed so far is durable. */
+  /** Resolves when everything queued so far is committed and durable. */
   flush(): Promise<void>
+  /**
+   * Resolves once everything already committed is on disk. An engine whose COMMIT returns only
+   * when durable omits it; the embedded one syncs after COMMIT (off the event loop), so a
+   * reader that tells the outside world (the dispatcher) waits for this first.
+   */
+  durable?(): Promise<void>
   close(): Promise<void>
   /** Why writes are failing right now (a full disk), for /healthz; null when healthy. */
   writeFault(): string | null
@@ -73,6 +79,11 @@ export interface Storage {
    * first: the candidates for a customer's claim and for a repeat.
    */
   byClaim(storeId: string, phone: string, amount: Piastres): Promise<TransactionRecord[]>
+  /**
+   * Transactions of a store with this amount and no payer phone (bank InstaPay credits), oldest
+   * received first: the candidates of a claim by payer name or InstaPay address.
+   */
+  phonelessByAmount(storeId: string, amount: Piastres): Promise<TransactionRecord[]>
   /** Transactions of a store carrying this wallet reference (phone-less transfers are claimed by it). */
   byReference(storeId: string, reference: string): Promise<TransactionRecord[]>
   /** PENDING transactions received before `before`, oldest first (expiry sweeps). */
@@ -86,8 +97,33 @@ export interface Storage {
   /** Pending notifications due at `now`, oldest due first. */
   dueNotifications(now: Date, limit: number): Promise<NotificationRecord[]>
   listNotifications(q: NotificationQuery): Promise<NotificationRecord[]>
+  /**
+   * Several instances on one database: take due notifications for `holder` until `now + leaseMs`,
+   * skipping those another instance holds, so no two send one at once; a dead holder's leases
+   * expire. Saving a notification ends its lease. Engines served by one process omit it.
+   */
+  leaseDueNotifications?(now: Date, limit: number, holder: string, leaseMs: number): Promise<NotificationRecord[]>
 
   getCredit(id: string): Promise<CreditRecord | undefined>
+
+  /** Transactions created in [since, until), counted and summed per store and status (dashboard totals). */
+  transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]>
+
+  // Dashboard sign-in (src/app/sessions.ts); storage/dashboard-queries.ts has the queries for any Kysely engine.
+  insertSession(s: SessionRecord): Promise<void>
+  findSessionByTokenHash(hash: string): Promise<SessionRecord | undefined>
+  /** Revoke one that is still live at `now`; true only for the caller that changed it (a link is single-use). */
+  revokeSession(id: string, now: Date): Promise<boolean>
+  touchSession(id: string, at: Date): Promise<void>
+  /** Sign out everywhere: every link and session stops working. Returns how many were live. */
+  revokeAllSessions(): Promise<number>
+}
+
+export interface TransactionTotal {
+  storeId: string
+  status: TransactionStatus
+  count: number
+  amount: Piastres
 }
 
 export class ConflictError extends Error {

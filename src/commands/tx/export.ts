@@ -76,6 +76,7 @@ The rows go to stdout, or to --out FILE. With --json, the rows must go to --out 
 
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     store: f.store,
     format: Flags.string({summary: 'csv (RFC 4180) or json (an array).', options: ['csv', 'json'], default: 'csv'}),
     since: Flags.string({summary: 'From this date/time (inclusive; a date is local midnight), or a duration back (30d).', helpValue: 'ISO_TIME'}),
