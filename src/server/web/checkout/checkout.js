@@ -1,6 +1,6 @@
 /* vcash checkout page: copy buttons, a live countdown, live status (server-sent events, else polling),
    and the claim sent without leaving the page. The page works without this file. */
-/* global document, window, navigator, location, EventSource, fetch, URLSearchParams, setTimeout, setInterval, clearInterval */
+/* global document, window, navigator, location, EventSource */
 (function () {
   'use strict'
   var card = document.querySelector('main.card')
