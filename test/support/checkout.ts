@@ -16,16 +16,26 @@ export interface Seen {
   body: string
 }
 
-/** The merchant's site: records every request (webhooks, the customer coming back) and answers 200. */
-export async function merchantSite(): Promise<{url: string; seen: Seen[]; close(): Promise<void>}> {
+/**
+ * The merchant's site: records every request (webhooks, the customer coming back) and answers 200.
+ * `pages` are served as HTML at their paths; `/thanks` checks the signed result with `verify` when
+ * given, as a merchant's return page must ("Payment verified", or 400 "Bad signature").
+ */
+export async function merchantSite(opts: {pages?: Record<string, string>; verify?: (query: string) => boolean} = {}): Promise<{url: string; seen: Seen[]; close(): Promise<void>}> {
   const seen: Seen[] = []
   const server = http.createServer((req, res) => {
     let body = ''
     req.on('data', (c: Buffer) => (body += c.toString()))
     req.on('end', () => {
       seen.push({method: req.method!, url: req.url!, headers: req.headers, body})
-      if (req.method === 'GET') res.writeHead(200, {'content-type': 'text/html; charset=utf-8'}).end('<!doctype html><title>Thanks</title><h1>Back at the shop</h1>')
-      else res.writeHead(200, {'content-type': 'application/json'}).end('{}')
+      const path = req.url!.split('?')[0]!
+      const html = (status: number, text: string) => res.writeHead(status, {'content-type': 'text/html; charset=utf-8'}).end(text)
+      if (req.method !== 'GET') res.writeHead(200, {'content-type': 'application/json'}).end('{}')
+      else if (opts.pages?.[path]) html(200, opts.pages[path]!)
+      else if (path === '/thanks' && opts.verify) {
+        const ok = opts.verify(req.url!.split('?')[1] ?? '')
+        html(ok ? 200 : 400, `<!doctype html><title>Shop</title><h1>${ok ? 'Payment verified' : 'Bad signature'}</h1>`)
+      } else html(200, '<!doctype html><title>Thanks</title><h1>Back at the shop</h1>')
     })
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))

@@ -144,8 +144,7 @@ export function checkoutRoutes(ctx: RouteContext, opts: CheckoutOptions = {}): e
     return store ? {intent, store} : null
   }
 
-  const page = async (req: Request, res: Response, status: number, found: {intent: IntentRecord; store: StoreRecord}, extra: {error?: string | null; typedPhone?: string} = {}) => {
-    const started = process.hrtime.bigint()
+  const page = async (req: Request, res: Response, status: number, found: {intent: IntentRecord; store: StoreRecord}, started: bigint, extra: {error?: string | null; typedPhone?: string} = {}) => {
     const {intent, store} = found
     const lang = pickLang(req.query.lang, req.headers['accept-language'])
     const embed = req.query.embed === '1'
@@ -158,17 +157,18 @@ export function checkoutRoutes(ctx: RouteContext, opts: CheckoutOptions = {}): e
     res.status(status).send(html)
   }
 
-  const notFound = (req: Request, res: Response) => {
-    const started = process.hrtime.bigint()
+  const notFound = (req: Request, res: Response, started: bigint) => {
     const html = renderNotFound(pickLang(req.query.lang, req.headers['accept-language']), urls)
     pageHeaders(res, null, started)
     res.status(404).send(html)
   }
 
+  // Server-Timing measures the whole page: the ledger reads and the rendering.
   r.get('/pay/:id', async (req, res) => {
+    const started = process.hrtime.bigint()
     const found = await load(String(req.params.id))
-    if (!found) return notFound(req, res)
-    await page(req, res, 200, found)
+    if (!found) return notFound(req, res, started)
+    await page(req, res, 200, found, started)
   })
 
   const statusOf = (i: IntentRecord) => ({status: i.status, screen: screenOf(i, ctx.service.clock(), CLAIM_GRACE_MS), version: i.version, expires_at: i.expiresAt})
@@ -221,12 +221,13 @@ export function checkoutRoutes(ctx: RouteContext, opts: CheckoutOptions = {}): e
 
   const form = express.urlencoded({extended: false, limit: '4kb', parameterLimit: 10})
   r.post('/pay/:id/claim', form, async (req, res) => {
+    const started = process.hrtime.bigint()
     const wantsJson = (req.headers.accept ?? '').includes('application/json')
     const lang = pickLang(req.query.lang, req.headers['accept-language'])
     const found = await load(String(req.params.id))
     if (!found) {
       if (wantsJson) throw new VcashError('intent_not_found', 'no such payment', {http: 404})
-      return notFound(req, res)
+      return notFound(req, res, started)
     }
     const body = (req.body ?? {}) as Record<string, unknown>
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, 64) : '')
@@ -236,7 +237,7 @@ export function checkoutRoutes(ctx: RouteContext, opts: CheckoutOptions = {}): e
         res.status(http).json({status: false, code, message: text})
         return
       }
-      await page(req, res, http, found, {error: text, typedPhone: str('phone')})
+      await page(req, res, http, found, started, {error: text, typedPhone: str('phone')})
     }
     const origin = req.headers.origin
     const token = str('csrf')

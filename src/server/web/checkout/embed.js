@@ -30,17 +30,17 @@
     overlay.setAttribute('aria-modal', 'true')
     overlay.style.cssText = 'position:fixed;inset:0;z-index:2147483647;background:rgba(15,23,42,.55);display:flex;align-items:center;justify-content:center;padding:8px'
     var box = document.createElement('div')
-    box.style.cssText = 'position:relative;width:100%;max-width:480px;height:min(760px,100%);background:#f3f5f9;border-radius:14px;overflow:hidden;box-shadow:0 20px 50px rgba(0,0,0,.3)'
+    box.style.cssText = 'position:relative;width:100%;max-width:480px;height:min(760px,calc(100% - 24px));background:#f3f5f9;border-radius:14px;box-shadow:0 20px 50px rgba(0,0,0,.3)'
     var frame = document.createElement('iframe')
     frame.src = u.toString()
     frame.title = 'Checkout'
     frame.setAttribute('allow', 'clipboard-write')
-    frame.style.cssText = 'border:0;width:100%;height:100%;display:block'
+    frame.style.cssText = 'border:0;width:100%;height:100%;display:block;border-radius:14px'
     var x = document.createElement('button')
     x.type = 'button'
     x.setAttribute('aria-label', 'Close')
     x.textContent = '\u00d7'
-    x.style.cssText = 'position:absolute;top:6px;inset-inline-end:6px;width:36px;height:36px;border:0;border-radius:50%;background:rgba(255,255,255,.9);font-size:22px;line-height:1;cursor:pointer'
+    x.style.cssText = 'position:absolute;top:-14px;inset-inline-end:-14px;width:36px;height:36px;border:0;border-radius:50%;background:#fff;color:#14213d;box-shadow:0 2px 8px rgba(0,0,0,.25);font-size:22px;line-height:1;cursor:pointer'
     x.addEventListener('click', close)
     box.appendChild(frame)
     box.appendChild(x)

@@ -84,6 +84,11 @@ function fill(template: string, values: Record<string, string>): string {
   return esc(template).replace(/\{(\w+)\}/g, (_m, k: string) => `<bdi>${esc(values[k] ?? '')}</bdi>`)
 }
 
+/** Money as the customer reads it: thousands grouped ("1,250.50"); the exact piastres, never rounded. */
+function shown(amount: number): string {
+  return formatMoney(amount).replace(/\B(?=(\d{3})+\.)/g, ',')
+}
+
 const cairo = new Intl.DateTimeFormat('en-GB', {timeZone: 'Africa/Cairo', hour: '2-digit', minute: '2-digit', hour12: false})
 
 /** The screen an intent is on: what the customer needs to see next. */
@@ -113,6 +118,7 @@ function shell(o: {lang: Lang; title: string; assets: PageInput['assets']; refre
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>${esc(o.title)}</title>
 <link rel="stylesheet" href="${esc(o.assets.css)}">
 <script src="${esc(o.assets.js)}" defer></script>
@@ -132,11 +138,11 @@ function langSwitch(lang: Lang, embed: boolean, t: Texts): string {
 }
 
 function header(p: PageInput, t: Texts): string {
-  return `<header class="top"><p class="store">${esc(p.storeName)}</p>${langSwitch(p.lang, p.embed, t)}</header>`
+  return `<header class="top"><p class="store"><bdi>${esc(p.storeName)}</bdi></p>${langSwitch(p.lang, p.embed, t)}</header>`
 }
 
 function amountBlock(p: PageInput, t: Texts): string {
-  return `<section class="amount" aria-label="${esc(t.amount)}"><p class="label">${esc(t.amount)}</p><p class="value"><bdi class="num" dir="ltr">${esc(formatMoney(p.intent.amount))}</bdi> <span class="cur">${esc(t.egp)}</span></p><p class="order">${esc(t.order)} <bdi>${esc(p.intent.orderId)}</bdi></p></section>`
+  return `<section class="amount" aria-label="${esc(t.amount)}"><p class="label">${esc(t.amount)}</p><p class="value"><bdi class="num" dir="ltr">${esc(shown(p.intent.amount))}</bdi> <span class="cur">${esc(t.egp)}</span></p><p class="order">${esc(t.order)} <bdi>${esc(p.intent.orderId)}</bdi></p></section>`
 }
 
 function wallets(payTo: PayTo[], t: Texts): string {
@@ -168,7 +174,7 @@ ${err}
 }
 
 function finalScreen(p: PageInput, t: Texts, kind: 'paid' | 'rejected' | 'expired' | 'cancelled'): string {
-  const vals = {store: p.storeName, order: p.intent.orderId, amount: formatMoney(p.intent.amount)}
+  const vals = {store: p.storeName, order: p.intent.orderId, amount: shown(p.intent.amount)}
   const title = {paid: t.paidTitle, rejected: t.rejectedTitle, expired: t.expiredTitle, cancelled: t.cancelledTitle}[kind]
   const text = {paid: t.paid, rejected: t.rejected, expired: t.expired, cancelled: t.cancelled}[kind]
   const link = p.returnUrl
@@ -191,7 +197,7 @@ export function renderCheckout(p: PageInput): {html: string; screen: Screen} {
   } else if (screen === 'waiting') {
     const who = p.intent.payer?.phone ?? p.intent.payer?.reference ?? ''
     body = `${head}${amountBlock(p, t)}<section class="result waiting" role="status"><div class="icon spinner" aria-hidden="true"></div><h1>${esc(t.waitingTitle)}</h1><p>${fill(t.waiting, {who})}</p></section>${countdown(p, t)}<h2>${esc(t.step1)}</h2>${wallets(p.payTo, t)}${claimForm(p, t, true)}`
-    refresh = '<noscript><meta http-equiv="refresh" content="10"></noscript>\n'
+    refresh = '<noscript><meta http-equiv="refresh" content="5"></noscript>\n'
   } else if (screen === 'held') {
     body = `${head}${amountBlock(p, t)}<section class="result held" role="status"><div class="icon" aria-hidden="true"></div><h1>${esc(t.heldTitle)}</h1><p>${esc(t.held)}</p></section>`
     refresh = '<noscript><meta http-equiv="refresh" content="20"></noscript>\n'
@@ -205,7 +211,7 @@ export function renderCheckout(p: PageInput): {html: string; screen: Screen} {
   if (p.embed) dataset.embed = '1'
   if (p.embed && p.parentOrigin) dataset.parent = p.parentOrigin
   if (screen === 'paid' && p.returnUrl) dataset.return = p.returnUrl
-  const title = screen === 'pay' || screen === 'waiting' ? `${t.title} ${formatMoney(p.intent.amount)} ${t.egp} · ${p.storeName}` : `${{paid: t.paidTitle, held: t.heldTitle, rejected: t.rejectedTitle, expired: t.expiredTitle, cancelled: t.cancelledTitle}[screen]} · ${p.storeName}`
+  const title = screen === 'pay' || screen === 'waiting' ? `${t.title} ${shown(p.intent.amount)} ${t.egp} · ${p.storeName}` : `${{paid: t.paidTitle, held: t.heldTitle, rejected: t.rejectedTitle, expired: t.expiredTitle, cancelled: t.cancelledTitle}[screen]} · ${p.storeName}`
   return {html: shell({lang: p.lang, title, assets: p.assets, refresh, body, dataset}), screen}
 }
 
