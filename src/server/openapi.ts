@@ -48,6 +48,26 @@ export function openApiDocument(): Record<string, unknown> {
             audit: {type: 'array', items: {type: 'object', properties: {at: {type: 'string'}, by: {type: 'string'}, from: {type: ['string', 'null']}, to: {type: 'string'}, why: {type: 'string'}}}},
           },
         },
+        Intent: {
+          type: 'object',
+          properties: {
+            id: {type: 'string', pattern: '^pi_'},
+            status: {enum: ['pending', 'awaiting_approval', 'paid', 'rejected', 'expired', 'cancelled']},
+            amount: {type: 'string', pattern: '^\\d+\\.\\d{2}$'},
+            order_id: {type: 'string'},
+            pay_to: {type: 'array', items: {type: 'object', properties: {provider: {type: 'string'}, wallet: {type: 'string'}}}},
+            checkout_url: {type: 'string'},
+            expires_at: {type: 'string', format: 'date-time'},
+            return_url: {type: ['string', 'null']},
+            metadata: {type: ['object', 'null']},
+            customer_phone: {type: ['string', 'null']},
+            payer_phone: {type: ['string', 'null']},
+            payer_reference: {type: ['string', 'null']},
+            transaction_id: {type: ['string', 'null']},
+            created_at: {type: 'string', format: 'date-time'},
+            updated_at: {type: 'string', format: 'date-time'},
+          },
+        },
         CheckAnswer: {
           type: 'object',
           required: ['status', 'code', 'message'],
@@ -137,6 +157,33 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/api/transactions/{id}/reject': {
         post: {summary: 'Reject a transaction held by anti-spam', security: [{apiToken: []}], parameters: [{name: 'id', in: 'path', required: true, schema: {type: 'string'}}], requestBody: {content: {'application/json': {schema: {type: 'object', properties: {reason: {type: 'string'}}}}}}, responses: {200: {description: '{status, transaction}'}, 404: errResponse('Not found'), 409: errResponse('Not AWAITING_APPROVAL')}},
+      },
+      '/api/intents': {
+        post: {
+          summary: 'Create a payment intent: the order the store expects, paid on the checkout page (contract §6)',
+          description: 'The same `order_id` again answers the existing intent (200); another amount for it is `order_conflict` (409).',
+          security: [{apiToken: []}],
+          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['amount', 'order_id'], additionalProperties: false, properties: {
+            amount: {type: 'string', description: 'EGP, exact decimal string'}, order_id: {type: 'string'}, expires_in_minutes: {type: 'integer', minimum: 1, maximum: 10080, default: 30},
+            return_url: {type: 'string', description: 'https (http for development stores); the customer returns here with a signed result'}, metadata: {type: 'object'}, customer_phone: {type: 'string'},
+          }}}}},
+          responses: {201: {description: 'The new intent', content: {'application/json': {schema: {$ref: '#/components/schemas/Intent'}}}}, 200: {description: 'The order\'s existing intent'}, 400: errResponse('Bad body'), 401: errResponse('Unauthorized'), 409: errResponse('order_conflict, or a WHMCS store (intents_unsupported)')},
+        },
+        get: {
+          summary: 'The intent of `order_id`, or the store\'s intents (newest first)',
+          security: [{apiToken: []}],
+          parameters: ['order_id', 'status', 'limit'].map((name) => ({name, in: 'query', schema: {type: 'string'}})),
+          responses: {200: {description: 'With order_id: the intent; else {status, intents}'}, 401: errResponse('Unauthorized'), 404: errResponse('No intent for that order')},
+        },
+      },
+      '/api/intents/{id}': {
+        get: {summary: 'One payment intent', security: [{apiToken: []}], parameters: [{name: 'id', in: 'path', required: true, schema: {type: 'string'}}], responses: {200: {description: 'The intent', content: {'application/json': {schema: {$ref: '#/components/schemas/Intent'}}}}, 404: errResponse('Not found')}},
+      },
+      '/api/intents/{id}/cancel': {
+        post: {summary: 'Cancel a pending intent (its page then says so and takes no claim)', security: [{apiToken: []}], parameters: [{name: 'id', in: 'path', required: true, schema: {type: 'string'}}], responses: {200: {description: 'The cancelled intent'}, 404: errResponse('Not found'), 409: errResponse('No longer pending')}},
+      },
+      '/pay/{id}': {
+        get: {summary: 'The customer\'s checkout page (HTML, Arabic and English; docs/checkout.md)', parameters: [{name: 'id', in: 'path', required: true, schema: {type: 'string'}}, {name: 'lang', in: 'query', schema: {enum: ['ar', 'en']}}, {name: 'embed', in: 'query', schema: {const: '1'}}], responses: {200: {description: 'text/html'}, 404: {description: 'text/html: no such intent'}}},
       },
       '/healthz': {get: {summary: 'Liveness', responses: {200: {description: 'OK'}}}},
       '/metrics': {get: {summary: 'Prometheus metrics', responses: {200: {description: 'text/plain exposition format'}}}},
