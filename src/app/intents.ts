@@ -287,6 +287,8 @@ function checkReturnUrl(input: string, store: StoreRecord): string {
     throw field('return_url', 'not an absolute URL')
   }
   const ok = u.protocol === 'https:' || (u.protocol === 'http:' && store.mode === 'development')
+  // The signed result is appended as a query: a fragment would swallow it.
+  u.hash = ''
   if (!ok || u.username || u.password || input.length > 2000) throw field('return_url', store.mode === 'development' ? 'an http(s) URL without credentials' : 'an https URL without credentials')
   return u.toString()
 }
