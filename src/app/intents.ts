@@ -2,7 +2,7 @@ import {trippedRules} from '../core/antispam.js'
 import {VcashError} from '../core/errors.js'
 import {transitionIntent} from '../core/intents.js'
 import type {IntentRecord, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
-import {tryParseMoney} from '../core/money.js'
+import {formatMoney, tryParseMoney} from '../core/money.js'
 import {tryNormalisePhone} from '../core/phone.js'
 import {newId} from '../core/secrets.js'
 import {transition} from '../core/transactions.js'
@@ -202,6 +202,35 @@ export class Intents {
       }
     }
     return expired
+  }
+
+  /**
+   * An operator pays a pending intent with an unclaimed transfer by hand (the customer typed a
+   * wrong number, or never came back to the page): the same commit as a claim, audited with the
+   * operator's name. The amounts must agree: a short payment is a conversation, not a match.
+   */
+  async matchByHand(intentId: string, transactionId: string, by: string, storeId?: string): Promise<IntentRecord> {
+    for (let attempt = 0; ; attempt++) {
+      const intent = await this.require(intentId, storeId)
+      const tx = await this.ctx.storage.getTransaction(transactionId)
+      if (!tx || tx.storeId !== intent.storeId) throw new VcashError('transaction_not_found', `no transaction with id ${transactionId}`, {http: 404})
+      if (intent.status !== 'pending') throw new VcashError('invalid_state', `intent ${intent.id} is ${intent.status}; only a pending intent can be paid by hand`, {http: 409})
+      if (tx.status !== 'PENDING') throw new VcashError('invalid_state', `transaction ${tx.id} is ${tx.status}; only an unclaimed (PENDING) transfer can pay an intent`, {http: 409})
+      if (tx.amount !== intent.amount) throw new VcashError('amount_mismatch', `transaction ${tx.id} is ${formatMoney(tx.amount)} EGP, the intent asks ${formatMoney(intent.amount)}`, {http: 409})
+      const store = await this.stores.require(intent.storeId)
+      const now = this.ctx.now()
+      const nextTx = transition(tx, {to: 'COMPLETED', by, why: `matched by hand to intent ${intent.id} (order ${intent.orderId})`, at: now, patch: {orderId: intent.orderId, intentId: intent.id, confirmedAt: now.toISOString()}})
+      const nextIntent = transitionIntent(intent, {to: 'paid', by, why: `paid by hand with transfer ${tx.id}`, at: now, patch: {transactionId: tx.id}})
+      const notifications = [this.ctx.buildNotification(store, nextTx, 'transaction.completed', now), this.ctx.buildIntentNotification?.(store, nextIntent, nextTx, 'intent.paid', now) ?? null]
+        .filter((n): n is NotificationRecord => n !== null)
+      try {
+        await this.ctx.storage.commit({transactions: [nextTx], intents: [nextIntent], notifications})
+        for (const n of notifications) this.ctx.emit({type: 'notification_queued', outcome: n.event})
+        return nextIntent
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= MAX_RETRIES) throw error
+      }
+    }
   }
 
   /**

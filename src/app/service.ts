@@ -140,4 +140,9 @@ export class VcashService {
   claimIntent(input: ClaimIntentInput): Promise<ClaimIntentResult> {
     return this.intents.claim(input)
   }
+
+  /** An operator pays a pending intent with an unclaimed transfer of the same amount. */
+  matchIntent(intentId: string, transactionId: string, by: string, storeId?: string): Promise<IntentRecord> {
+    return this.intents.matchByHand(intentId, transactionId, by, storeId)
+  }
 }

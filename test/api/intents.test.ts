@@ -240,4 +240,66 @@ describe('payment intents over HTTP (contract §6)', () => {
     await new Promise((r) => setTimeout(r, 200))
     expect(shop.seen.filter((s) => s.url.startsWith('/cb?'))).toHaveLength(1)
   })
+
+  it('an operator pays a pending intent by hand with an unclaimed transfer of the same amount', async () => {
+    const {t, webhooks} = await setup()
+    const tx = (await t.receive('01012345678', '45')).json.transaction as {id: string}
+    const other = (await t.receive('01012345678', '46')).json.transaction as {id: string}
+    const id = String((await t.createIntent({amount: '45', order_id: 'J-1'})).json.id)
+    expect((await t.api('POST', `/api/intents/${id}/match`, {transaction_id: other.id})).json.code).toBe('amount_mismatch')
+    const m = await t.api('POST', `/api/intents/${id}/match`, {transaction_id: tx.id})
+    expect(m.json).toMatchObject({status: 'paid', transaction_id: tx.id})
+    const seen = (await t.api('GET', `/api/transactions/${tx.id}`)).json.transaction as {status: string; audit: {by: string; why: string}[]}
+    expect(seen.status).toBe('COMPLETED')
+    expect(seen.audit.at(-1)!.why).toContain(id)
+    await eventually(() => webhooks('intent.paid').some((w) => w.data.id === id))
+    // Neither twice: the intent is paid, the transfer taken.
+    const id2 = String((await t.createIntent({amount: '45', order_id: 'J-2'})).json.id)
+    expect((await t.api('POST', `/api/intents/${id}/match`, {transaction_id: tx.id})).status).toBe(409)
+    expect((await t.api('POST', `/api/intents/${id2}/match`, {transaction_id: tx.id})).json.code).toBe('invalid_state')
+  })
+
+  it('the page: strict CSP, no inline script, everything escaped, Arabic right to left; live status as events and as JSON', async () => {
+    const {t} = await setup()
+    await t.update({name: '<img src=x onerror=alert(1)> "Shop"'})
+    const id = String((await t.createIntent({amount: '1234.5', order_id: '<b>A&1</b>'})).json.id)
+    const res = await fetch(`${t.url}/pay/${id}`, {headers: {'accept-language': 'fr;q=0.9, ar-EG;q=0.8, en;q=0.5'}})
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+    expect(res.headers.get('x-frame-options')).toBe('DENY')
+    expect(res.headers.get('referrer-policy')).toBe('same-origin')
+    const html = await res.text()
+    expect(html).toContain('<html lang="ar" dir="rtl">')
+    expect(html).toContain('1,234.50')
+    expect(html).not.toContain('<img')
+    expect(html).not.toContain('<b>')
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt; &quot;Shop&quot;')
+    expect(html).toContain('&lt;b&gt;A&amp;1&lt;/b&gt;')
+    // Every script is a file of ours; no inline script or style anywhere.
+    for (const m of html.matchAll(/<script\b[^>]*>/g)) expect(m[0]).toMatch(/src="\/pay\/assets\//)
+    expect(html).not.toMatch(/<style|<[a-z][^>]*\s(style|on[a-z]+)=/i)
+    expect((await fetch(`${t.url}/pay/pi_nosuchintent000?lang=en`)).status).toBe(404)
+
+    const status = await (await fetch(`${t.url}/pay/${id}/status.json`)).json()
+    expect(status).toMatchObject({status: 'pending', screen: 'pay'})
+    // The event stream: the state now, then the change, then the end of the stream.
+    const stream = await fetch(`${t.url}/pay/${id}/events`)
+    expect(stream.headers.get('content-type')).toBe('text/event-stream')
+    const reader = stream.body!.getReader()
+    let text = ''
+    const readUntil = async (re: RegExp) => {
+      while (!re.test(text)) {
+        const {value, done} = await reader.read()
+        if (done) return true
+        text += new TextDecoder().decode(value)
+      }
+      return false
+    }
+    await readUntil(/"screen":"pay"/)
+    await t.receive('01012345678', '1234.50')
+    await t.claim(id, {phone: '01012345678', csrf: await t.csrf(id)})
+    await readUntil(/"status":"paid"/)
+    expect(text).toMatch(/event: status\ndata: \{"status":"paid","screen":"paid"/)
+    expect(await readUntil(/never/)).toBe(true)
+  })
 })

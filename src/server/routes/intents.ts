@@ -84,6 +84,16 @@ export function intentRoutes(ctx: RouteContext): express.Router {
     res.json(view(req, await service.requireIntent(String(req.params.id), store.id), store))
   })
 
+  // An operator's manual match: a PENDING transfer pays this pending intent (same amount).
+  r.post('/api/intents/:id/match', auth, json, async (req, res) => {
+    const parsed = z.object({transaction_id: z.string().min(1).max(64)}).strict().safeParse(req.body ?? {})
+    if (!parsed.success) throw validationError(parsed.error)
+    const store = storeOf(req)
+    const i = await service.matchIntent(String(req.params.id), parsed.data.transaction_id, by(req), store.id)
+    ctx.onChange()
+    res.json(view(req, i, store))
+  })
+
   r.post('/api/intents/:id/cancel', auth, async (req, res) => {
     const store = storeOf(req)
     const i = await service.cancelIntent(String(req.params.id), store.id, by(req))
