@@ -1,5 +1,5 @@
 import type {NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
-import {newId} from '../core/secrets.js'
+import {newSortableId} from '../core/secrets.js'
 import {parseSms, smsFingerprint} from '../sms/parse.js'
 import type {ParseResult} from '../sms/types.js'
 import {ConflictError} from '../storage/storage.js'
@@ -30,7 +30,7 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
   // Stored as a UTC instant: "…+02:00" and "…Z" of the same moment are the same moment.
   const receivedAt = input.receivedAt ? new Date(input.receivedAt).toISOString() : now.toISOString()
   const sms: SmsRecord = {
-    id: newId('sms'),
+    id: newSortableId('sms', now.getTime()),
     storeId: store.id,
     sender: input.sender,
     body: input.body,
@@ -48,13 +48,15 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
   if (parse.kind === 'receive') {
     const at = now.toISOString()
     tx = {
-      id: newId('tx'),
+      id: newSortableId('tx', now.getTime()),
       storeId: store.id,
       status: 'PENDING',
       provider: parse.provider,
       amount: parse.amount,
       senderPhone: parse.senderPhone,
       senderName: parse.senderName,
+      payerAddress: parse.payerAddress,
+      accountLast4: parse.accountLast4,
       reference: parse.reference,
       balance: parse.balance,
       occurredAt: parse.occurredAt,

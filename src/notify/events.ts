@@ -1,6 +1,6 @@
 import type {IntentRecord, NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import {convertAmount, formatMoney, parseRate} from '../core/money.js'
-import {newId} from '../core/secrets.js'
+import {newSortableId} from '../core/secrets.js'
 import {transactionView} from '../core/views.js'
 
 /**
@@ -56,7 +56,7 @@ export function buildNotification(store: StoreRecord, tx: TransactionRecord, eve
     payload = {type: event, timestamp: at, data: {...data, converted_amount: convertAmount(tx.amount, parseRate(store.rate)), currency_label: store.currencyLabel}}
   }
   return {
-    id: newId('msg', 16),
+    id: newSortableId('msg'),
     storeId: store.id,
     transactionId: tx.id,
     event,
@@ -95,7 +95,7 @@ export function buildIntentNotification(store: StoreRecord, intent: IntentRecord
     updated_at: intent.updatedAt,
   }
   return {
-    id: newId('msg', 16),
+    id: newSortableId('msg'),
     storeId: store.id,
     transactionId: tx?.id ?? intent.id,
     intentId: intent.id,
