@@ -179,6 +179,9 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/intents/{id}': {
         get: {summary: 'One payment intent', security: [{apiToken: []}], parameters: [{name: 'id', in: 'path', required: true, schema: {type: 'string'}}], responses: {200: {description: 'The intent', content: {'application/json': {schema: {$ref: '#/components/schemas/Intent'}}}}, 404: errResponse('Not found')}},
       },
+      '/api/intents/{id}/match': {
+        post: {summary: 'An operator pays a pending intent with an unclaimed (PENDING) transfer of the same amount', security: [{apiToken: []}], parameters: [{name: 'id', in: 'path', required: true, schema: {type: 'string'}}], requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['transaction_id'], properties: {transaction_id: {type: 'string'}}}}}}, responses: {200: {description: 'The paid intent'}, 404: errResponse('Not found'), 409: errResponse('Not pending, transfer taken, or amount_mismatch')}},
+      },
       '/api/intents/{id}/cancel': {
         post: {summary: 'Cancel a pending intent (its page then says so and takes no claim)', security: [{apiToken: []}], parameters: [{name: 'id', in: 'path', required: true, schema: {type: 'string'}}], responses: {200: {description: 'The cancelled intent'}, 404: errResponse('Not found'), 409: errResponse('No longer pending')}},
       },
