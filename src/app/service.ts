@@ -8,6 +8,7 @@ import {expireDue} from './expiry.js'
 import {type IngestInput, type IngestResult, ingestSms} from './ingest.js'
 import {type ClaimIntentInput, type ClaimIntentResult, type CreateIntentInput, Intents} from './intents.js'
 import {type CreatedStore, Stores} from './stores.js'
+import {Sessions} from './sessions.js'
 
 export type {BuildNotification, ServiceEvent} from './context.js'
 export type {CheckInput, CheckOutcome, CheckResult} from './checks.js'
@@ -33,6 +34,8 @@ export interface VcashServiceOptions extends CheckOptions {
 export class VcashService {
   readonly storage: Storage
   readonly stores: Stores
+  /** The operator dashboard's sign-in links and sessions. */
+  readonly sessions: Sessions
   private readonly ctx: AppContext
   private readonly checks: Checks
   private readonly decisions: Decisions
@@ -43,6 +46,7 @@ export class VcashService {
     const now = opts.now ?? (() => new Date())
     this.ctx = {storage: opts.storage, now, buildNotification: opts.buildNotification ?? (() => null), buildIntentNotification: opts.buildIntentNotification, emit: opts.onEvent ?? (() => {})}
     this.stores = new Stores(this.ctx)
+    this.sessions = new Sessions(this.ctx)
     this.checks = new Checks(this.ctx, this.stores, opts)
     this.intents = new Intents(this.ctx, this.stores)
     this.decisions = new Decisions(this.ctx, this.stores, this.intents)

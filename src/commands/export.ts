@@ -29,6 +29,7 @@ export default class Export extends BaseCommand {
   static override args = {target: Args.string({description: 'What to export', required: true, options: [...TARGETS, 'all']})}
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     store: f.store,
     out: Flags.string({summary: 'Directory to write into (created if missing).', required: true, helpValue: 'DIR'}),
     'public-url': Flags.string({summary: 'The URL merchants reach vcash at.', default: 'https://pay.example.com', helpValue: 'URL'}),

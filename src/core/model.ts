@@ -226,3 +226,22 @@ export interface IntentRecord {
   audit: IntentAuditEntry[]
   version: number
 }
+
+/**
+ * The operator's dashboard sign-in (src/app/sessions.ts). A `link` is the one-time token that
+ * `vcash dashboard` prints; redeeming it revokes it and creates a `session`, whose token lives
+ * in the browser's cookie. Only sha256 hashes of either token are kept.
+ */
+export interface SessionRecord {
+  id: string
+  kind: 'link' | 'session'
+  tokenHash: string
+  createdAt: string
+  /** Never valid after this, however active (a link: minutes; a session: days). */
+  expiresAt: string
+  /** Last request made with it (a session also ends after a long enough idle time). */
+  lastSeenAt: string
+  revoked: boolean
+  /** Who it is, for the audit trail: `cli:alice` on a link; the session inherits it. */
+  label: string
+}

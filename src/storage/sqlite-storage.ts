@@ -2,15 +2,17 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import BetterSqlite3 from 'better-sqlite3'
-import {type Compilable, Kysely, type MigrationProvider, Migrator, sql, SqliteDialect} from 'kysely'
+import {type Compilable, Kysely, sql, SqliteDialect} from 'kysely'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
-import type {CreditRecord, IntentRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {CreditRecord, IntentRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import {priorIntentStatus} from '../core/intents.js'
 import {priorStatus} from '../core/transactions.js'
+import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
-import {type Batch, ConflictError, type IntentQuery, type LegacyBatch, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
+import * as sessions from './dashboard-queries.js'
+import {type Batch, ConflictError, type IntentQuery, type LegacyBatch, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
 
 /** `PRAGMA application_id` of a vcash ledger ("vcsh"): a foreign SQLite file is never taken for ours. */
 export const APPLICATION_ID = 0x76637368
@@ -20,6 +22,8 @@ export interface SqliteStorageOptions {
   dataDir: string
   /** Wait this long for another process's write (a CLI command beside the server). */
   busyTimeoutMs?: number
+  /** Apply pending migrations on open (default). `vcash db status` looks without changing anything. */
+  migrate?: boolean
 }
 
 interface Pending {
@@ -103,7 +107,7 @@ export class SqliteStorage implements Storage {
       throw asOpenError(error, this.file)
     }
     this.k = new Kysely<Database>({dialect: new SqliteDialect({database: this.db})})
-    await this.migrate()
+    if (this.opts.migrate !== false) await this.migrate()
   }
 
   /** A file that is not a vcash ledger (damaged, foreign, or from a newer vcash) is refused, never overwritten. */
@@ -124,7 +128,7 @@ export class SqliteStorage implements Storage {
     // elsewhere surfaces as SQLITE_CORRUPT on the read that meets it, answered as data_corrupt.
   }
 
-  private async migrate(): Promise<void> {
+  async migrate(): Promise<string[]> {
     const known = new Set(Object.keys(MIGRATIONS))
     const hasTable = this.db.prepare(`select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'`).get()
     if (hasTable) {
@@ -137,9 +141,15 @@ export class SqliteStorage implements Storage {
         })
       }
     }
-    const provider: MigrationProvider = {getMigrations: async () => MIGRATIONS}
-    const {error} = await new Migrator({db: this.k, provider}).migrateToLatest()
-    if (error) throw asWriteError(error, (m) => (this.fault = m))
+    try {
+      return await migrateToLatest(this.k)
+    } catch (error) {
+      throw asWriteError(error, (m) => (this.fault = m))
+    }
+  }
+
+  schema(): Promise<SchemaState> {
+    return schemaState(this.k)
   }
 
   async close(): Promise<void> {
@@ -177,6 +187,14 @@ export class SqliteStorage implements Storage {
   async flush(): Promise<void> {
     while (this.queue.length > 0 || this.scheduled) await new Promise((r) => setImmediate(r))
     await this.durable()
+  }
+
+  /** A write made outside the group commit (the dashboard's sessions): on disk before it is answered. */
+  private synced<T>(result: T): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.unsynced.push((error) => (error ? reject(error) : resolve(result)))
+      this.syncWal()
+    })
   }
 
   /** Resolves once everything committed so far is on disk. */
@@ -594,6 +612,31 @@ export class SqliteStorage implements Storage {
     } catch (error) {
       return Promise.reject(asReadError(error))
     }
+  }
+
+  transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]> {
+    return sessions.transactionTotals(this.k, since, until).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  // Sign-in rows are written outside the group commit: each is one statement, run whole between groups.
+  insertSession(s: SessionRecord): Promise<void> {
+    return sessions.insertSession(this.k, s).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
+  }
+
+  findSessionByTokenHash(hash: string): Promise<SessionRecord | undefined> {
+    return sessions.findSessionByTokenHash(this.k, hash).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  revokeSession(id: string, now: Date): Promise<boolean> {
+    return sessions.revokeSession(this.k, id, now).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
+  }
+
+  touchSession(id: string, at: Date): Promise<void> {
+    return sessions.touchSession(this.k, id, at).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
+  }
+
+  revokeAllSessions(): Promise<number> {
+    return sessions.revokeAllSessions(this.k).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
   }
 
   /** Insert records as they are (the import of an old data dir), in one transaction. */

@@ -90,10 +90,10 @@ export function spawnServe(dataDir: string, extraArgs: string[] = []): Promise<S
   return startServe(['--data-dir', dataDir, ...extraArgs], cliEnv())
 }
 
-/** `vcash serve --port 0 --json` with these arguments and exactly this environment. */
+/** `vcash serve --port 0 --json` with these arguments and exactly this environment (the dev store's secrets in its ready line). */
 export function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<ServeChild> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...args], {env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', '--show-dev-secrets', ...args], {env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
     let err = ''
     const timer = setTimeout(() => {

@@ -7,7 +7,7 @@ import {VcashError} from '../../core/errors.js'
 import {INTENT_STATUSES, intentView} from '../../core/intents.js'
 import type {IntentRecord, IntentStatus, StoreRecord} from '../../core/model.js'
 import {validationError} from '../../core/store-settings.js'
-import {clientIp, ipInList, type TrustedProxies} from '../http-util.js'
+import {clientIp, normaliseIp, type TrustProxy} from '../http-util.js'
 import type {RouteContext} from './context.js'
 import {storeOf, storeTokenAuth} from './transactions.js'
 
@@ -33,10 +33,10 @@ const listSchema = z.object({
  * Where customers reach this server: the Host it was called on, or, from a trusted proxy, the
  * X-Forwarded-Proto/-Host it says (`--trust-proxy`), so checkout_url is the public address.
  */
-export function publicBase(req: IncomingMessage, trusted: TrustedProxies): string {
-  const peer = req.socket.remoteAddress ?? ''
+export function publicBase(req: IncomingMessage, trust: TrustProxy): string {
+  const peer = normaliseIp(req.socket.remoteAddress ?? '')
   const first = (h: string | string[] | undefined) => (Array.isArray(h) ? h[0] : h)?.split(',')[0]?.trim()
-  const viaProxy = ipInList(peer, trusted.ranges)
+  const viaProxy = trust(peer, 0)
   const proto = viaProxy && first(req.headers['x-forwarded-proto']) === 'https' ? 'https' : 'http'
   const host = (viaProxy ? first(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host ?? 'localhost'
   // A Host header is the caller's text: keep it to what a host[:port] may be.
