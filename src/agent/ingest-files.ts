@@ -16,6 +16,7 @@ import path from 'node:path'
 import {XMLParser} from 'fast-xml-parser'
 
 import {parseFixtureText} from '../sms/fixture-file.js'
+import {parseSms} from '../sms/parse.js'
 
 export interface IngestInput {
   sender: string
@@ -38,8 +39,20 @@ export interface ReadResult {
   errors: IngestFileError[]
   /** Entries deliberately left out (sent messages, MMS). */
   skipped: number
+  /**
+   * Received messages in a phone backup from senders that are not wallets or banks (friends,
+   * OTPs, ads): left out like `sms tail` leaves them on the phone, unless keepPersonal.
+   */
+  personal: number
   files: number
 }
+
+export interface ReadOptions {
+  /** Keep a backup's messages from non-wallet senders too (the server stores them as ignored). */
+  keepPersonal?: boolean
+}
+
+type Reading = ReadResult & {keepPersonal: boolean}
 
 const EXTENSIONS = new Set(['.txt', '.json', '.jsonl', '.ndjson', '.xml'])
 
@@ -55,7 +68,8 @@ function obj(v: unknown): Record<string, unknown> | null {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null
 }
 
-type Entry = {ok: true; input: Omit<IngestInput, 'origin'>} | {ok: false; message: string} | {ok: 'skip'}
+/** `backup`: from a phone's SMS backup, which holds personal messages as well as receipts. */
+type Entry = {ok: true; input: Omit<IngestInput, 'origin'>; backup?: boolean} | {ok: false; message: string} | {ok: 'skip'}
 
 /** One JSON record: vcash's own `{sender, body, received_at}` or a Backup & Restore `{address, body, date, type}`. */
 function fromRecord(rec: unknown): Entry {
@@ -72,7 +86,7 @@ function fromRecord(rec: unknown): Entry {
     // Backup & Restore: type 1 = received; 2 sent, 3 draft, 4 outbox, 5 failed, 6 queued.
     if (o.type !== undefined && String(o.type) !== '1') return {ok: 'skip'}
     if (typeof o.body !== 'string' || o.body === '') return {ok: false, message: '"body" is missing'}
-    return {ok: true, input: {sender: o.address.trim(), body: o.body, receivedAt: isoFrom(o.date)}}
+    return {ok: true, input: {sender: o.address.trim(), body: o.body, receivedAt: isoFrom(o.date)}, backup: true}
   }
   return {ok: false, message: 'expected {"sender","body","received_at"} or an SMS Backup & Restore {"address","body","date"}'}
 }
@@ -96,7 +110,7 @@ function joinSurrogateRefs(xml: string): string {
   })
 }
 
-function readXml(file: string, text: string, out: ReadResult): void {
+function readXml(file: string, text: string, out: Reading): void {
   const parser = new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '',
@@ -123,13 +137,20 @@ function readXml(file: string, text: string, out: ReadResult): void {
   for (const [i, rec] of list.entries()) collect(out, file, `#${i}`, fromRecord(rec))
 }
 
-function collect(out: ReadResult, file: string, at: string | undefined, e: Entry): void {
+/** The same test as `sms tail`'s default policy: a receipt, or anything from a wallet/bank sender id. */
+function isPersonal(input: {sender: string; body: string}): boolean {
+  const parsed = parseSms({sender: input.sender, body: input.body})
+  return parsed.kind !== 'receive' && parsed.reason === 'untrusted_sender'
+}
+
+function collect(out: Reading, file: string, at: string | undefined, e: Entry): void {
   if (e.ok === 'skip') out.skipped++
+  else if (e.ok === true && e.backup && !out.keepPersonal && isPersonal(e.input)) out.personal++
   else if (e.ok) out.inputs.push({...e.input, origin: at ? `${file}${at}` : file})
   else out.errors.push({file, at, message: e.message})
 }
 
-function readJson(file: string, text: string, out: ReadResult): void {
+function readJson(file: string, text: string, out: Reading): void {
   const src = text.startsWith('\uFEFF') ? text.slice(1) : text
   let whole: unknown
   let isWhole = false
@@ -172,7 +193,7 @@ function readJson(file: string, text: string, out: ReadResult): void {
   }
 }
 
-function readOne(file: string, out: ReadResult): void {
+function readOne(file: string, out: Reading): void {
   const ext = path.extname(file).toLowerCase()
   let text: string
   try {
@@ -196,7 +217,7 @@ function readOne(file: string, out: ReadResult): void {
   }
 }
 
-function walk(dir: string, out: ReadResult, files: string[]): void {
+function walk(dir: string, out: Reading, files: string[]): void {
   let entries: fs.Dirent[]
   try {
     entries = fs.readdirSync(dir, {withFileTypes: true})
@@ -213,8 +234,8 @@ function walk(dir: string, out: ReadResult, files: string[]): void {
 }
 
 /** Reads every supported file under the given paths, in a stable (sorted) order. */
-export function readSmsFiles(paths: string[]): ReadResult {
-  const out: ReadResult = {inputs: [], errors: [], skipped: 0, files: 0}
+export function readSmsFiles(paths: string[], opts: ReadOptions = {}): ReadResult {
+  const out: Reading = {inputs: [], errors: [], skipped: 0, personal: 0, files: 0, keepPersonal: opts.keepPersonal ?? false}
   const files: string[] = []
   for (const p of paths) {
     let st: fs.Stats
@@ -229,5 +250,5 @@ export function readSmsFiles(paths: string[]): ReadResult {
     else out.errors.push({file: p, message: `unsupported file type "${path.extname(p) || '(none)'}" (use .txt, .json, .jsonl or .xml)`})
   }
   for (const f of files) readOne(f, out)
-  return out
+  return {inputs: out.inputs, errors: out.errors, skipped: out.skipped, personal: out.personal, files: out.files}
 }

@@ -1,5 +1,6 @@
 import {EventEmitter} from 'node:events'
 
+import {EventSource, type FetchLike} from 'eventsource'
 import {SmeeClient} from 'smee-client'
 
 import {VcashError} from '../core/errors.js'
@@ -9,6 +10,14 @@ import type {WireEvent} from '../core/wire.js'
 export type {WireEvent} from '../core/wire.js'
 
 /** A notification as the server would send it: the exact request. */
+
+/** The event stream dropped (server restarting or gone): the next attempt is in `retryInMs`. */
+export interface Lost {
+  reason: string
+  retryInMs: number
+  /** 1 for the first retry after a drop, 2 for the next… */
+  attempt: number
+}
 
 export interface Forwarded {
   id: string
@@ -23,42 +32,92 @@ export interface Forwarded {
  * Stripe CLI's listen). Either from the local server's admin event stream, or from a smee
  * channel a deployed vcash delivers to.
  */
-export class Listener extends EventEmitter<{forwarded: [Forwarded, WireEvent]; error: [Error]; ready: []}> {
+export class Listener extends EventEmitter<{forwarded: [Forwarded, WireEvent]; error: [Error]; ready: []; lost: [Lost]; reconnected: [string]}> {
   private abort = new AbortController()
   private smee: SmeeClient | null = null
+  private queue: Promise<void> = Promise.resolve()
+  private readonly retry: {initialMs: number; maxMs: number}
 
-  constructor(private readonly opts: {forwardTo: string; storeId?: string}) {
+  constructor(private readonly opts: {forwardTo: string; storeId?: string; retry?: {initialMs?: number; maxMs?: number}}) {
     super()
+    this.retry = {initialMs: opts.retry?.initialMs ?? 1000, maxMs: opts.retry?.maxMs ?? 10_000}
   }
 
-  /** Follow the running server's `/admin/events` stream until stopped. */
-  async fromServer(admin: AdminInfo): Promise<void> {
-    const q = this.opts.storeId ? `?store_id=${encodeURIComponent(this.opts.storeId)}` : ''
-    let res: Response
-    try {
-      res = await fetch(`${admin.url}/admin/events${q}`, {headers: {authorization: `Bearer ${admin.token}`, accept: 'text/event-stream'}, signal: this.abort.signal})
-    } catch (error) {
+  /**
+   * Follow the running server's `/admin/events` stream until stopped, across restarts: when the
+   * stream drops, wait (1 s, 2 s, 4 s … at most 10 s), find the server again (`locate` re-reads
+   * the data dir's admin info: a restarted server has a new admin token and maybe a new port)
+   * and resume, sending Last-Event-ID. Only the very first connection failing is an error.
+   */
+  async fromServer(locate: () => AdminInfo | null): Promise<void> {
+    let connected = false
+    let failures = 0
+    let lastEventId: string | null = null
+    while (!this.abort.signal.aborted) {
+      const r = await this.followOnce(locate, lastEventId, () => {
+        if (!connected) this.emit('ready')
+        else if (failures > 0) this.emit('reconnected', locate()?.url ?? '')
+        connected = true
+        failures = 0
+      })
+      lastEventId = r.lastEventId ?? lastEventId
       if (this.abort.signal.aborted) return
-      throw new VcashError('server_unreachable', `cannot reach the vcash server at ${admin.url}: ${(error as Error).message}`, {exit: 69})
+      if (!connected) throw new VcashError('server_unreachable', `cannot follow the vcash server's events: ${r.reason}`, {exit: 69, suggestion: 'Check that `vcash serve` runs on the same --data-dir.'})
+      const retryInMs = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** failures)
+      failures++
+      this.emit('lost', {reason: r.reason, retryInMs, attempt: failures})
+      await this.sleep(retryInMs)
     }
-    if (!res.ok || !res.body) throw new VcashError('server_error', `the server refused the event stream (${res.status})`, {exit: 69})
-    this.emit('ready')
-    const decoder = new TextDecoder()
-    let buf = ''
-    try {
-      for await (const chunk of res.body) {
-        buf += decoder.decode(chunk as Uint8Array, {stream: true})
-        let i: number
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const frame = buf.slice(0, i)
-          buf = buf.slice(i + 2)
-          const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n')
-          if (data) await this.forward(JSON.parse(data) as WireEvent)
-        }
+  }
+
+  /** One connection of the event stream, until it drops; resolves with why. */
+  private followOnce(locate: () => AdminInfo | null, lastEventId: string | null, onOpen: () => void): Promise<{reason: string; lastEventId: string | null}> {
+    const q = this.opts.storeId ? `?store_id=${encodeURIComponent(this.opts.storeId)}` : ''
+    return new Promise((resolve) => {
+      const fetchEvents: FetchLike = async (_url, init) => {
+        const admin = locate()
+        if (!admin) throw new Error('the server is not running')
+        return fetch(`${admin.url}/admin/events${q}`, {...init, headers: {...init.headers, authorization: `Bearer ${admin.token}`, ...(lastEventId ? {'last-event-id': lastEventId} : {})}})
       }
-    } catch (error) {
-      if (!this.abort.signal.aborted) throw error
-    }
+      // The URL is a placeholder: fetchEvents finds the server on every (re)connection.
+      const es = new EventSource('http://vcash.invalid/admin/events', {fetch: fetchEvents})
+      let seen = lastEventId
+      const done = (reason: string) => {
+        es.close()
+        this.abort.signal.removeEventListener('abort', onAbort)
+        resolve({reason, lastEventId: seen})
+      }
+      const onAbort = () => done('stopped')
+      this.abort.signal.addEventListener('abort', onAbort)
+      es.addEventListener('open', onOpen)
+      es.addEventListener('message', (m: MessageEvent<string>) => {
+        if (m.lastEventId) seen = m.lastEventId
+        let e: WireEvent
+        try {
+          e = JSON.parse(m.data) as WireEvent
+        } catch {
+          this.emit('error', new Error('the server sent an event that is not JSON; skipped'))
+          return
+        }
+        // In order, one at a time, as the server sent them.
+        this.queue = this.queue.then(() => this.forward(e))
+      })
+      // eventsource would retry by itself at a fixed interval; backoff and the messages are ours.
+      es.addEventListener('error', (ev: Event & {message?: string; code?: number}) => done(ev.message ?? (ev.code ? `HTTP ${ev.code}` : 'connection lost')))
+    })
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms)
+      const signal = this.abort.signal
+      function done() {
+        clearTimeout(t)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      signal.addEventListener('abort', done)
+    })
   }
 
   /** Pull events a deployed vcash posted to a smee channel, unwrap the exact bytes, forward. */
@@ -99,6 +158,7 @@ export class Listener extends EventEmitter<{forwarded: [Forwarded, WireEvent]; e
   async stop(): Promise<void> {
     this.abort.abort()
     await this.smee?.stop()
+    await this.queue
   }
 
   private async forward(e: WireEvent, to?: string): Promise<void> {

@@ -4,7 +4,7 @@ import type {Storage} from '../storage/storage.js'
 import {type CheckInput, type CheckOptions, type CheckResult, Checks} from './checks.js'
 import type {AppContext, BuildIntentNotification, BuildNotification, ServiceEvent} from './context.js'
 import {Decisions} from './decisions.js'
-import {expireDue} from './expiry.js'
+import {expireDue, type ExpiryScope} from './expiry.js'
 import {type IngestInput, type IngestResult, ingestSms} from './ingest.js'
 import {type ClaimIntentInput, type ClaimIntentResult, type CreateIntentInput, Intents} from './intents.js'
 import {type CreatedStore, Stores} from './stores.js'
@@ -139,8 +139,12 @@ export class VcashService {
     return this.decisions.requireTransaction(id, storeId)
   }
 
-  /** The sweep: transfers past their match window, intents past their expiry. */
-  async expireDue(limit = 1000): Promise<number> {
+  /**
+   * The sweep: transfers past their match window, intents past their expiry. Scoped (simulate's
+   * own store on a shared server): that store's transfers only, judged on its shifted clock.
+   */
+  async expireDue(limit = 1000, scope?: ExpiryScope): Promise<number> {
+    if (scope) return expireDue(this.ctx, limit, scope)
     return (await expireDue(this.ctx, limit)) + (await this.intents.sweep(limit))
   }
 

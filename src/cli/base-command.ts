@@ -1,8 +1,8 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
-import chalk from 'chalk'
 
 import {isSecretFlag, PROFILE_BACKED_ENV, profile, splitListFlags} from './flags.js'
-import {type FlagDefLike, redact, secretValues, usageError} from './errors.js'
+import {type FlagDefLike, optionValues, redact, secretValues, usageError} from './errors.js'
+import {applyColourPolicy, forStderr} from './colour.js'
 import {BugError, EXIT, VcashError} from '../core/errors.js'
 import {DEFAULT_PROFILE, openProfile} from './profiles.js'
 import {type LocalVcash, openLocal} from '../app/runtime.js'
@@ -20,15 +20,18 @@ type FlagDef = FlagDefLike & {multiple?: boolean; delimiter?: string; parse?: (i
  */
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
-  /** `--profile` on every command: which `vcash config` profile fills unset flags. */
-  static override baseFlags = {profile}
+  /**
+   * `--profile`: which `vcash config` profile fills unset flags. On every command that has a
+   * profile-backed flag; a command with none sets `baseFlags = {}` (test/cli/surface checks it).
+   */
+  static override baseFlags: Interfaces.FlagInput = {profile}
   /** `--database-url` of a command that has it: withData opens PostgreSQL instead of the data dir's store. */
   protected databaseUrl: string | undefined
 
   override async init(): Promise<void> {
     await super.init()
-    // chalk 5 ignores NO_COLOR by itself, and colour in a pipe corrupts whatever reads it.
-    if (process.env.NO_COLOR !== undefined || !process.stdout.isTTY) chalk.level = 0
+    // Per stream, and off under NO_COLOR: colour in a pipe or a log file corrupts whatever reads it.
+    applyColourPolicy()
   }
 
   /**
@@ -50,7 +53,7 @@ export abstract class BaseCommand extends Command {
       out = await super.parse(options, argv)
     } catch (error) {
       if (error instanceof VcashError) throw error
-      throw usageError(error, {commandId: this.id, bin: this.config.bin, secrets: secretValues(argv, defs, isSecretFlag)})
+      throw usageError(error, {commandId: this.id, bin: this.config.bin, secrets: secretValues(argv, defs, isSecretFlag), values: optionValues(argv, defs)})
     }
     const values = out.flags as Record<string, unknown>
     splitListFlags(defs, values)
@@ -87,7 +90,7 @@ export abstract class BaseCommand extends Command {
 
   /** Progress, hints and warnings: stderr, so `vcash … --json | jq` always works. */
   protected note(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${forStderr(message)}\n`)
   }
 
   /** True when we may prompt: a TTY on stdin and not in --json mode. */

@@ -10,6 +10,11 @@ export interface FlagDefLike {
   env?: string
 }
 
+/** Option flags whose values are secrets (tokens, secrets, passwords, keys): never echoed. */
+export function isSecretOptionFlag(name: string, flag: FlagDefLike): boolean {
+  return flag.type === 'option' && /(secret|token|password|signing-key|database-url)/i.test(name)
+}
+
 /** oclif's argument errors (the rest of what its parser throws is about flags). */
 const ARG_ERRORS = new Set(['RequiredArgsError', 'UnexpectedArgsError', 'ArgInvalidOptionError', 'InvalidArgsSpecError'])
 
@@ -47,6 +52,13 @@ export function secretValues(argv: readonly string[], defs: Record<string, FlagD
   return out.filter((v) => v.length > 0)
 }
 
+/** Every option flag's value on this command line (and positional words): none is echoed in a usage error. */
+export function optionValues(argv: readonly string[], defs: Record<string, FlagDefLike>): string[] {
+  const dash = argv.indexOf('--')
+  const words = argv.slice(0, dash === -1 ? undefined : dash).filter((a) => !a.startsWith('-'))
+  return [...secretValues(argv, defs, (_name, def) => def.type === 'option', {}), ...words]
+}
+
 /** Cut secrets out of `text`: the given values (as whole tokens) and anything shaped like a vcash token. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text
@@ -73,10 +85,27 @@ export function cleanParseMessage(message: string): string {
 }
 
 /**
+ * A usage error names the flag and what it takes, never what was typed (a value may be a
+ * secret pasted into the wrong flag): oclif's "Expected --x=V to be one of: …" and "… but
+ * received: V" are reworded, and any value given on the command line is cut out.
+ */
+export function withoutValues(message: string, values: readonly string[]): string {
+  let m = message
+    .replace(/Expected (--[\w-]+)=.*? to be one of: /g, '$1 must be one of: ')
+    .replace(/^Expected .*? to be one of: /, 'the argument must be one of: ')
+    .replace(/ but received: .*?(?=;|$)/g, '')
+  for (const v of [...new Set(values)].filter((x) => x.length > 0).sort((a, b) => b.length - a.length)) {
+    m = m.replaceAll(` "${v.slice(0, 40)}"`, '').replaceAll(`"${v}"`, '')
+    if (v.length >= 3) m = m.replace(new RegExp(`(?<![A-Za-z0-9_-])${escapeRe(v)}(?![A-Za-z0-9_-])`, 'g'), '****')
+  }
+  return m
+}
+
+/**
  * The error to show for anything oclif's parser threw: code `invalid_flags` or
  * `invalid_args`, exit 2, no secret values, a pointer to the command's help.
  */
-export function usageError(err: unknown, ctx: {commandId: string | undefined; bin: string; secrets: readonly string[]}): VcashError {
+export function usageError(err: unknown, ctx: {commandId: string | undefined; bin: string; secrets: readonly string[]; values?: readonly string[]}): VcashError {
   const e = err as Error
   const name = e?.constructor?.name ?? ''
   const code = ARG_ERRORS.has(name) ? 'invalid_args' : 'invalid_flags'
@@ -87,7 +116,7 @@ export function usageError(err: unknown, ctx: {commandId: string | undefined; bi
     const list = missing.filter((a) => a.name).map((a) => `${a.name!.toUpperCase()}${a.options ? ` (one of: ${a.options.join(', ')})` : ''}`)
     text = `missing required argument${missing.length === 1 ? '' : 's'}${list.length > 0 ? `: ${list.join(', ')}` : ''}`
   }
-  const message = redact(cleanParseMessage(text), ctx.secrets) || 'invalid command line'
+  const message = redact(withoutValues(cleanParseMessage(text), ctx.values ?? []), ctx.secrets) || 'invalid command line'
   const cmd = ctx.commandId ? `${ctx.bin} ${ctx.commandId.replaceAll(':', ' ')}` : ctx.bin
   return new VcashError(code, message, {exit: EXIT.usage, suggestion: `Run \`${cmd} --help\` for its flags and arguments.`})
 }

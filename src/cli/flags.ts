@@ -6,6 +6,7 @@ import {Args, Flags} from '@oclif/core'
 import path from 'node:path'
 import proxyAddr from 'proxy-addr'
 
+import {isSecretOptionFlag} from './errors.js'
 import {DEFAULT_PROFILE, KEY_HELP, PROFILE_KEYS, type ProfileKey, validateProfileName} from './profiles.js'
 
 export const DEFAULT_PORT = 8080
@@ -25,7 +26,7 @@ export const PROFILE_BACKED_ENV: Readonly<Record<string, ProfileKey>> = {
 
 /** Option flags whose values are secrets: never echoed in errors. */
 export function isSecretFlag(name: string, flag: {type: string}): boolean {
-  return flag.type === 'option' && /(secret|token|password|signing-key|database-url)/i.test(name)
+  return isSecretOptionFlag(name, flag)
 }
 
 /** `--profile`, on every command (a base flag of BaseCommand). */

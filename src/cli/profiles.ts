@@ -17,6 +17,7 @@ import {type Adapter, Low} from 'lowdb'
 import {JSONFile} from 'lowdb/node'
 
 import {EXIT, VcashError} from '../core/errors.js'
+import {type FileLock, takeLock} from '../io/lock.js'
 
 export const PROFILE_KEYS = ['server', 'store', 'device-token', 'api-token', 'data-dir'] as const
 export type ProfileKey = (typeof PROFILE_KEYS)[number]
@@ -212,10 +213,7 @@ export class Profiles {
     // Not JSONFilePreset: under NODE_ENV=test it keeps data in memory and never writes.
     const db = new Low<ProfilesData>(new PrivateJSONFile<ProfilesData>(file), emptyData())
     await db.read()
-    const data = db.data as Partial<ProfilesData> | null
-    if (!data || typeof data !== 'object' || typeof data.profiles !== 'object' || data.profiles === null || Array.isArray(data.profiles)) {
-      throw new VcashError('config_corrupt', `${file} is not a vcash profiles file`, {exit: EXIT.config, suggestion: 'Fix or delete the file, then set the values again with `vcash config set`.'})
-    }
+    checkShape(file, db.data)
     return new Profiles(file, db)
   }
 
@@ -245,25 +243,72 @@ export class Profiles {
   async set(profile: string, key: ProfileKey, raw: string, cwd?: string): Promise<string> {
     validateProfileName(profile)
     const value = normaliseValue(key, raw, cwd)
-    const profiles = this.db.data.profiles
-    profiles[profile] = {...profiles[profile], [key]: value}
-    await this.save()
+    await this.update(() => {
+      const profiles = this.db.data.profiles
+      profiles[profile] = {...profiles[profile], [key]: value}
+      return true
+    })
     return value
   }
 
   /** Remove a key; an emptied profile other than `default` is removed too. True when something was removed. */
   async unset(profile: string, key: ProfileKey): Promise<boolean> {
-    const values = this.db.data.profiles[profile]
-    if (!values || values[key] === undefined) return false
-    delete values[key]
-    if (Object.keys(values).length === 0 && profile !== DEFAULT_PROFILE) delete this.db.data.profiles[profile]
-    await this.save()
-    return true
+    return this.update(() => {
+      const values = this.db.data.profiles[profile]
+      if (!values || values[key] === undefined) return false
+      delete values[key]
+      if (Object.keys(values).length === 0 && profile !== DEFAULT_PROFILE) delete this.db.data.profiles[profile]
+      return true
+    })
   }
 
-  private async save(): Promise<void> {
+  /**
+   * Read-modify-write under the profiles lock: re-read the file once the lock is ours, so two
+   * `vcash config set` at once both land (lowdb itself has no lock, and each process would
+   * otherwise write back the file as it read it, dropping the other's change).
+   */
+  private async update(change: () => boolean): Promise<boolean> {
     ensurePrivateDir(path.dirname(this.file))
-    this.db.data.version = 1
-    await this.db.write()
+    const lock = await waitForLock(`${this.file}.lock`)
+    try {
+      await this.db.read()
+      checkShape(this.file, this.db.data)
+      if (!change()) return false
+      this.db.data.version = 1
+      await this.db.write()
+      return true
+    } finally {
+      lock.release()
+    }
+  }
+}
+
+/** Thrown by takeLock's `held` while another process writes: wait and retry. */
+class LockHeld extends VcashError {
+  constructor() {
+    super('config_locked', 'the profiles file is being written by another vcash command', {exit: EXIT.cantCreate})
+  }
+}
+
+/** Another `vcash config` holds the lock for a few milliseconds at most: wait for it (bounded). */
+async function waitForLock(file: string, timeoutMs = 10_000): Promise<FileLock> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return takeLock(file, 'vcash config', {held: () => new LockHeld()})
+    } catch (error) {
+      if (!(error instanceof LockHeld) || Date.now() > end) {
+        if (error instanceof LockHeld) throw new VcashError('config_locked', `${file} is held by another vcash command`, {exit: EXIT.cantCreate, suggestion: 'Retry; if it persists, delete the lock file when no vcash command is running.'})
+        throw error
+      }
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20))
+    }
+  }
+}
+
+function checkShape(file: string, data: unknown): asserts data is ProfilesData {
+  const d = data as Partial<ProfilesData> | null
+  if (!d || typeof d !== 'object' || typeof d.profiles !== 'object' || d.profiles === null || Array.isArray(d.profiles)) {
+    throw new VcashError('config_corrupt', `${file} is not a vcash profiles file`, {exit: EXIT.config, suggestion: 'Fix or delete the file, then set the values again with `vcash config set`.'})
   }
 }

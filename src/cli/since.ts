@@ -20,7 +20,8 @@ export function parseSince(input: string, now = Date.now()): Date {
     const t = Date.parse(s)
     if (!Number.isNaN(t)) return new Date(t)
   }
-  throw new VcashError('invalid_input', `--since "${s.slice(0, 40)}" is not a date`, {
+  // What was typed is not echoed (a usage error never repeats a flag's value).
+  throw new VcashError('invalid_input', '--since is not a date or a duration', {
     suggestion: 'Use a date (2026-04-13), a time (2026-04-13T09:00:00+02:00) or a duration back from now (12h, 3d).',
     exit: EXIT.usage,
     errors: [{field: 'since', message: 'not a date'}],

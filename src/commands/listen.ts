@@ -2,9 +2,10 @@ import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {err} from '../cli/colour.js'
 import * as f from '../cli/flags.js'
 import {EXIT, VcashError} from '../core/errors.js'
-import {type Forwarded, Listener} from '../agent/listen.js'
+import {type Forwarded, type Lost, Listener} from '../agent/listen.js'
 import {openLocal} from '../app/runtime.js'
 import {runningServer} from '../io/admin-info.js'
 
@@ -18,7 +19,9 @@ export default class Listen extends BaseCommand {
 
 With --source, pulls them from a smee.io channel instead, so a deployed vcash whose store webhook URL is that channel reaches your laptop; vcash wraps the exact signed bytes so they still verify after smee re-serialises them.
 
-Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSON object per line.`
+When the server restarts, says so ("lost connection to the server, retrying in 1s…"), retries with backoff (up to 10 s apart) and resumes ("reconnected"), finding the server again through --data-dir.
+
+Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSON object per line (type ready, forwarded, reconnecting, reconnected, summary).`
 
   static override examples = [
     '<%= config.bin %> listen --forward-to http://localhost:3000/vcash/webhook',
@@ -55,7 +58,16 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
         this.log(`${new Date().toISOString()}  --> ${chalk.bold(r.event)} [${r.id}]${e.transaction_id ? ` ${e.transaction_id}` : ''}  <-- ${st} (${r.durationMs} ms)`)
       }
     })
-    listener.on('error', (error) => this.note(chalk.yellow(`warning: ${error.message}`)))
+    listener.on('error', (error) => this.note(err.yellow(`warning: ${error.message}`)))
+    // Like `stripe listen`: a server restart is announced and survived, not fatal.
+    listener.on('lost', (l: Lost) => {
+      if (this.jsonEnabled()) line({type: 'reconnecting', reason: l.reason, retry_in_ms: l.retryInMs, attempt: l.attempt})
+      else this.note(err.yellow(`${l.attempt === 1 ? 'lost connection to the server' : 'still no server'} (${l.reason}), retrying in ${seconds(l.retryInMs)}…`))
+    })
+    listener.on('reconnected', (url: string) => {
+      if (this.jsonEnabled()) line({type: 'reconnected', source: url})
+      else this.note(err.green(`reconnected${url ? ` to ${url}` : ''}`))
+    })
     const stop = () => {
       void listener.stop()
     }
@@ -68,7 +80,8 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
       })
       await listener.fromSmee(flags.source)
     } else {
-      const admin = runningServer(flags['data-dir'])
+      const dataDir = flags['data-dir']
+      const admin = runningServer(dataDir)
       if (!admin) {
         throw new VcashError('server_not_running', `no vcash server is running on ${flags['data-dir']}`, {
           exit: EXIT.unavailable,
@@ -77,7 +90,7 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
       }
       const secret = await this.signingSecret(flags.store, flags['data-dir'])
       listener.once('ready', () => this.hello(admin.url, secret))
-      await listener.fromServer(admin)
+      await listener.fromServer(() => runningServer(dataDir))
     }
     // Long-running: everything was streamed as it happened; end with a summary line.
     if (this.jsonEnabled()) line({type: 'summary', forwarded: count})
@@ -90,9 +103,9 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
       process.stdout.write(`${JSON.stringify({type: 'ready', source: from, signing_secret: secret})}\n`)
       return
     }
-    this.note(`${chalk.green('Ready!')} Forwarding notifications from ${from}.`)
-    if (secret) this.note(`Your signing secret is ${chalk.bold(secret)} (verify webhooks with the standardwebhooks library; GET callbacks with HMAC-SHA256).`)
-    this.note(chalk.dim('Ctrl-C to stop.'))
+    this.note(`${err.green('Ready!')} Forwarding notifications from ${from}.`)
+    if (secret) this.note(`Your signing secret is ${err.bold(secret)} (verify webhooks with the standardwebhooks library; GET callbacks with HMAC-SHA256).`)
+    this.note(err.dim('Ctrl-C to stop.'))
   }
 
   /** The secret to verify with: the given store's, or the only store's. */
@@ -106,4 +119,8 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
       await l.close()
     }
   }
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`
 }

@@ -40,6 +40,19 @@ const hook: Hook<'command_not_found'> = async function (opts) {
     process.exitCode = EXIT.usage
     return
   }
+  if (code === 'command_not_found' && process.stdin.isTTY && process.stderr.isTTY && process.env.CI === undefined) {
+    // On a terminal, @oclif/plugin-not-found asks "Did you mean …? (y/N)" and runs the command
+    // on yes. It is not listed in oclif.plugins: oclif runs every plugin's hook for the event at
+    // once, so both would answer. It runs from here instead, only where a person can answer.
+    const {default: notFound} = await import('@oclif/plugin-not-found')
+    try {
+      return await notFound.call(this, opts)
+    } catch (error) {
+      // Declined: its error exits 127; an unknown command is a usage error (2) in vcash.
+      if ((error as {oclif?: {exit?: number}}).oclif?.exit === 127) throw new Errors.CLIError(`Run \`${bin} --help\` for all commands.`, {exit: EXIT.usage, code})
+      throw error
+    }
+  }
   throw new Errors.CLIError(message, {exit: EXIT.usage, code, suggestions: [suggestion]})
 }
 

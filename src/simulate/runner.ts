@@ -12,6 +12,7 @@ import {type LocalVcash, openLocal} from '../app/runtime.js'
 import {runningServer} from '../io/admin-info.js'
 import {VcashServer} from '../server/serve.js'
 import {formatMoney, parseMoney} from '../core/money.js'
+import {settingsOf} from '../core/store-settings.js'
 import {normalisePhone} from '../core/phone.js'
 import {type Caught, Catcher, FAKE_WHMCS} from './catcher.js'
 import {defaultLang, renderReceipt} from './render.js'
@@ -32,6 +33,10 @@ export interface StepResult {
 export interface RunResult {
   scenario: string
   target: string
+  /** The store the run used; on a shared server, the one it made (then put out of use). */
+  store_id: string | null
+  /** True when the run made that store itself (see THROWAWAY_DONE). */
+  throwaway_store: boolean
   ok: boolean
   passed: number
   failed: number
@@ -70,10 +75,12 @@ interface Target {
   deviceToken: string
   apiToken: string | null
   signingSecret: string | null
-  /** A dev server's clock (its admin API). */
+  /** The server's admin API: tells whether it runs with --dev (advance_clock needs that). */
   admin: AdminClient | null
   /** The server's data dir: store settings and delivery records are read in its ledger. */
   dataDir: string | null
+  /** Set when the run made its store itself (a shared server): put out of use at the end. */
+  throwaway: boolean
   close(): Promise<void>
 }
 
@@ -101,7 +108,10 @@ export class ScenarioRunner {
   private readonly sms: Record<string, {sender: string; body: string; received_at: string | null}> = {}
   private target!: Target
   private sink: CallbackSink = 'unknown'
-  /** How far advance_clock steps moved the server's clock: transfers are dated on that clock. */
+  /**
+   * How far advance_clock steps moved this run's clock. Only the run's store sees it: its
+   * transfers are dated on it and its expiry is judged on it; the server's clock never moves.
+   */
   private clockOffsetMs = 0
 
   constructor(private readonly opts: RunnerOptions = {}) {}
@@ -118,8 +128,7 @@ export class ScenarioRunner {
     const steps: StepResult[] = []
     try {
       await this.catcher.start(t.catcherPort ?? 0)
-      this.target = t.server ? await remoteTarget({...t, server: t.server}) : await inProcessTarget()
-      await this.syncClock()
+      this.target = t.server ? await remoteTarget({...t, server: t.server}, scenario.name) : await inProcessTarget()
       if (scenario.store) await this.configure(interpolate(scenario.store, {steps: {}, env}))
       for (const [index, raw] of scenario.steps.entries()) {
         const t0 = Date.now()
@@ -146,6 +155,8 @@ export class ScenarioRunner {
     return {
       scenario: scenario.name,
       target: this.target.description,
+      store_id: this.target.storeId ?? null,
+      throwaway_store: this.target.throwaway,
       ok: failed.length === 0 && steps.length === scenario.steps.length,
       passed: steps.length - failed.length,
       failed: failed.length,
@@ -219,7 +230,6 @@ export class ScenarioRunner {
       const ms = s.advance_clock.duration ?? s.advance_clock.minutes! * 60_000
       if (ms <= 0) throw new VcashError('invalid_scenario', 'advance_clock: the clock only moves forward', {exit: EXIT.input})
       const r = await this.advanceClock(ms)
-      this.clockOffsetMs += ms
       return {ok: true, expected: `clock +${human(ms)}, expiry sweep run`, actual: `now ${r.now}, ${r.expired} expired`, message: ''}
     }
     if (s.configure) {
@@ -230,14 +240,14 @@ export class ScenarioRunner {
     throw new VcashError('invalid_scenario', 'unknown step', {exit: EXIT.input})
   }
 
-  /** The server's clock as this run moved it (remote servers without --dev keep real time). */
+  /** The run's clock: real time plus its advance_clock steps. */
   private now(): Date {
     return new Date(Date.now() + this.clockOffsetMs)
   }
 
-  /** "-25h" → that long before the run's clock; an ISO time as is; nothing → the server's now. */
+  /** "-25h" → that long before the run's clock; an ISO time as is; nothing → the run's now (the server's when the clock never moved). */
   private receivedAt(spec: string | undefined): string | null {
-    if (spec === undefined) return null
+    if (spec === undefined) return this.clockOffsetMs === 0 ? null : this.now().toISOString()
     if (/^\s*[+-]?\s*\d/.test(spec) && !/^\d{4}-\d\d-\d\d/.test(spec)) {
       let ms: number
       try {
@@ -253,32 +263,37 @@ export class ScenarioRunner {
   }
 
   /**
-   * A `vcash serve --dev` keeps clock advances from earlier runs: date transfers on its clock,
-   * not ours. Other servers (404) keep real time.
+   * Move the run's clock and expire what is past its window on it: a sweep of the run's own
+   * store in the server's ledger, never the server's clock (other stores' PENDING transfers and
+   * real SMS keep real time). Only against a `serve --dev` (or in-process), as the docs say.
    */
-  private async syncClock(): Promise<void> {
-    if (!this.target.admin) return
-    try {
-      const r = await this.target.admin.request<{offset_ms: number}>('POST', '/dev/clock', {advance_ms: 0})
-      this.clockOffsetMs = r.offset_ms
-    } catch (error) {
-      if (!(error instanceof VcashError && error.http === 404)) throw error
+  private async advanceClock(ms: number): Promise<{now: string; expired: number}> {
+    const {admin, dataDir, storeId} = this.target
+    if (!admin || !dataDir) throw unsupported('advance_clock', this.target)
+    if (!(await this.devServer(admin))) {
+      throw new VcashError('unsupported_step', `advance_clock is unsupported against ${this.target.url}: that server was not started with --dev, so its clock cannot move`, {
+        exit: EXIT.failure,
+        suggestion: 'Run the scenario in-process (no --server), or start the server with `vcash serve --dev`. To test expiry against any server, date a transfer in the past (received_at: -25h) and expect EXPIRED within the server\'s 30 s sweep.',
+      })
     }
+    this.clockOffsetMs += ms
+    const expired = await withLedger(dataDir, ({service}) => service.expireDue(1000, {storeId, aheadMs: this.clockOffsetMs}))
+    return {now: this.now().toISOString(), expired}
   }
 
-  private async advanceClock(ms: number): Promise<{now: string; expired: number}> {
-    if (!this.target.admin) throw unsupported('advance_clock', this.target)
+  private isDev: boolean | null = null
+
+  /** Whether the server has its --dev admin routes (404 without). Asked once, with no effect: it moves nothing by 0 ms. */
+  private async devServer(admin: AdminClient): Promise<boolean> {
+    if (this.isDev !== null) return this.isDev
     try {
-      return await this.target.admin.request<{now: string; expired: number}>('POST', '/dev/clock', {advance_ms: ms})
+      await admin.request('POST', '/dev/clock', {advance_ms: 0})
+      this.isDev = true
     } catch (error) {
-      if (error instanceof VcashError && error.http === 404) {
-        throw new VcashError('unsupported_step', `advance_clock is unsupported against ${this.target.url}: that server was not started with --dev, so its clock cannot move`, {
-          exit: EXIT.failure,
-          suggestion: 'Run the scenario in-process (no --server), or start the server with `vcash serve --dev`. To test expiry against any server, date a transfer in the past (received_at: -25h) and expect EXPIRED within the server\'s 30 s sweep.',
-        })
-      }
-      throw error
+      if (!(error instanceof VcashError && error.http === 404)) throw error
+      this.isDev = false
     }
+    return this.isDev
   }
 
   private async expectTransaction(s: Step, e: NonNullable<Step['expect_transaction']>): Promise<Verdict> {
@@ -497,6 +512,7 @@ async function inProcessTarget(): Promise<Target> {
       signingSecret: dev.store.signingSecret,
       admin: admin ? new AdminClient(admin) : null,
       dataDir,
+      throwaway: false,
       async close() {
         await server.close()
         fs.rmSync(dataDir, {recursive: true, force: true})
@@ -508,7 +524,7 @@ async function inProcessTarget(): Promise<Target> {
   }
 }
 
-async function remoteTarget(o: TargetOptions & {server: string}): Promise<Target> {
+async function remoteTarget(o: TargetOptions & {server: string}, scenario: string): Promise<Target> {
   // A server that is down is not a failed expectation: say so before any step runs.
   try {
     await fetch(`${o.server}/healthz`, {signal: AbortSignal.timeout(10_000)})
@@ -518,17 +534,48 @@ async function remoteTarget(o: TargetOptions & {server: string}): Promise<Target
   const info = o.dataDir ? runningServer(o.dataDir) : null
   if (o.dataDir && !info) throw new VcashError('server_not_running', `no vcash server owns ${o.dataDir}`, {exit: EXIT.unavailable, suggestion: `Start it with \`vcash serve --dev --data-dir ${o.dataDir}\`, or drop --data-dir.`})
   if (info && !sameServer(info.url, o.server)) throw new VcashError('server_mismatch', `the server that owns ${o.dataDir} listens on ${info.url}, not ${o.server}`, {exit: EXIT.usage, suggestion: `Pass --server ${info.url}.`})
-  const admin = info ? new AdminClient(info) : null
-  let storeId = o.storeId
-  const dataDir = info ? o.dataDir! : null
-  if (!storeId && dataDir) {
-    const stores = await withLedger(dataDir, ({storage}) => storage.listStores())
-    if (stores.length === 1) storeId = stores[0]!.id
-  }
+  if (info) return throwawayTarget(o, new AdminClient(info), o.dataDir!, scenario)
+  const storeId = o.storeId
   if (!storeId) throw new VcashError('missing_flags', 'against --server, say which store', {suggestion: 'Pass --store (or VCASH_STORE, or target.store in the scenario).'})
   if (!o.deviceToken) throw new VcashError('missing_flags', 'against --server, transfers need the store\'s device token', {suggestion: 'Pass --device-token (or VCASH_DEVICE_TOKEN, or target.device_token in the scenario).'})
-  const secret = o.signingSecret ?? (dataDir ? (await withLedger(dataDir, ({storage}) => storage.getStore(storeId)))?.signingSecret ?? null : null)
-  return {description: o.server, url: o.server, storeId, deviceToken: o.deviceToken, apiToken: o.apiToken ?? null, signingSecret: secret, admin, dataDir, close: async () => {}}
+  return {description: o.server, url: o.server, storeId, deviceToken: o.deviceToken, apiToken: o.apiToken ?? null, signingSecret: o.signingSecret ?? null, admin: null, dataDir: null, throwaway: false, close: async () => {}}
+}
+
+/** How a finished run's store is named: nothing uses it any more and it may be deleted. */
+export const THROWAWAY_DONE = 'simulate (finished, safe to delete)'
+
+/**
+ * On a server whose data dir we have (a shared `serve --dev`), the run works on a store of its
+ * own: a copy of --store's settings (or the only store's, or the defaults) with fresh tokens.
+ * Its `configure` steps, anti-spam and clock touch that store only. At the end it is renamed
+ * as finished, its callback set to none and its tokens replaced, so nothing can use it.
+ */
+async function throwawayTarget(o: TargetOptions & {server: string}, admin: AdminClient, dataDir: string, scenario: string): Promise<Target> {
+  const created = await withLedger(dataDir, async ({storage, service}) => {
+    const stores = await storage.listStores()
+    const base = o.storeId ? stores.find((st) => st.id === o.storeId) : stores.length === 1 ? stores[0] : undefined
+    if (o.storeId && !base) throw new VcashError('store_not_found', `no store ${o.storeId} in ${dataDir}`, {exit: EXIT.usage, suggestion: 'Check --store (see `vcash store list`).'})
+    const settings = base ? settingsOf(base) : {callback: {kind: 'none' as const}, mode: 'development' as const}
+    return service.createStore({...settings, name: `simulate: ${scenario}`.slice(0, 80)})
+  })
+  const storeId = created.store.id
+  return {
+    description: o.server,
+    url: o.server,
+    storeId,
+    deviceToken: created.deviceToken,
+    apiToken: created.apiToken,
+    signingSecret: created.store.signingSecret,
+    admin,
+    dataDir,
+    throwaway: true,
+    async close() {
+      await withLedger(dataDir, async ({service}) => {
+        await service.updateStore(storeId, {name: THROWAWAY_DONE, callback: {kind: 'none'}})
+        await service.rotateTokens(storeId)
+      })
+    },
+  }
 }
 
 function sameServer(a: string, b: string): boolean {

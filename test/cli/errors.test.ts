@@ -45,6 +45,19 @@ describe('flag and argument errors', () => {
     expect(token.stdout).not.toContain('LeakedDeviceToken123')
   })
 
+  it('never echoes what was typed, secret or not: the flag and what it takes', async () => {
+    const mode = await vcash(['store', 'set', '--mode', 'nope-typed', '--json'], {env})
+    expect(mode.code).toBe(2)
+    expect(small(mode.stdout)).toMatchObject({code: 'invalid_flags', message: '--mode must be one of: production, development'})
+    const limit = await vcash(['tx', 'list', '--limit', 'abc-typed', '--json'], {env})
+    expect(small(limit.stdout)).toMatchObject({message: '--limit: Expected an integer'})
+    const since = await vcash(['tx', 'list', '--since', 'yesterday-typed'], {env})
+    expect(since.code).toBe(2)
+    const arg = await vcash(['config', 'get', 'nokey-typed', '--json'], {env})
+    expect(small(arg.stdout)).toMatchObject({code: 'invalid_args', message: expect.stringMatching(/^the argument must be one of: server, /)})
+    for (const r of [mode, limit, since, arg]) expect(r.stdout + r.stderr).not.toMatch(/-typed/)
+  })
+
   it('missing required flags, bad option values and bad arguments are usage errors too', async () => {
     const missing = await vcash(['simulate', 'transfer', '--json'], {env})
     expect(missing.code).toBe(2)

@@ -102,7 +102,8 @@ describe('vcash config: profiles on disk', () => {
       profiles: ['default', 'prod'],
     })
     const human = await vcash(['config', 'list'], {env})
-    expect(human.stdout).toContain('device-token = vd_…****')
+    expect(human.stdout.split('\n')[0]).toMatch(/^KEY\s+VALUE$/)
+    expect(human.stdout).toMatch(/^device-token\s+vd_…\*\*\*\*$/m)
     noSecrets(human)
     const prod = await vcash(['config', 'list', '--json'], {env: {...env, VCASH_PROFILE: 'prod'}})
     expect(JSON.parse(prod.stdout)).toMatchObject({profile: 'prod', values: {store: 'st_Prod1'}})

@@ -43,6 +43,16 @@ describe('the command surface is a contract', () => {
     }
   })
 
+  it('--profile only where a profile is read: a profile-backed flag, or a `config` command', () => {
+    const backed = new Set(['VCASH_SERVER', 'VCASH_STORE', 'VCASH_DEVICE_TOKEN', 'VCASH_API_TOKEN', 'VCASH_DATA_DIR'])
+    for (const [id, c] of Object.entries(manifest.commands)) {
+      const uses = id.startsWith('config:') || Object.values(c.flags).some((f) => f.env !== undefined && backed.has(f.env))
+      expect(c.flags.profile !== undefined, `${id}: --profile ${uses ? 'missing' : 'does nothing here'}`).toBe(uses)
+    }
+    expect(manifest.commands['init-scenario']!.flags.profile).toBeUndefined()
+    expect(manifest.commands['sms:parse']!.flags.profile).toBeUndefined()
+  })
+
   it('matches the reviewed snapshot of commands and flags', async () => {
     const surface = Object.values(manifest.commands)
       .sort((a, b) => a.id.localeCompare(b.id))

@@ -6,7 +6,7 @@ import {Webhook} from 'standardwebhooks'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {Listener} from '../../src/agent/listen.js'
-import {BIN, check, cliEnv, postSms, runCli, type ServeChild, spawnServe, startServer, tempDir, VF_R1} from '../support/vcash.js'
+import {BIN, check, cliEnv, postSms, runCli, type ServeChild, spawnServe, startServer, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -88,6 +88,58 @@ describe('vcash listen', () => {
     expect(site.got.map((g) => (wh.verify(g.body, g.headers as Record<string, string>) as {type: string}).type).sort()).toEqual(['transaction.completed', 'transaction.received'])
     await until(() => out.split('\n').filter((l) => l.includes('"forwarded"')).length === 2)
   }, 60_000)
+
+  it('survives a server restart: says it lost the connection, reconnects with backoff, forwards what comes after', async () => {
+    const dir = tempDir()
+    const site = await catcher()
+    const init = await runCli(['store', 'init', '--data-dir', dir, '--name', 'S', '--callback', 'webhook', '--callback-url', 'http://127.0.0.1:9/down', '--mode', 'development', '--json'])
+    const store = JSON.parse(init.stdout) as {id: string; device_token: string}
+    let srv: ServeChild = await spawnServe(dir)
+    cleanups.push(() => srv.child.kill('SIGKILL'))
+    const child = spawn(process.execPath, [BIN, 'listen', '--data-dir', dir, '--forward-to', `${site.url}/hook`, '--json'], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+    cleanups.push(() => child.kill('SIGKILL'))
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    // Complete lines only: a chunk may end mid-line.
+    const lines = () => out.slice(0, out.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l) as {type: string; retry_in_ms?: number})
+    await until(() => out.includes('"ready"'))
+
+    // Restart the server on the same data dir (a new port and admin token).
+    srv.child.kill('SIGTERM')
+    await waitExit(srv.child)
+    await until(() => lines().some((l) => l.type === 'reconnecting'), 20_000)
+    expect(lines().find((l) => l.type === 'reconnecting')).toMatchObject({retry_in_ms: 1000})
+    expect(child.exitCode, err).toBeNull()
+    srv = await spawnServe(dir)
+    await until(() => lines().some((l) => l.type === 'reconnected'), 30_000)
+    expect(lines().find((l) => l.type === 'reconnected')).toMatchObject({source: srv.ready.url})
+
+    await postSms({url: srv.ready.url, deviceToken: store.device_token}, VF_R1('01012345678', '66', '019146600890'))
+    await until(() => site.got.length === 1)
+    expect(JSON.parse(site.got[0]!.body)).toMatchObject({type: 'transaction.received', data: {amount: '66.00'}})
+    await until(() => lines().some((l) => l.type === 'forwarded'))
+    expect(child.exitCode).toBeNull()
+  }, 90_000)
+
+  it('without --json: says "lost connection … retrying in 1s…" and "reconnected" on stderr', async () => {
+    const dir = tempDir()
+    const site = await catcher()
+    await runCli(['store', 'init', '--data-dir', dir, '--name', 'S', '--callback', 'none', '--json'])
+    let srv: ServeChild = await spawnServe(dir)
+    cleanups.push(() => srv.child.kill('SIGKILL'))
+    const child = spawn(process.execPath, [BIN, 'listen', '--data-dir', dir, '--forward-to', `${site.url}/hook`], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+    cleanups.push(() => child.kill('SIGKILL'))
+    let err = ''
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    await until(() => err.includes('Ready!'))
+    srv.child.kill('SIGTERM')
+    await waitExit(srv.child)
+    await until(() => /lost connection to the server \(.+\), retrying in 1s…/.test(err), 20_000)
+    srv = await spawnServe(dir)
+    await until(() => err.includes(`reconnected to ${srv.ready.url}`), 30_000)
+  }, 90_000)
 
   it('--source: pulls from a smee-shaped relay and still verifies after re-serialisation', async () => {
     const site = await catcher()

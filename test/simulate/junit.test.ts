@@ -10,7 +10,7 @@ function step(index: number, over: Partial<StepResult> = {}): StepResult {
 
 function result(over: Partial<RunResult> & {steps: StepResult[]}): RunResult {
   const failed = over.steps.filter((s) => !s.ok).length
-  return {scenario: 's', target: 'in-process http://127.0.0.1:1', ok: failed === 0, passed: over.steps.length - failed, failed, skipped: 0, duration_ms: 1234, failure: null, ...over}
+  return {scenario: 's', target: 'in-process http://127.0.0.1:1', store_id: 'st_dev', throwaway_store: false, ok: failed === 0, passed: over.steps.length - failed, failed, skipped: 0, duration_ms: 1234, failure: null, ...over}
 }
 
 interface Case {name: string; classname: string; time: string; failure?: {message: string; type: string; '#text': string}; skipped?: {message: string}; 'system-out'?: string}

@@ -1,6 +1,7 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {PROFILE_BACKED_ENV} from '../../cli/flags.js'
 import {openProfile, type ProfileValues} from '../../cli/profiles.js'
+import {renderTable} from '../../cli/table.js'
 
 export interface ConfigListResult {
   profile: string
@@ -27,7 +28,14 @@ export default class ConfigList extends BaseCommand {
     if (!this.jsonEnabled()) {
       const entries = Object.entries(values)
       if (entries.length === 0) this.note(`Profile "${flags.profile}" has no values. Set one with \`vcash config set <key> <value>\`.`)
-      for (const [key, value] of entries) this.log(`${key} = ${value}${overridden.includes(key) ? '  (overridden by the env)' : ''}`)
+      else {
+        const rows = entries.map(([key, value]) => ({key, value, env: overridden.includes(key) ? 'overridden by the env' : ''}))
+        process.stdout.write(renderTable(rows, [
+          {key: 'key', header: 'KEY', get: (r) => r.key},
+          {key: 'value', header: 'VALUE', get: (r) => r.value},
+          ...(overridden.length > 0 ? [{key: 'env', header: 'NOTE', get: (r: (typeof rows)[number]) => r.env}] : []),
+        ]))
+      }
       this.note(`(profile ${flags.profile}, ${profiles.file})`)
     }
     return {profile: flags.profile, file: profiles.file, values, overridden_by_env: overridden, profiles: profiles.names()}

@@ -1,10 +1,11 @@
 import fs from 'node:fs'
 
 import {Args, Flags} from '@oclif/core'
-import chalk, {chalkStderr} from 'chalk'
+import chalk from 'chalk'
 import ora, {type Ora} from 'ora'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {err, forStderr} from '../../cli/colour.js'
 import * as f from '../../cli/flags.js'
 import {EXIT, VcashError} from '../../core/errors.js'
 import {toJunit} from '../../simulate/junit.js'
@@ -17,21 +18,22 @@ export default class SimulateRun extends BaseCommand {
   static override summary = 'Run a scenario of transfers, checks and expectations (for CI)'
   static override description = `Runs SCENARIO (YAML or JSON) step by step: transfers rendered in each wallet's real SMS layout, checks, duplicates, approve/reject, clock advances (expiry), and expected callbacks (the run hosts a catcher for the store's callback).
 
-By default against an in-process server on a throw-away data dir — nothing to start, no network. With --server, against a running vcash (with --data-dir of a local \`vcash serve --dev\`, configure and advance_clock steps work too).
+By default against an in-process server on a throw-away data dir — nothing to start, no network. With --server, against a running vcash. With --server and the --data-dir of that (local) server, the run makes a store of its own there (a copy of --store's settings, fresh tokens): configure steps, anti-spam and advance_clock touch that store only — never another store's settings, PENDING transfers or the server's clock — and at the end it is renamed "simulate (finished, safe to delete)" with its callback off and its tokens replaced. advance_clock needs a \`vcash serve --dev\`.
 
 Exit code 0 only when every expectation held; 1 names the failing step, what it expected and what came back.`
 
   static override examples = [
     '<%= config.bin %> simulate run scenario.yaml',
     '<%= config.bin %> simulate run scenario.yaml --reporter junit --out junit.xml',
-    '<%= config.bin %> simulate run scenario.yaml --server http://127.0.0.1:8080 --data-dir ./.vcash --device-token vd_… --api-token vk_…',
+    '<%= config.bin %> simulate run scenario.yaml --server http://127.0.0.1:8080 --data-dir ./.vcash',
+    '<%= config.bin %> simulate run scenario.yaml --server https://pay.example.com --store st_… --device-token vd_… --api-token vk_…',
     '<%= config.bin %> simulate run --example > scenario.yaml',
   ]
 
   static override args = {scenario: Args.string({description: 'Scenario file (.yaml, .yml or .json)'})}
   static override flags = {
     server: f.server,
-    'data-dir': Flags.string({summary: 'With --server: the data dir of that (local) server, to configure the store and move its clock.', env: 'VCASH_DATA_DIR', helpValue: 'DIR'}),
+    'data-dir': Flags.string({summary: 'With --server: the data dir of that (local) server; the run then uses a throwaway store of its own there (configure, advance_clock).', env: 'VCASH_DATA_DIR', helpValue: 'DIR'}),
     store: f.store,
     'device-token': Flags.string({summary: 'With --server: the store\'s device token (to send SMS).', env: 'VCASH_DEVICE_TOKEN'}),
     'api-token': Flags.string({summary: 'With --server: the store\'s API token (approve, reject, transaction state).', env: 'VCASH_API_TOKEN'}),
@@ -74,7 +76,7 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
       } : undefined,
     })
     const where = flags.server ?? scenario.target?.server
-    if (human) this.note(chalkStderr.bold(scenario.name) + chalkStderr.dim(` (${scenario.steps.length} steps${where ? ` against ${where}` : ', in-process'})`))
+    if (human) this.note(err.bold(scenario.name) + err.dim(` (${scenario.steps.length} steps${where ? ` against ${where}` : ', in-process'})`))
     let result: RunResult
     try {
       result = await runner.run(scenario)
@@ -90,15 +92,16 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
     } else if (human) {
       if (result.failure) this.log(chalk.red(`✗ ${result.failure}`))
       else this.log(chalk.green(`✓ ${result.passed} steps passed`) + chalk.dim(` in ${result.duration_ms} ms`))
+      if (result.throwaway_store) this.note(err.dim(`Ran on a store of its own, ${result.store_id}, now renamed "simulate (finished, safe to delete)".`))
     }
     if (!result.ok) process.exitCode = EXIT.failure
     return result
   }
 
   private printStep(s: StepResult): void {
-    const c = chalkStderr
+    const c = err
     const mark = s.ok ? c.green('✓') : c.red('✗')
     const detail = s.ok ? (s.message.includes(s.actual) ? s.message : `${s.actual}${s.message ? `  ${s.message}` : ''}`) : `expected ${s.expected}, got ${s.actual}`
-    process.stderr.write(`${mark} ${String(s.index).padStart(2)} ${s.name}  ${c.dim(detail)}${!s.ok && s.message ? `\n     ${c.dim(s.message)}` : ''}\n`)
+    process.stderr.write(forStderr(`${mark} ${String(s.index).padStart(2)} ${s.name}  ${c.dim(detail)}${!s.ok && s.message ? `\n     ${c.dim(s.message)}` : ''}\n`))
   }
 }

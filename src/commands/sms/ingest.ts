@@ -1,7 +1,8 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import chalk from 'chalk'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {err} from '../../cli/colour.js'
 import {databaseUrl, dataDir, server, store} from '../../cli/flags.js'
 import {EXIT, VcashError} from '../../core/errors.js'
 import {readSmsFiles, type IngestInput} from '../../agent/ingest-files.js'
@@ -18,6 +19,8 @@ export interface SmsIngestJson {
   ignored: number
   errors: number
   skipped: number
+  /** Messages of a phone backup from non-wallet senders, left out (see --all). */
+  personal: number
   items: {origin: string; sender: string; outcome: Outcome; status: number | null; transaction_id: string | null; message?: string}[]
   file_errors: {file: string; at: string | null; message: string}[]
 }
@@ -30,7 +33,7 @@ function fromAdminOutcome(o: unknown): Outcome {
 
 export default class SmsIngest extends BaseCommand {
   static override summary = 'Ingest SMS from files and folders into a server, with a summary'
-  static override description = `Reads SMS from fixture files (.txt: a "From:" header, an optional "Received:" header, a blank line, the body), JSON lines (.json/.jsonl: {"sender","body","received_at"} per line), and SMS Backup & Restore exports (.xml, or its JSON), walking folders recursively, and ingests each message like POST /api/sms: new receipts become PENDING transactions, repeats are reported as duplicates, non-receipts are stored as ignored.
+  static override description = `Reads SMS from fixture files (.txt: a "From:" header, an optional "Received:" header, a blank line, the body), JSON lines (.json/.jsonl: {"sender","body","received_at"} per line), and SMS Backup & Restore exports (.xml, or its JSON), walking folders recursively, and ingests each message like POST /api/sms: new receipts become PENDING transactions, repeats are reported as duplicates, non-receipts are stored as ignored. Messages of a phone backup from senders that are not wallets or banks (personal SMS, OTPs) are left out and counted, as \`sms tail\` leaves them on the phone; --all keeps them.
 
 Goes to --server with the store's device token when given; otherwise to the server that owns --data-dir, or straight into the data dir when no server is running. Unreadable files are listed and counted as errors; the others are still ingested.`
 
@@ -51,16 +54,17 @@ Goes to --server with the store's device token when given; otherwise to the serv
     server,
     'device-token': deviceToken,
     store,
+    all: Flags.boolean({summary: 'Also ingest a backup\'s messages from non-wallet senders (personal SMS, OTPs); left out by default, as `sms tail` leaves them on the phone.'}),
   }
 
   async run(): Promise<SmsIngestJson> {
     const {argv, flags} = await this.parse(SmsIngest)
     const paths = argv as string[]
-    const read = readSmsFiles(paths)
+    const read = readSmsFiles(paths, {keepPersonal: flags.all})
     if (read.files === 0 && read.errors.length > 0 && read.inputs.length === 0) {
       throw new VcashError('invalid_input', `Nothing to ingest: ${read.errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`, {exit: EXIT.input})
     }
-    const result: SmsIngestJson = {files: read.files, new: 0, duplicate: 0, ignored: 0, errors: read.errors.length, skipped: read.skipped, items: [], file_errors: read.errors.map((e) => ({file: e.file, at: e.at ?? null, message: e.message}))}
+    const result: SmsIngestJson = {files: read.files, new: 0, duplicate: 0, ignored: 0, errors: read.errors.length, skipped: read.skipped, personal: read.personal, items: [], file_errors: read.errors.map((e) => ({file: e.file, at: e.at ?? null, message: e.message}))}
     const go = async (send: Send) => {
       for (const input of read.inputs) {
         const r = await send(input)
@@ -94,8 +98,8 @@ Goes to --server with the store's device token when given; otherwise to the serv
       })
     }
     if (!this.jsonEnabled()) {
-      for (const e of read.errors) this.note(chalk.red(`${e.file}${e.at ?? ''}: ${e.message}`))
-      this.note(`${result.new} new, ${result.duplicate} duplicate, ${result.ignored} ignored, ${result.errors} errors${result.skipped ? `, ${result.skipped} skipped (sent/MMS)` : ''} from ${result.files} file(s).`)
+      for (const e of read.errors) this.note(err.red(`${e.file}${e.at ?? ''}: ${e.message}`))
+      this.note(`${result.new} new, ${result.duplicate} duplicate, ${result.ignored} ignored, ${result.errors} errors${result.skipped ? `, ${result.skipped} skipped (sent/MMS)` : ''}${result.personal ? `, ${result.personal} personal left out (not from a wallet; --all keeps them)` : ''} from ${result.files} file(s).`)
     }
     return result
   }

@@ -68,6 +68,8 @@ The SMS comes from the argument, from --file, or from stdin when stdin is not a 
     text: Args.string({description: 'The SMS body (quote it). Omit to use --file or stdin.'}),
   }
 
+  /** No --profile: parsing reads no server, store or data dir. */
+  static override baseFlags = {}
   static override flags = {
     file: Flags.string({
       summary: 'Read the SMS from this file (plain body, or the fixture format with a From header).',

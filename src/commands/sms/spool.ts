@@ -3,11 +3,14 @@ import chalk from 'chalk'
 import path from 'node:path'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {err} from '../../cli/colour.js'
 import {dataDir, server, store} from '../../cli/flags.js'
 import {EXIT, VcashError} from '../../core/errors.js'
 import {parseSms} from '../../sms/parse.js'
 import {checkTargetStore, type Rejection, resendRejected, resolveTarget, Spool, type SpoolEntry, spoolFiles} from '../../agent/spool.js'
-import {deviceToken, formatSmsLine} from './tail.js'
+import {type Column, renderTable} from '../../cli/table.js'
+import {formatMoney} from '../../core/money.js'
+import {deviceToken} from './tail.js'
 
 export interface SmsSpoolEntryJson {
   state: 'pending' | 'rejected'
@@ -150,11 +153,11 @@ Without flags this lists both (read-only; a running tail is not disturbed). Afte
               {
                 delivered: (entry, outcome) => {
                   r[outcome.kind === 'duplicate' ? 'duplicate' : outcome.kind === 'ignored' ? 'ignored' : 'delivered']++
-                  this.note(`${chalk.green('sent')} ${entry.key}${outcome.kind === 'duplicate' ? chalk.dim(' (the server already had it)') : ''}`)
+                  this.note(`${err.green('sent')} ${entry.key}${outcome.kind === 'duplicate' ? err.dim(' (the server already had it)') : ''}`)
                 },
                 rejected: (entry, outcome) => {
                   r.rejected++
-                  this.note(`${chalk.red('refused again')} ${entry.key} (HTTP ${outcome.status}${outcome.code ? ` ${outcome.code}` : ''}): ${outcome.message}`)
+                  this.note(`${err.red('refused again')} ${entry.key} (HTTP ${outcome.status}${outcome.code ? ` ${outcome.code}` : ''}): ${outcome.message}`)
                 },
               },
               abort.signal,
@@ -192,12 +195,18 @@ Without flags this lists both (read-only; a running tail is not disturbed). Afte
   }
 
   private print(r: SmsSpoolJson, nothingToResend: boolean): void {
-    for (const e of r.entries) {
-      const line = formatSmsLine({address: e.sender, body: e.body, date: Date.parse(e.received_at)}, parseSms({sender: e.sender, body: e.body}))
-      const state = e.state === 'rejected' ? chalk.red('rejected') : chalk.yellow('pending ')
-      this.log(`${state}  ${line}`)
-      if (e.rejection) this.log(`          ${chalk.red(`HTTP ${e.rejection.status}${e.rejection.code ? ` ${e.rejection.code}` : ''}`)}: ${e.rejection.message}`)
-      this.log(chalk.dim(`          key ${e.key}  to ${describeSpoolTarget(e.target)}`))
+    if (r.entries.length > 0) {
+      const rejected = r.entries.some((e) => e.rejection)
+      const columns: Column<SmsSpoolEntryJson>[] = [
+        {key: 'state', header: 'STATE', get: (e) => e.state, colour: (t, e) => (e.state === 'rejected' ? chalk.red : chalk.yellow)(t)},
+        {key: 'received_at', header: 'RECEIVED (UTC)', get: (e) => e.received_at},
+        {key: 'sender', header: 'SENDER', get: (e) => e.sender},
+        {key: 'sms', header: 'SMS', get: (e) => smsGist(e)},
+        ...(rejected ? [{key: 'refused', header: 'REFUSED', get: (e: SmsSpoolEntryJson) => (e.rejection ? `HTTP ${e.rejection.status}${e.rejection.code ? ` ${e.rejection.code}` : ''}: ${e.rejection.message}` : null), colour: (t: string) => chalk.red(t)}] : []),
+        {key: 'to', header: 'TO', get: (e) => describeSpoolTarget(e.target)},
+        {key: 'key', header: 'KEY', get: (e) => e.key},
+      ]
+      process.stdout.write(renderTable(r.entries, columns, {header: chalk.bold}))
     }
     if (r.resend) {
       const s = r.resend
@@ -206,7 +215,14 @@ Without flags this lists both (read-only; a running tail is not disturbed). Afte
     if (nothingToResend) this.note('Nothing to resend: no rejected SMS in the spool.')
     if (r.discarded !== null) this.note(`Discarded ${r.discarded} rejected SMS.`)
     this.note(`${r.rejected} rejected, ${r.pending} pending in the spool.`)
-    if (r.rejected > 0) this.note(chalk.yellow('Fix the cause (e.g. the right --store, --server or --device-token), then send them again with `vcash sms spool --resend` and the same flags; or forget them with --discard.'))
-    if (r.pending > 0) this.note(chalk.dim('Pending SMS are delivered by `vcash sms tail` (or `vcash sms sync`) when the server can take them.'))
+    if (r.rejected > 0) this.note(err.yellow('Fix the cause (e.g. the right --store, --server or --device-token), then send them again with `vcash sms spool --resend` and the same flags; or forget them with --discard.'))
+    if (r.pending > 0) this.note(err.dim('Pending SMS are delivered by `vcash sms tail` (or `vcash sms sync`) when the server can take them.'))
   }
+}
+
+/** What the SMS says, in a few words: the payment it reads as, or why it is not one. */
+function smsGist(e: SmsSpoolEntryJson): string {
+  const p = parseSms({sender: e.sender, body: e.body})
+  if (p.kind === 'receive') return `${formatMoney(p.amount)} EGP from ${p.senderPhone ?? p.senderName ?? 'unknown payer'}`
+  return `not a receipt (${p.reason})`
 }

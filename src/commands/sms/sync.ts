@@ -3,6 +3,7 @@ import chalk from 'chalk'
 import ora, {type Ora} from 'ora'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {err} from '../../cli/colour.js'
 import {dataDir, server, store} from '../../cli/flags.js'
 import {checkTargetStore, resolveTarget} from '../../agent/spool.js'
 import {serverUnavailable, syncInbox} from '../../agent/tail.js'
@@ -85,7 +86,7 @@ Messages go through the same durable spool as \`vcash sms tail\`: if the server 
         this.log(`${formatSmsLine({address: m.sender, date: Date.parse(m.receivedAt)}, m.parsed)}  ${chalk.dim(m.outcome.replace('_', ' '))}`)
       }
       this.note(`${result.new} new, ${result.duplicate + result.alreadyDelivered} already known, ${result.ignored} ignored, ${result.rejected} refused, ${result.skipped} not from a wallet sender.`)
-      if (result.rejected > 0) this.note(chalk.yellow(refusedHint(result.rejected, flags['data-dir'])))
+      if (result.rejected > 0) this.note(err.yellow(refusedHint(result.rejected, flags['data-dir'])))
     }
     if (result.pending > 0) throw serverUnavailable(result, target.label)
     return {

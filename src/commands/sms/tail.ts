@@ -3,6 +3,7 @@ import path from 'node:path'
 import chalk from 'chalk'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {err} from '../../cli/colour.js'
 import {dataDir, server, store} from '../../cli/flags.js'
 import {formatMoney} from '../../core/money.js'
 import type {AdbDevice} from '../../agent/adb/client.js'
@@ -114,7 +115,7 @@ With --since, messages from that time on are backfilled first (idempotently), th
     const summary = await tail.run()
     if (!json) {
       this.note(`Stopped. ${summary.read} read, ${summary.delivered.new} new, ${summary.delivered.duplicate} already known, ${summary.rejected} refused by the server, ${summary.pending} waiting in the spool.`)
-      if (summary.rejected > 0) this.note(chalk.yellow(refusedHint(summary.rejected, flags['data-dir'])))
+      if (summary.rejected > 0) this.note(err.yellow(refusedHint(summary.rejected, flags['data-dir'])))
     }
     return {type: 'summary', ...summary}
   }
@@ -122,37 +123,37 @@ With --since, messages from that time on are backfilled first (idempotently), th
   private render(e: TailEvent, label: string): void {
     switch (e.type) {
       case 'adb':
-        this.note(chalk.dim(`adb server ${e.host}:${e.port}; forwarding to ${label}`))
+        this.note(err.dim(`adb server ${e.host}:${e.port}; forwarding to ${label}`))
         break
       case 'waiting':
-        this.note(`${chalk.yellow('waiting:')} ${e.message}\n  ${e.suggestion}`)
+        this.note(`${err.yellow('waiting:')} ${e.message}\n  ${e.suggestion}`)
         break
       case 'device':
-        this.note(`${chalk.green('reading')} ${e.model ? `${e.model.replaceAll('_', ' ')} ` : ''}(${e.serial}); Ctrl-C to stop`)
+        this.note(`${err.green('reading')} ${e.model ? `${e.model.replaceAll('_', ' ')} ` : ''}(${e.serial}); Ctrl-C to stop`)
         break
       case 'device-lost':
-        this.note(`${chalk.yellow('lost')} ${e.serial}: ${e.reason}; will resume when it is back`)
+        this.note(`${err.yellow('lost')} ${e.serial}: ${e.reason}; will resume when it is back`)
         break
       case 'baseline':
-        this.note(chalk.dim(`following new messages on ${e.serial} (use --since to backfill older ones)`))
+        this.note(err.dim(`following new messages on ${e.serial} (use --since to backfill older ones)`))
         break
       case 'sms':
         this.log(formatSmsLine(e.message, e.parsed) + (e.forwarded ? '' : chalk.dim('  (not forwarded)')))
         break
       case 'delivered':
-        if (e.outcome.kind === 'duplicate') this.note(chalk.dim('  server already had it'))
+        if (e.outcome.kind === 'duplicate') this.note(err.dim('  server already had it'))
         break
       case 'rejected':
-        this.note(`${chalk.red('  refused by the server')} (HTTP ${e.status}${e.code ? ` ${e.code}` : ''}): ${e.message}; kept in the spool (\`vcash sms spool\`)`)
+        this.note(`${err.red('  refused by the server')} (HTTP ${e.status}${e.code ? ` ${e.code}` : ''}): ${e.message}; kept in the spool (\`vcash sms spool\`)`)
         break
       case 'server-down':
-        this.note(`${chalk.yellow('server unreachable:')} ${e.message}; ${e.pending} SMS kept on disk, retrying`)
+        this.note(`${err.yellow('server unreachable:')} ${e.message}; ${e.pending} SMS kept on disk, retrying`)
         break
       case 'server-up':
-        this.note(chalk.green('server back; spool delivered'))
+        this.note(err.green('server back; spool delivered'))
         break
       case 'warning':
-        this.note(chalk.yellow(e.message))
+        this.note(err.yellow(e.message))
         break
       case 'stopping':
         break

@@ -6,6 +6,7 @@ import * as f from '../../cli/flags.js'
 import {VcashError} from '../../core/errors.js'
 import {publicStore} from '../../core/store-settings.js'
 import {answersFromFlags, answersToSettings, type StoreAnswers} from '../../cli/store-flags.js'
+import {askStore} from '../../cli/store-wizard.js'
 
 export interface StoreInitResult {
   id: string
@@ -50,39 +51,8 @@ On a terminal, asks for anything not given as a flag. Without a terminal (CI, sc
     return result
   }
 
-  private async wizard(a: StoreAnswers): Promise<StoreAnswers> {
-    const ctx = {output: process.stderr}
-    const out: StoreAnswers = {...a}
-    out.name ??= await input({message: 'Store name', required: true, validate: (v) => v.trim().length > 0 || 'Give it a name'}, ctx)
-    out.callback ??= await select({
-      message: 'How should vcash tell your site a payment was confirmed?',
-      choices: [
-        {name: 'WHMCS (AddCredit through the WHMCS API)', value: 'whmcs' as const},
-        {name: 'Signed webhook (POST JSON, Standard Webhooks)', value: 'webhook' as const},
-        {name: 'GET callback to a URL (signed query string)', value: 'get' as const},
-        {name: 'None (my site asks payment_link_check and reads the answer)', value: 'none' as const},
-      ],
-    }, ctx)
-    if (out.callback === 'whmcs') {
-      out.whmcsUrl ??= await input({message: 'WHMCS base URL (e.g. https://billing.example.com)', required: true}, ctx)
-      out.whmcsIdentifier ??= await input({message: 'WHMCS API identifier', required: true}, ctx)
-      out.whmcsSecret ??= await password({message: 'WHMCS API secret', mask: '*'}, ctx)
-      out.rate ??= await input({message: 'Rate: EGP per unit of your WHMCS currency', default: '1'}, ctx)
-      out.currencyLabel ??= await input({message: 'Currency label (EGP, USD, USDT, عملة)', default: 'EGP'}, ctx)
-    } else if (out.callback === 'webhook' || out.callback === 'get') {
-      out.callbackUrl ??= await input({message: 'Callback URL', required: true}, ctx)
-    }
-    const url = out.callback === 'whmcs' ? out.whmcsUrl : out.callbackUrl
-    if (url?.startsWith('http:') && out.mode === undefined) {
-      const dev = await confirm({message: 'That URL is not https. Use development mode (allows http://localhost; not for production)?', default: true}, ctx)
-      out.mode = dev ? 'development' : 'production'
-    }
-    out.antiSpam ??= await confirm({message: 'Turn on anti-spam (hold suspicious matches for your approval)?', default: false}, ctx)
-    if (out.antiSpam && out.holdOver === undefined) {
-      const v = await input({message: 'Hold transfers above this amount (EGP, empty for no limit)', default: ''}, ctx)
-      if (v.trim()) out.holdOver = v.trim()
-    }
-    return out
+  private wizard(a: StoreAnswers): Promise<StoreAnswers> {
+    return askStore(a, {input, select, password, confirm})
   }
 }
 
