@@ -134,7 +134,7 @@ describe('vcash export', () => {
     expect(r.code, r.stderr).toBe(0)
     const files = (JSON.parse(r.stdout) as {files: {path: string}[]}).files.map((f) => f.path)
     expect(files.sort()).toEqual(expect.arrayContaining(['docker/Dockerfile', 'docker/compose.yaml', 'docker/Dockerfile.dockerignore', 'docker/vcash.env', 'systemd/vcash.service', 'systemd/vcash.env', 'nginx/vcash.nginx.conf', 'env/.env', 'env/merchant-secrets.env', 'openapi/openapi.json']))
-    expect(files.some((f) => /^whmcs\/whmcs-st_\w+\.md$/.test(f))).toBe(true)
+    expect(files.some((f) => /^whmcs\/whmcs-st_[\w-]+\.md$/.test(f))).toBe(true)
     // The systemd service's settings are its own, not the container's (issue #10: `export all` kept Docker's).
     const systemdEnv = fs.readFileSync(path.join(out, 'systemd/vcash.env'), 'utf8')
     expect(systemdEnv).toMatch(/^VCASH_DATA_DIR=\/var\/lib\/vcash$/m)
