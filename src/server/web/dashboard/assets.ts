@@ -44,6 +44,7 @@ td.num,th.num{text-align:end;font-variant-numeric:tabular-nums;white-space:nowra
 .flash.ok{background:var(--ok-bg);color:var(--ok);border-color:#aceebb}.flash.bad{background:var(--bad-bg);color:var(--bad);border-color:#ffcecb}
 .nowrap,.nowrap .mono{white-space:nowrap;overflow-wrap:normal}.muted{color:var(--muted)}.small{font-size:13px}
 form.inline{display:inline-flex;flex-wrap:wrap;gap:6px;align-items:center;margin:2px 0}
+td.actions select{max-width:14em}
 .filters{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}
 .filters label,.field{display:flex;flex-direction:column;gap:4px;font-size:13px;color:var(--muted)}
 .field{margin-bottom:12px}.field .hint{font-size:12px}.field .err{color:var(--bad);font-size:13px}

@@ -173,7 +173,7 @@ function matchForm(v: View, t: TransactionRecord, back: string): SafeHtml {
 export function payIntentForm(v: View, t: TransactionRecord, intents: IntentRecord[], back: string): SafeHtml {
   if (intents.length === 0) return html``
   return html`<form class="inline" method="post" action="/dashboard/transactions/${t.id}/pay-intent" data-confirm="${v.t('confirmMatchIntent')}">${csrfField(v)}<input type="hidden" name="back" value="${back}">
-<label class="small">${v.t('orIntent')} <select name="intent_id">${intents.map((i) => html`<option value="${i.id}">${i.orderId} · ${when(v, i.createdAt)}</option>`)}</select></label>
+<label class="small">${v.t('orIntent')} <select name="intent_id">${intents.map((i) => html`<option value="${i.id}">${i.orderId}</option>`)}</select></label>
 <button type="submit">${v.t('payWithThis')}</button></form>`
 }
 
