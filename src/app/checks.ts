@@ -146,9 +146,7 @@ export class Checks {
     const claimKey = `${store.id}\0${phone ?? (reference ? `ref:${reference}` : `payer:${payer!.kind}:${normaliseName(payer!.value)}`)}`
     const tx = pending[0]
     if (tx) {
-      // A name is not an identity: when two waiting credits fit the name (two Mohamed Ahmeds,
-      // or one payer who paid twice), neither is completed by a guess; the oldest waits for the operator.
-      const ambiguous = payer?.kind === 'name' && pending.length > 1 ? [`ambiguous_payer: ${pending.length} waiting credits match this name (${pending.map((t) => t.id).join(', ')})`] : []
+      const ambiguous = ambiguousPayer(payer, pending)
       const paidBefore = phone !== null && store.antiSpam.enabled && store.antiSpam.rules.firstPayment ? await this.ctx.storage.hasPaid(store.id, phone) : false
       const held = [...ambiguous, ...trippedRules(store, {
         tx,
@@ -253,10 +251,14 @@ export class Checks {
   }
 }
 
-type Payer = {kind: 'name' | 'address'; value: string}
+/** A phoneless claim's payer: the name the bank wrote, or an InstaPay address (exact). */
+export type Payer = {kind: 'name' | 'address'; value: string}
 
-/** What a phoneless claim names: an InstaPay address wins over a name (it is exact). */
-function payerOf(input: CheckInput): Payer | null {
+/**
+ * What a phoneless claim names: an InstaPay address wins over a name (it is exact). An address
+ * that is not one comes back with an empty value, for the caller to refuse.
+ */
+export function payerOf(input: {payerName?: string | null; payerAddress?: string | null}): Payer | null {
   const address = input.payerAddress?.trim()
   if (address) {
     const a = normaliseText(address).toLowerCase().replace(/\s+/g, '')
@@ -268,7 +270,16 @@ function payerOf(input: CheckInput): Payer | null {
   return name ? {kind: 'name', value: name} : null
 }
 
-function paidBy(t: TransactionRecord, payer: Payer): boolean {
+/**
+ * A name is not an identity: when two waiting credits fit the name (two Mohamed Ahmeds, or one
+ * payer who paid twice), neither is completed by a guess; the oldest is held for the operator.
+ */
+export function ambiguousPayer(payer: Payer | null | undefined, pending: TransactionRecord[]): string[] {
+  return payer?.kind === 'name' && pending.length > 1 ? [`ambiguous_payer: ${pending.length} waiting credits match this name (${pending.map((t) => t.id).join(', ')})`] : []
+}
+
+/** This transfer is the named payer's: the address as the bank wrote it, or the name by matchPayerName. */
+export function paidBy(t: TransactionRecord, payer: Payer): boolean {
   if (payer.kind === 'address') return (t.payerAddress ?? '').toLowerCase() === payer.value
   return t.senderName !== null && matchPayerName(payer.value, t.senderName).verdict === 'match'
 }

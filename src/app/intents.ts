@@ -7,7 +7,7 @@ import {tryNormalisePhone} from '../core/phone.js'
 import {newId} from '../core/secrets.js'
 import {transition} from '../core/transactions.js'
 import {ConflictError} from '../storage/storage.js'
-import {claimCandidates, normaliseReference} from './checks.js'
+import {ambiguousPayer, claimCandidates, normaliseReference, paidBy, type Payer, payerOf} from './checks.js'
 import {type AppContext, MAX_RETRIES} from './context.js'
 import type {Stores} from './stores.js'
 
@@ -27,8 +27,12 @@ export interface ClaimIntentInput {
   intentId: string
   /** The wallet phone the payer sent from, as typed. */
   phone?: string | null
-  /** Or, for a bank InstaPay transfer, its reference. */
+  /** Or, for a bank InstaPay transfer, its reference… */
   reference?: string | null
+  /** …or the name on the payer's bank account, as the bank writes it (the SMS carries no phone)… */
+  payerName?: string | null
+  /** …or the payer's InstaPay address (name@instapay; the suffix may be left out). */
+  payerAddress?: string | null
   by: string
 }
 
@@ -139,8 +143,12 @@ export class Intents {
   async claim(input: ClaimIntentInput): Promise<ClaimIntentResult> {
     const reference = input.reference?.trim() ? normaliseReference(input.reference) : null
     if (input.reference?.trim() && reference === null) throw field('reference', 'not a transaction reference (letters and digits)')
-    const phone = !reference ? tryNormalisePhone(input.phone ?? '') : null
-    if (!reference && phone === null) throw field('phone', 'not an Egyptian mobile number (e.g. 01012345678)')
+    // The most exact thing the payer gave wins: a reference, an InstaPay address, a name, a phone.
+    const payer = reference ? null : payerOf(input)
+    if (payer?.kind === 'address' && !payer.value) throw field('payer_address', 'not an InstaPay address (name@instapay)')
+    if (payer?.kind === 'name' && payer.value.length > 200) throw field('payer_name', 'at most 200 characters')
+    const phone = !reference && !payer ? tryNormalisePhone(input.phone ?? '') : null
+    if (!reference && !payer && phone === null) throw field('phone', 'not an Egyptian mobile number (e.g. 01012345678)')
     for (let attempt = 0; ; attempt++) {
       const intent = await this.require(input.intentId)
       const now = this.ctx.now()
@@ -148,7 +156,11 @@ export class Intents {
         return {outcome: 'closed', intent: await this.expireIfDue(intent)}
       }
       const store = await this.stores.require(intent.storeId)
-      const recorded: IntentRecord = {...intent, payer: {phone, reference, at: now.toISOString()}, updatedAt: now.toISOString()}
+      const recorded: IntentRecord = {
+        ...intent,
+        payer: {phone, reference, name: payer?.kind === 'name' ? payer.value : null, address: payer?.kind === 'address' ? payer.value : null, at: now.toISOString()},
+        updatedAt: now.toISOString(),
+      }
       try {
         await this.ctx.storage.commit({intents: [recorded]})
         const paid = await this.tryPay(store, recorded, input.by)
@@ -161,11 +173,17 @@ export class Intents {
     }
   }
 
-  /** A new PENDING transfer: pay the oldest pending intent whose payer named this phone or reference. */
+  /** A new PENDING transfer: pay the oldest pending intent whose payer named this phone, reference, bank name or InstaPay address. */
   async onReceipt(store: StoreRecord, tx: TransactionRecord): Promise<IntentRecord | null> {
     if (tx.status !== 'PENDING') return null
-    const waiting = (await this.ctx.storage.pendingIntentsByAmount(store.id, tx.amount))
-      .filter((i) => i.payer && ((i.payer.phone !== null && i.payer.phone === tx.senderPhone) || (i.payer.reference !== null && i.payer.reference === tx.reference)))
+    const waiting = (await this.ctx.storage.pendingIntentsByAmount(store.id, tx.amount)).filter((i) => {
+      if (!i.payer) return false
+      if (i.payer.phone !== null && i.payer.phone === tx.senderPhone) return true
+      if (i.payer.reference !== null && i.payer.reference === tx.reference) return true
+      const named = intentPayer(i)
+      // A name or an address claims only a credit without a payer phone, as payment_link_check does.
+      return named !== null && tx.senderPhone === null && paidBy(tx, named)
+    })
     for (const i of waiting) {
       try {
         const paid = await this.tryPay(store, i, 'sms')
@@ -268,11 +286,12 @@ export class Intents {
     if (!payer || intent.status !== 'pending') return null
     // Past expiry only a payer who spoke up in time is still waited for (the grace).
     if (nowMs >= Date.parse(intent.expiresAt) + (Date.parse(payer.at) < Date.parse(intent.expiresAt) ? CLAIM_GRACE_MS : 0)) return null
-    const {pending} = await claimCandidates(this.ctx.storage, store, {phone: payer.phone, reference: payer.reference, amount: intent.amount}, nowMs)
+    const named = intentPayer(intent)
+    const {pending} = await claimCandidates(this.ctx.storage, store, {phone: payer.phone, reference: payer.reference, payer: named, amount: intent.amount}, nowMs)
     const tx = pending[0]
     if (!tx) return null
     const paidBefore = payer.phone !== null && store.antiSpam.enabled && store.antiSpam.rules.firstPayment ? await this.ctx.storage.hasPaid(store.id, payer.phone) : false
-    const held = trippedRules(store, {tx, phoneHasPaidBefore: () => paidBefore, recentFailedChecks: 0, otherPendingSameClaim: pending.length - 1})
+    const held = [...ambiguousPayer(named, pending), ...trippedRules(store, {tx, phoneHasPaidBefore: () => paidBefore, recentFailedChecks: 0, otherPendingSameClaim: pending.length - 1})]
     const at = now.toISOString()
     const patch = {orderId: intent.orderId, intentId: intent.id, heldBy: held, confirmedAt: held.length === 0 ? at : null}
     const nextTx = held.length > 0
@@ -293,6 +312,13 @@ export class Intents {
     for (const n of notifications) this.ctx.emit({type: 'notification_queued', outcome: n.event})
     return nextIntent
   }
+}
+
+/** The bank name or InstaPay address an intent's payer gave (claims without a phone), as checks.ts matches it. */
+function intentPayer(i: IntentRecord): Payer | null {
+  if (i.payer?.address) return {kind: 'address', value: i.payer.address}
+  if (i.payer?.name) return {kind: 'name', value: i.payer.name}
+  return null
 }
 
 function field(name: string, message: string): VcashError {

@@ -222,8 +222,12 @@ export interface IntentRecord {
   metadata: Record<string, unknown> | null
   /** The phone the merchant expects to pay from (pre-fills the page), if given. */
   customerPhone: string | null
-  /** What the payer entered on the page: the wallet phone they paid from, or a bank reference. */
-  payer: {phone: string | null; reference: string | null; at: string} | null
+  /**
+   * What the payer entered on the page: the wallet phone they paid from, a bank reference, or for
+   * a bank InstaPay credit (no payer phone) the name on their account or their InstaPay address.
+   * `name` and `address` are absent on intents recorded before they existed.
+   */
+  payer: {phone: string | null; reference: string | null; name?: string | null; address?: string | null; at: string} | null
   /** The transfer that paid it (unique: a transfer never pays two intents). */
   transactionId: string | null
   createdAt: string

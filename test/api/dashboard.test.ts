@@ -111,6 +111,62 @@ describe('dashboard over HTTP', () => {
     expect(await twice.text()).toContain('is COMPLETED')
   })
 
+  it('intents: listed, searched by order, escaped; cancelled and paid by hand (from the intent or from an unclaimed transfer) with the form token', async () => {
+    const {cookie} = await signIn(t)
+    const csrf = await csrfOf(t, cookie)
+    const create = async (orderId: string, amount: string) => (await t.server.local.service.createIntent({storeId: t.storeId, amount, orderId, by: 'test'})).intent.id
+    const marked = await create('<b>O-1</b>', '61.50')
+    const toCancel = await create('O-2', '61.50')
+    const byHand = await create('O-3', '33')
+    const page = async (p: string) => {
+      const res = await fetch(`${t.url}/dashboard${p}`, {headers: {cookie}})
+      expect(res.status, p).toBe(200)
+      return res.text()
+    }
+    const list = await page('/intents')
+    expect(list).toContain('&lt;b&gt;O-1&lt;/b&gt;')
+    expect(list).not.toContain('<b>O-1')
+    expect(list).toContain('href="/dashboard/intents"')
+    expect(await page(`/intents?q=${encodeURIComponent('<b>O-1</b>')}`)).toContain(`/dashboard/intents/${marked}`)
+    expect(await page('/intents?q=O-2')).not.toContain(`/dashboard/intents/${marked}`)
+    expect(await page('/intents?status=paid')).not.toContain(`/dashboard/intents/${marked}`)
+    const found = await fetch(`${t.url}/dashboard/intents?q=${byHand}`, {headers: {cookie}, redirect: 'manual'})
+    expect(found.headers.get('location')).toBe(`/dashboard/intents/${byHand}`)
+
+    // From the unmatched queue: a transfer of the same amount offers the waiting intents of its store.
+    const loose = await unmatchedTransfer(t, '01012340011', '61.50', '900000011')
+    expect(await page('/unmatched')).toMatch(new RegExp(`action="/dashboard/transactions/${loose}/pay-intent"[^]*?<option value="${marked}">`))
+    expect((await post(t, `/dashboard/transactions/${loose}/pay-intent`, cookie, {intent_id: marked})).status).toBe(403)
+    const paid = await post(t, `/dashboard/transactions/${loose}/pay-intent`, cookie, {_csrf: csrf, intent_id: marked, back: '/dashboard/unmatched'})
+    expect(paid.status).toBe(303)
+    expect(paid.headers.get('location')).toBe('/dashboard/unmatched?done=intent_paid')
+    expect(await t.server.local.storage.getIntent(marked)).toMatchObject({status: 'paid', transactionId: loose})
+    expect((await t.server.local.storage.getTransaction(loose))!).toMatchObject({status: 'COMPLETED', intentId: marked})
+    expect((await page(`/intents/${marked}`))).toContain(`href="/dashboard/transactions/${loose}"`)
+    await until(() => receiver.events.some((e) => e.type === 'intent.paid' && (e.data as {id?: string}).id === marked))
+
+    // Cancel: once; a paid intent is not cancelled.
+    expect((await post(t, `/dashboard/intents/${toCancel}/cancel`, cookie, {_csrf: csrf})).headers.get('location')).toBe(`/dashboard/intents/${toCancel}?done=cancelled`)
+    const cancelled = (await t.server.local.storage.getIntent(toCancel))!
+    expect(cancelled.status).toBe('cancelled')
+    expect(cancelled.audit.at(-1)!.by).toMatch(/^dashboard:tester:ss_/)
+    const notPending = await post(t, `/dashboard/intents/${marked}/cancel`, cookie, {_csrf: csrf})
+    expect(notPending.status).toBe(409)
+    expect(await notPending.text()).toContain('only a pending intent can be cancelled')
+
+    // By hand from the intent: only transfers of its amount are offered; another amount is refused.
+    const right = await unmatchedTransfer(t, '01012340012', '33', '900000012')
+    const wrong = await unmatchedTransfer(t, '01012340013', '34', '900000013')
+    const detail = await page(`/intents/${byHand}`)
+    expect(detail).toContain(`<option value="${right}">`)
+    expect(detail).not.toContain(`<option value="${wrong}">`)
+    const mismatch = await post(t, `/dashboard/intents/${byHand}/match`, cookie, {_csrf: csrf, transaction_id: wrong})
+    expect(mismatch.status).toBe(409)
+    expect((await post(t, `/dashboard/intents/${byHand}/match`, cookie, {_csrf: csrf, transaction_id: right})).headers.get('location')).toBe(`/dashboard/intents/${byHand}?done=intent_paid`)
+    expect(await t.server.local.storage.getIntent(byHand)).toMatchObject({status: 'paid', transactionId: right})
+    expect((await t.server.local.storage.getTransaction(wrong))!.status).toBe('PENDING')
+  })
+
   it('an SMS carrying markup is shown as text, never run', async () => {
     const id = await unmatchedTransfer(t, '01012340004', '12', '900000004', '<script>alert(1)</script><img src=x onerror=alert(2)> Eve')
     const {cookie} = await signIn(t)
@@ -217,7 +273,7 @@ describe('page cost', () => {
       const {cookie} = await signIn(t)
       const tx = (await t.server.local.storage.listTransactions({limit: 1})).items[0]!
       const timings: Record<string, number> = {}
-      for (const p of ['', '/transactions', `/transactions/${tx.id}`, '/held', '/unmatched', '/deliveries', '/stores', `/stores/${t.storeId}`]) {
+      for (const p of ['', '/transactions', `/transactions/${tx.id}`, '/held', '/unmatched', '/intents', '/deliveries', '/stores', `/stores/${t.storeId}`]) {
         await fetch(`${t.url}/dashboard${p}`, {headers: {cookie}}) // warm
         const runs: number[] = []
         let bytes = 0

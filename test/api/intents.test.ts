@@ -150,6 +150,45 @@ describe('payment intents over HTTP (contract §6)', () => {
     expect((await intentOf(t, id)).payer_reference).toBe(sms.reference)
   })
 
+  it('a bank InstaPay credit (no payer phone) is claimed by the name on the account or the InstaPay address, before or after it arrives', async () => {
+    const {t} = await setup()
+    const nbe = (amount: string, name: string, ref: string) => `تم إضافة تحويل لحظي لحسابكم رقم 0130 بمبلغ ${amount} جم من ${name} رقم مرجعي ${ref} يوم 04-14 الساعة 09:19 للمزيد اتصل بـ 19623`
+    const bankSms = async (body: string, sender = 'BanK-AlAhly') => {
+      const r = await fetch(`${t.url}/api/sms`, {method: 'POST', headers: {authorization: `Bearer ${t.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender, body})})
+      expect(r.status).toBe(201)
+      return String(((await r.json()) as {transaction: {id: string}}).transaction.id)
+    }
+    // The credit first, then the claim by name (the bank's capitals and the payer's own spelling differ).
+    const before = await bankSms(nbe('100.00', 'SAMPLE MOHAMED TESTER', '990470670501'))
+    const a = String((await t.createIntent({amount: '100', order_id: 'N-1'})).json.id)
+    // A first name alone is not a claim on anyone's money.
+    expect(await (await t.claim(a, {phone: '', payer_name: 'Sample', csrf: await t.csrf(a)})).json()).toMatchObject({outcome: 'waiting'})
+    expect(await (await t.claim(a, {phone: '', payer_name: 'Sample Mohamed Tester', csrf: await t.csrf(a)})).json()).toMatchObject({outcome: 'paid'})
+    expect((await intentOf(t, a)).transaction_id).toBe(before)
+
+    // The claim first (a phone typed too: the name wins), then the credit pays the waiting intent.
+    const b = String((await t.createIntent({amount: '210.50', order_id: 'N-2'})).json.id)
+    expect(await (await t.claim(b, {phone: '01012345678', payer_name: 'محمود عبدالرحمن', csrf: await t.csrf(b)})).json()).toMatchObject({outcome: 'waiting'})
+    const after = await bankSms(nbe('210.50', 'محمود عبد الرحمن السيد', '990470670502'))
+    const paid = await eventually(async () => ((await intentOf(t, b)).status === 'paid' ? intentOf(t, b) : null))
+    expect(paid.transaction_id).toBe(after)
+
+    // By InstaPay address, with or without the suffix; a malformed one is refused.
+    const c = String((await t.createIntent({amount: '1080', order_id: 'N-3'})).json.id)
+    expect((await t.claim(c, {phone: '', payer_address: 'bad address!', csrf: await t.csrf(c)})).status).toBe(400)
+    expect(await (await t.claim(c, {phone: '', payer_address: 'SamySample29', csrf: await t.csrf(c)})).json()).toMatchObject({outcome: 'waiting'})
+    const hsbc = await bankSms('Your HSBC Account ********6203 was credited with IPN inward transfer for EGP 1,080.00 on 03-05-2026 17:06 from samysample29@instapay with reference 208ad9e4. For further details, please contact HSBC call centre', 'HSBC')
+    expect((await eventually(async () => ((await intentOf(t, c)).status === 'paid' ? intentOf(t, c) : null))).transaction_id).toBe(hsbc)
+
+    // Two waiting credits that fit one name: held for the operator, never paid by a guess.
+    await bankSms(nbe('300.00', 'AHMED MOHAMED ALI', '990470670601'))
+    await bankSms(nbe('300.00', 'AHMED MOHAMED HASSAN', '990470670602'))
+    const d = String((await t.createIntent({amount: '300', order_id: 'N-4'})).json.id)
+    expect(await (await t.claim(d, {phone: '', payer_name: 'Ahmed Mohamed', csrf: await t.csrf(d)})).json()).toMatchObject({outcome: 'awaiting_approval'})
+    const held = await t.server.local.service.requireTransaction(String((await intentOf(t, d)).transaction_id))
+    expect(held.heldBy[0]).toMatch(/^ambiguous_payer: 2 waiting credits/)
+  })
+
   it('cancel: a pending intent only; its page says so and takes no claim', async () => {
     const {t} = await setup()
     const id = String((await t.createIntent({amount: '10', order_id: 'E-1'})).json.id)

@@ -11,6 +11,7 @@ import type {Browser, BrowserContext, Page} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {verifySignedQuery} from '../../src/notify/sign.js'
+import {parseFixtureText} from '../../src/sms/fixture-file.js'
 import {hasChromium, launchBrowser, SCREENSHOT_DIR} from '../support/browser.js'
 import {type CheckoutServer, merchantSite, startCheckout} from '../support/checkout.js'
 import {realTool} from '../support/vcash.js'
@@ -99,6 +100,47 @@ describe.skipIf(!run)('the checkout page in chromium', () => {
     await page.click('button[type=submit]')
     await page.waitForURL(`${shop.url}/thanks?**`, {timeout: 15_000})
     await expect(page.locator('h1').textContent()).resolves.toBe('Payment verified')
+    expect(problems).toEqual([])
+    await ctx.close()
+  })
+
+  it('paid by InstaPay from a bank account: the payer gives the name on the account, the NBE credit SMS (no phone) arrives, the page turns paid', async () => {
+    // The National Bank of Egypt's credit SMS as a phone received it: the payer's name in Latin capitals, no phone.
+    const nbe = parseFixtureText(fs.readFileSync(path.resolve(import.meta.dirname, '../../fixtures/sms/instapay-nbe-account-latin-name.txt'), 'utf8'))
+    expect(nbe.sender).toBe('BanK-AlAhly')
+    const {id, url} = await intent({amount: '100.00', order_id: 'B-7', return_url: `${shop.url}/thanks`})
+
+    // The bank section, opened, in both languages: photographed and checked by axe-core (closed, axe does not see it).
+    for (const lang of ['ar', 'en'] as const) {
+      const ctx = await browser.newContext({bypassCSP: true, viewport: WIDTHS.phone})
+      const page = await ctx.newPage()
+      await page.goto(`${url}?lang=${lang}`)
+      await page.click('details.bank summary')
+      await page.screenshot({path: path.join(SCREENSHOT_DIR, `checkout-bank-${lang}-phone.png`), fullPage: true})
+      await page.addScriptTag({path: AXE})
+      const found = await page.evaluate(async () => {
+        const axe = (globalThis as unknown as {axe: {run(): Promise<{violations: {id: string; impact: string | null}[]}>}}).axe
+        return (await axe.run()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)
+      })
+      expect(found, lang).toEqual([])
+      await ctx.close()
+    }
+
+    const {ctx, page, problems} = await open(`${url}?lang=en`)
+    await page.click('details.bank summary')
+    // As the payer writes it, not as the bank does.
+    await page.getByLabel('The name on your bank account').fill('Sample Mohamed Tester')
+    await page.click('button[type=submit]')
+    await page.waitForSelector('main[data-screen="waiting"]')
+    expect(await page.locator('.result.waiting').textContent()).toContain('Sample Mohamed Tester')
+    const sms = await fetch(`${t.url}/api/sms`, {method: 'POST', headers: {authorization: `Bearer ${t.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender: nbe.sender, body: nbe.body})})
+    expect(sms.status).toBe(201)
+    const tx = ((await sms.json()) as {transaction: {id: string; sender_phone: string | null}}).transaction
+    expect(tx.sender_phone).toBeNull()
+    await page.waitForURL(`${shop.url}/thanks?**`, {timeout: 15_000})
+    await expect(page.locator('h1').textContent()).resolves.toBe('Payment verified')
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({intent_id: id, order_id: 'B-7', status: 'paid'})
+    expect((await t.api('GET', `/api/intents/${id}`)).json.transaction_id).toBe(tx.id)
     expect(problems).toEqual([])
     await ctx.close()
   })

@@ -23,7 +23,8 @@ describe.skipIf(!realTool('chromium', hasChromium()))('dashboard in chromium', (
   let browser: Browser
   let ctx: BrowserContext
   let page: Page
-  const ids = {held: '', heldToReject: '', unmatched: '', xss: ''}
+  const ids = {held: '', heldToReject: '', unmatched: '', xss: '', paidIntent: ''}
+  const intent = async (orderId: string, amount: string) => (await t.server.local.service.createIntent({storeId: t.storeId, amount, orderId, by: 'test'})).intent.id
 
   /** The CLI's link, as an operator gets it (the command opens the ledger beside the running server). */
   async function cliLink(): Promise<string> {
@@ -111,6 +112,42 @@ describe.skipIf(!realTool('chromium', hasChromium()))('dashboard in chromium', (
     expect(await page.evaluate(() => (window as unknown as {marker?: number}).marker)).toBe(1)
   })
 
+  it('cancels an intent from the dashboard, and the customer\'s open checkout page turns to the cancelled screen', async () => {
+    const id = await intent('C-1', '410')
+    // The customer's page, open in another browser, under its own CSP.
+    const customer = await browser.newContext({viewport: {width: 390, height: 844}})
+    const pay = await customer.newPage()
+    await pay.goto(`${t.url}/pay/${id}?lang=en`)
+    await expect(pay.locator('main').getAttribute('data-screen')).resolves.toBe('pay')
+
+    await page.goto(`${t.url}/dashboard/intents`)
+    await page.getByLabel('Order id or intent id').fill('C-1')
+    await page.getByRole('button', {name: 'Filter'}).click()
+    await page.locator(`a[href="/dashboard/intents/${id}"]`).first().click()
+    await page.getByRole('button', {name: 'Cancel this intent'}).click()
+    await page.waitForURL(/done=cancelled/)
+    await expect(page.locator('h1 .badge').textContent()).resolves.toBe('Cancelled')
+    expect(await page.locator('table.rows').last().textContent()).toMatch(/dashboard:\S+:ss_/)
+
+    // Live: the page hears of it without the customer doing anything.
+    await pay.waitForSelector('main[data-screen="cancelled"]', {timeout: 15_000})
+    await expect(pay.locator('h1').textContent()).resolves.toBe('This payment was cancelled')
+    await customer.close()
+  })
+
+  it('pays a waiting intent with an unmatched receipt from the queue, and the merchant hears intent.paid', async () => {
+    const id = await intent('C-2', '520')
+    const tx = await unmatchedTransfer(t, '01055550007', '520', '700000007')
+    await page.goto(`${t.url}/dashboard/unmatched`)
+    const row = page.locator('tr', {has: page.locator(`a[href="/dashboard/transactions/${tx}"]`)})
+    await row.getByLabel('Or pay a waiting intent').selectOption(id)
+    await row.getByRole('button', {name: 'Pay intent'}).click()
+    await page.waitForURL(/done=intent_paid/)
+    expect(await t.server.local.storage.getIntent(id)).toMatchObject({status: 'paid', transactionId: tx})
+    await until(() => receiver.events.some((e) => e.type === 'intent.paid' && (e.data as {id?: string}).id === id))
+    ids.paidIntent = id
+  })
+
   it('keeps an SMS carrying markup inert', async () => {
     await page.goto(`${t.url}/dashboard/transactions/${ids.xss}`)
     await expect(page.locator('main').textContent()).resolves.toContain('<script>window.__pwned=1</script>')
@@ -121,12 +158,18 @@ describe.skipIf(!realTool('chromium', hasChromium()))('dashboard in chromium', (
   it('every page, in English and Arabic, at phone and desktop widths: screenshots and no serious accessibility violations', async () => {
     fs.mkdirSync(SCREENSHOT_DIR, {recursive: true})
     const delivery = (await t.server.local.storage.listNotifications({limit: 1}))[0]!
+    // A waiting intent with an unclaimed transfer of its amount: its page and the queue offer the match.
+    const waiting = await intent('SHOP-1042', '275')
+    await unmatchedTransfer(t, '01055550008', '275', '700000008', 'Nour Hassan')
     const pages: [string, string][] = [
       ['dashboard-overview', '/dashboard'],
       ['dashboard-transactions', '/dashboard/transactions'],
       ['dashboard-transaction', `/dashboard/transactions/${ids.held}`],
       ['dashboard-held', '/dashboard/held'],
       ['dashboard-unmatched', '/dashboard/unmatched'],
+      ['dashboard-intents', '/dashboard/intents'],
+      ['dashboard-intent', `/dashboard/intents/${waiting}`],
+      ['dashboard-intent-paid', `/dashboard/intents/${ids.paidIntent}`],
       ['dashboard-deliveries', '/dashboard/deliveries'],
       ['dashboard-delivery', `/dashboard/deliveries/${delivery.id}`],
       ['dashboard-stores', '/dashboard/stores'],

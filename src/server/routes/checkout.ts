@@ -80,6 +80,8 @@ export function signedReturnUrl(store: StoreRecord, i: IntentRecord): string | n
 const CLAIM_ERRORS = {
   phone: {en: 'Enter the wallet number you paid from, e.g. 01012345678.', ar: 'اكتب رقم المحفظة التي حوّلت منها، مثل 01012345678.'},
   reference: {en: 'Enter the reference from your bank app (letters and digits).', ar: 'اكتب الرقم المرجعي من تطبيق البنك (حروف وأرقام).'},
+  payer_address: {en: 'Enter your InstaPay address, e.g. yourname@instapay.', ar: 'اكتب عنوان إنستاباي الخاص بك، مثل yourname@instapay.'},
+  payer_name: {en: 'Enter the name on your bank account (at most 200 characters).', ar: 'اكتب الاسم على حسابك البنكي (٢٠٠ حرف على الأكثر).'},
   stale: {en: 'This page was out of date. Please try again.', ar: 'كانت الصفحة قديمة. برجاء المحاولة مرة أخرى.'},
 } as const
 
@@ -144,7 +146,7 @@ export function checkoutRoutes(ctx: RouteContext, opts: CheckoutOptions = {}): e
     return store ? {intent, store} : null
   }
 
-  const page = async (req: Request, res: Response, status: number, found: {intent: IntentRecord; store: StoreRecord}, started: bigint, extra: {error?: string | null; typedPhone?: string} = {}) => {
+  const page = async (req: Request, res: Response, status: number, found: {intent: IntentRecord; store: StoreRecord}, started: bigint, extra: {error?: string | null; typedPhone?: string; typedBank?: {reference: string; payerName: string; payerAddress: string}} = {}) => {
     const {intent, store} = found
     const lang = pickLang(req.query.lang, req.headers['accept-language'])
     const embed = req.query.embed === '1'
@@ -230,14 +232,14 @@ export function checkoutRoutes(ctx: RouteContext, opts: CheckoutOptions = {}): e
       return notFound(req, res, started)
     }
     const body = (req.body ?? {}) as Record<string, unknown>
-    const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, 64) : '')
+    const str = (k: string, max = 64) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, max) : '')
     const fail = async (http: number, code: string, text: string, headers: Record<string, string> = {}) => {
       res.set(headers)
       if (wantsJson) {
         res.status(http).json({status: false, code, message: text})
         return
       }
-      await page(req, res, http, found, started, {error: text, typedPhone: str('phone')})
+      await page(req, res, http, found, started, {error: text, typedPhone: str('phone'), typedBank: {reference: str('reference'), payerName: str('payer_name', 200), payerAddress: str('payer_address', 100)}})
     }
     const origin = req.headers.origin
     const token = str('csrf')
@@ -255,10 +257,13 @@ export function checkoutRoutes(ctx: RouteContext, opts: CheckoutOptions = {}): e
     byIntent.add(found.intent.id, now)
     let outcome
     try {
-      outcome = await ctx.service.claimIntent({intentId: found.intent.id, phone: str('phone'), reference: str('reference'), by: `page:${ip}`})
+      outcome = await ctx.service.claimIntent({
+        intentId: found.intent.id, phone: str('phone'), reference: str('reference'), payerName: str('payer_name', 200), payerAddress: str('payer_address', 100), by: `page:${ip}`,
+      })
     } catch (error) {
       if (error instanceof VcashError && error.code === 'invalid_input') {
-        const which = error.errors?.[0]?.field === 'reference' ? 'reference' : 'phone'
+        const f = error.errors?.[0]?.field
+        const which = f === 'reference' || f === 'payer_address' || f === 'payer_name' ? f : 'phone'
         return fail(400, 'invalid_input', CLAIM_ERRORS[which][lang])
       }
       throw error

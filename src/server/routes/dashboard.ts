@@ -17,6 +17,7 @@ import {makeView, type View} from '../web/dashboard/layout.js'
 import * as pages from '../web/dashboard/pages.js'
 import {cairoMidnight, addDays, isDate, lastDays, weekStart} from '../web/dashboard/time.js'
 import type {RouteContext} from './context.js'
+import {dashboardIntentRoutes, pendingIntentsFor} from './dashboard-intents.js'
 import {cameOverHttps, type DashboardMode, dashboardReachable} from './dashboard-access.js'
 
 export interface DashboardOptions {
@@ -274,8 +275,8 @@ export function dashboardRoutes(ctx: RouteContext, o: DashboardOptions): express
   r.get('/transactions/:id', async (req, res) => {
     const v = signed(res).view
     const [tx] = await Promise.all([service.requireTransaction(idOf(req)), withCounts(v)])
-    const [store, sms, notifications] = await Promise.all([storage.getStore(tx.storeId), storage.getSms(tx.smsId), storage.listNotifications({transactionId: tx.id, limit: 50})])
-    sendPage(res, 200, pages.transactionPage(v, {tx, store, sms, notifications, flash: flashOf(req, v)}))
+    const [store, sms, notifications, intentsFor] = await Promise.all([storage.getStore(tx.storeId), storage.getSms(tx.smsId), storage.listNotifications({transactionId: tx.id, limit: 50}), pendingIntentsFor(ctx, [tx])])
+    sendPage(res, 200, pages.transactionPage(v, {tx, store, sms, notifications, flash: flashOf(req, v), intents: intentsFor(tx)}))
   })
 
   for (const kind of ['held', 'unmatched'] as const) {
@@ -283,15 +284,28 @@ export function dashboardRoutes(ctx: RouteContext, o: DashboardOptions): express
       const v = signed(res).view
       const cursor = str(req.query.cursor, 100) || undefined
       const [stores, page] = await Promise.all([storage.listStores(), storage.listTransactions({status: kind === 'held' ? 'AWAITING_APPROVAL' : 'PENDING', cursor, limit: 50}), withCounts(v)])
-      sendPage(res, 200, pages.queuePage(v, kind, {stores, items: page.items, next: page.nextCursor, cursor, flash: flashOf(req, v)}))
+      const intentsFor = kind === 'unmatched' ? await pendingIntentsFor(ctx, page.items) : undefined
+      sendPage(res, 200, pages.queuePage(v, kind, {stores, items: page.items, next: page.nextCursor, cursor, flash: flashOf(req, v), intentsFor}))
     })
   }
 
-  const decided = (res: Response, req: Request, id: string, done: string) => {
+  const decided = (res: Response, req: Request, id: string, done: string, fallback = `/dashboard/transactions/${id}`) => {
     ctx.onChange()
     o.live.emit('change', 'decision')
-    res.redirect(303, `${backTo((req.body as Record<string, unknown>).back, `/dashboard/transactions/${id}`)}?done=${done}`)
+    res.redirect(303, `${backTo((req.body as Record<string, unknown>).back, fallback)}?done=${done}`)
   }
+
+  dashboardIntentRoutes(r, ctx, {
+    view: (res) => signed(res).view,
+    actor: (res) => actor(signed(res)),
+    withCounts,
+    sendPage,
+    flashOf,
+    act: (fn) => act((req, res) => fn(req, res)),
+    decided: (req, res, fallback, done) => decided(res, req, '', done, fallback),
+    str,
+    idOf,
+  })
 
   r.post('/transactions/:id/approve', act(async (req, res, s) => {
     await service.approve(idOf(req), actor(s))

@@ -28,6 +28,8 @@ export interface PageInput {
   error?: string | null
   /** The phone as the payer typed it (kept in the field after an error). */
   typedPhone?: string
+  /** The bank fields as typed (kept after an error; the bank section stays open). */
+  typedBank?: {reference: string; payerName: string; payerAddress: string}
   graceMs: number
 }
 
@@ -37,6 +39,8 @@ const T = {
     step1: 'Send exactly this amount to', step2: 'Then enter the wallet number you paid from', copy: 'Copy', copied: 'Copied',
     phone: 'Your wallet number', phoneHint: 'The Vodafone Cash, e& money, Orange Cash or InstaPay number the money came from.',
     bank: 'Paid by InstaPay from a bank account?', reference: 'Transaction reference', referenceHint: 'Shown in your bank app after the transfer.',
+    bankOr: 'Or, if you do not have the reference:', payerName: 'The name on your bank account', payerNameHint: 'As your bank writes it, e.g. Mohamed Ahmed Ali.',
+    payerAddress: 'Your InstaPay address', payerAddressHint: 'e.g. yourname@instapay',
     submit: 'I have paid', change: 'Paid from another number?',
     waitingTitle: 'Waiting for your transfer', waiting: 'We will confirm as soon as the transfer from {who} reaches the store. This page updates by itself.',
     heldTitle: 'Your payment is being reviewed', held: 'The transfer arrived and the store is checking it. You can close this page; the store will confirm your order.',
@@ -53,6 +57,8 @@ const T = {
     step1: 'حوّل هذا المبلغ بالضبط إلى', step2: 'ثم اكتب رقم المحفظة التي حوّلت منها', copy: 'نسخ', copied: 'تم النسخ',
     phone: 'رقم محفظتك', phoneHint: 'رقم فودافون كاش أو e& money أو أورنچ كاش أو إنستاباي الذي حوّلت منه.',
     bank: 'حوّلت عن طريق إنستاباي من حساب بنكي؟', reference: 'الرقم المرجعي للعملية', referenceHint: 'يظهر في تطبيق البنك بعد التحويل.',
+    bankOr: 'أو، إن لم يكن معك الرقم المرجعي:', payerName: 'الاسم على حسابك البنكي', payerNameHint: 'كما يكتبه البنك، مثل محمد أحمد علي.',
+    payerAddress: 'عنوان إنستاباي الخاص بك', payerAddressHint: 'مثل yourname@instapay',
     submit: 'تم التحويل', change: 'حوّلت من رقم آخر؟',
     waitingTitle: 'في انتظار تحويلك', waiting: 'سنؤكد الدفع فور وصول التحويل من {who} إلى المتجر. هذه الصفحة تتحدث تلقائياً.',
     heldTitle: 'دفعتك قيد المراجعة', held: 'وصل التحويل والمتجر يراجعه الآن. يمكنك إغلاق هذه الصفحة، وسيؤكد المتجر طلبك.',
@@ -166,11 +172,26 @@ function claimForm(p: PageInput, t: Texts, again: boolean): string {
 <label for="phone">${esc(t.phone)}</label>
 <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" dir="ltr" maxlength="20" placeholder="01XXXXXXXXX" value="${esc(phone)}" aria-describedby="phone-hint${p.error ? ' claim-error' : ''}">
 <p class="hint" id="phone-hint">${esc(t.phoneHint)}</p>
-${hasBank ? `<details class="bank"><summary>${esc(t.bank)}</summary><label for="reference">${esc(t.reference)}</label><input id="reference" name="reference" type="text" inputmode="numeric" dir="ltr" maxlength="40" autocomplete="off" aria-describedby="reference-hint"><p class="hint" id="reference-hint">${esc(t.referenceHint)}</p></details>` : ''}
+${hasBank ? bankFields(p, t) : ''}
 ${err}
 <button type="submit" class="primary">${esc(t.submit)}</button>
 </form>`
   return again ? `<details class="again"${p.error ? ' open' : ''}><summary>${esc(t.change)}</summary>${form}</details>` : form
+}
+
+/**
+ * A bank InstaPay credit's SMS has no payer phone: the payer names it by its reference, the name on
+ * their account (as the bank writes it) or their InstaPay address. Open after an error in one of them.
+ */
+function bankFields(p: PageInput, t: Texts): string {
+  const b = p.typedBank ?? {reference: '', payerName: '', payerAddress: ''}
+  const open = p.error && (b.reference || b.payerName || b.payerAddress) ? ' open' : ''
+  return `<details class="bank"${open}><summary>${esc(t.bank)}</summary>
+<label for="reference">${esc(t.reference)}</label><input id="reference" name="reference" type="text" inputmode="numeric" dir="ltr" maxlength="40" autocomplete="off" value="${esc(b.reference)}" aria-describedby="reference-hint"><p class="hint" id="reference-hint">${esc(t.referenceHint)}</p>
+<p class="or">${esc(t.bankOr)}</p>
+<label for="payer_name">${esc(t.payerName)}</label><input id="payer_name" name="payer_name" type="text" dir="auto" maxlength="100" autocomplete="name" value="${esc(b.payerName)}" aria-describedby="payer_name-hint"><p class="hint" id="payer_name-hint">${esc(t.payerNameHint)}</p>
+<label for="payer_address">${esc(t.payerAddress)}</label><input id="payer_address" name="payer_address" type="text" dir="ltr" maxlength="80" autocomplete="off" autocapitalize="none" spellcheck="false" value="${esc(b.payerAddress)}" aria-describedby="payer_address-hint"><p class="hint" id="payer_address-hint">${esc(t.payerAddressHint)}</p>
+</details>`
 }
 
 function finalScreen(p: PageInput, t: Texts, kind: 'paid' | 'rejected' | 'expired' | 'cancelled'): string {
@@ -195,7 +216,7 @@ export function renderCheckout(p: PageInput): {html: string; screen: Screen} {
   if (screen === 'pay') {
     body = `${head}${amountBlock(p, t)}${countdown(p, t)}<ol class="steps"><li><h2>${esc(t.step1)}</h2>${wallets(p.payTo, t)}</li><li><h2>${esc(t.step2)}</h2>${claimForm(p, t, false)}</li></ol>`
   } else if (screen === 'waiting') {
-    const who = p.intent.payer?.phone ?? p.intent.payer?.reference ?? ''
+    const who = p.intent.payer?.phone ?? p.intent.payer?.reference ?? p.intent.payer?.address ?? p.intent.payer?.name ?? ''
     body = `${head}${amountBlock(p, t)}<section class="result waiting" role="status"><div class="icon spinner" aria-hidden="true"></div><h1>${esc(t.waitingTitle)}</h1><p>${fill(t.waiting, {who})}</p></section>${countdown(p, t)}<h2>${esc(t.step1)}</h2>${wallets(p.payTo, t)}${claimForm(p, t, true)}`
     refresh = '<noscript><meta http-equiv="refresh" content="5"></noscript>\n'
   } else if (screen === 'held') {

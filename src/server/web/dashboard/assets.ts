@@ -39,10 +39,12 @@ td.num,th.num{text-align:end;font-variant-numeric:tabular-nums;white-space:nowra
 .badge{display:inline-block;padding:1px 8px;border-radius:99px;font-size:12px;font-weight:600;white-space:nowrap}
 .b-COMPLETED,.b-delivered{background:var(--ok-bg);color:var(--ok)}.b-PENDING,.b-pending{background:var(--info-bg);color:var(--info)}
 .b-AWAITING_APPROVAL{background:var(--warn-bg);color:var(--warn)}.b-REJECTED,.b-failed{background:var(--bad-bg);color:var(--bad)}.b-EXPIRED{background:#eaeef2;color:#424a53}
+.b-paid{background:var(--ok-bg);color:var(--ok)}.b-awaiting_approval{background:var(--warn-bg);color:var(--warn)}.b-rejected,.b-cancelled{background:var(--bad-bg);color:var(--bad)}.b-expired{background:#eaeef2;color:#424a53}
 .flash{padding:10px 14px;border-radius:var(--radius);margin-bottom:16px;border:1px solid}
 .flash.ok{background:var(--ok-bg);color:var(--ok);border-color:#aceebb}.flash.bad{background:var(--bad-bg);color:var(--bad);border-color:#ffcecb}
 .nowrap,.nowrap .mono{white-space:nowrap;overflow-wrap:normal}.muted{color:var(--muted)}.small{font-size:13px}
 form.inline{display:inline-flex;flex-wrap:wrap;gap:6px;align-items:center;margin:2px 0}
+td.actions select{max-width:14em}
 .filters{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}
 .filters label,.field{display:flex;flex-direction:column;gap:4px;font-size:13px;color:var(--muted)}
 .field{margin-bottom:12px}.field .hint{font-size:12px}.field .err{color:var(--bad);font-size:13px}

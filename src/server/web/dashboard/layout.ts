@@ -51,6 +51,7 @@ const NAV: [string, MessageKey, 'held' | 'unmatched' | null][] = [
   ['/dashboard/transactions', 'navTransactions', null],
   ['/dashboard/held', 'navHeld', 'held'],
   ['/dashboard/unmatched', 'navUnmatched', 'unmatched'],
+  ['/dashboard/intents', 'navIntents', null],
   ['/dashboard/deliveries', 'navDeliveries', null],
   ['/dashboard/stores', 'navStores', null],
 ]

@@ -2,7 +2,7 @@
  * The dashboard's pages as pure functions from records to HTML. Everything shown passes through
  * `html` (escaped): SMS bodies, payer and sender names, customer names and URLs come from outside.
  */
-import type {NotificationRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../../../core/model.js'
+import type {IntentRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../../../core/model.js'
 import {formatMoney} from '../../../core/money.js'
 import type {TransactionTotal} from '../../../storage/storage.js'
 import {html, qs, type SafeHtml} from './html.js'
@@ -15,7 +15,7 @@ function badge(v: View, status: string, key: MessageKey): SafeHtml {
   return html`<span class="badge b-${status}">${v.t(key)}</span>`
 }
 
-const statusBadge = (v: View, s: TransactionStatus) => badge(v, s, `status_${s}` as MessageKey)
+export const statusBadge = (v: View, s: TransactionStatus) => badge(v, s, `status_${s}` as MessageKey)
 const stateBadge = (v: View, s: NotificationRecord['state']) => badge(v, s, `state_${s}` as MessageKey)
 
 /** A flash message chosen by key from a fixed list (never text from the URL), or an error's own message. */
@@ -25,7 +25,7 @@ export function flash(v: View, done: string | undefined, error: string | undefin
   if (error) return html`<p class="flash bad" role="alert">${v.t('failed')}: ${error}</p>`
   return html``
 }
-const LANG_KEYS: Record<string, true> = {done_approved: true, done_rejected: true, done_matched: true, done_redelivered: true, done_replayed: true, done_replay_failed: true, done_saved: true}
+const LANG_KEYS: Record<string, true> = {done_approved: true, done_rejected: true, done_matched: true, done_redelivered: true, done_replayed: true, done_replay_failed: true, done_saved: true, done_cancelled: true, done_intent_paid: true}
 
 function storeName(stores: Map<string, StoreRecord>, id: string): string {
   return stores.get(id)?.name ?? id
@@ -166,17 +166,31 @@ function matchForm(v: View, t: TransactionRecord, back: string): SafeHtml {
 <button class="primary" type="submit">${v.t('match')}</button></form>`
 }
 
-export function queuePage(v: View, kind: 'held' | 'unmatched', d: {stores: StoreRecord[]; items: TransactionRecord[]; next: string | null; cursor?: string; flash: SafeHtml}): string {
+/**
+ * On an unclaimed transfer: pay one of the store's pending intents of the same amount with it
+ * (the customer typed another number on the checkout page, or never came back to it).
+ */
+export function payIntentForm(v: View, t: TransactionRecord, intents: IntentRecord[], back: string): SafeHtml {
+  if (intents.length === 0) return html``
+  return html`<form class="inline" method="post" action="/dashboard/transactions/${t.id}/pay-intent" data-confirm="${v.t('confirmMatchIntent')}">${csrfField(v)}<input type="hidden" name="back" value="${back}">
+<label class="small">${v.t('orIntent')} <select name="intent_id">${intents.map((i) => html`<option value="${i.id}">${i.orderId}</option>`)}</select></label>
+<button type="submit">${v.t('payWithThis')}</button></form>`
+}
+
+/** Pending intents of the same store and amount, per unclaimed transfer (the unmatched queue and a transfer's page). */
+export type IntentsFor = (t: TransactionRecord) => IntentRecord[]
+
+export function queuePage(v: View, kind: 'held' | 'unmatched', d: {stores: StoreRecord[]; items: TransactionRecord[]; next: string | null; cursor?: string; flash: SafeHtml; intentsFor?: IntentsFor}): string {
   const stores = new Map(d.stores.map((s) => [s.id, s]))
   const path = `/dashboard/${kind}`
   const body = html`<h1>${v.t(kind === 'held' ? 'heldForApproval' : 'unmatchedReceipts')}</h1>${d.flash}
 <p class="muted">${v.t(kind === 'held' ? 'heldHelp' : 'unmatchedHelp')}</p>
-<section class="card" id="live-queue" data-live>${txTable(v, d.items, stores, {showStore: d.stores.length > 1, actions: (t) => (kind === 'held' ? approveForms(v, t, path) : matchForm(v, t, path))})}
+<section class="card" id="live-queue" data-live>${txTable(v, d.items, stores, {showStore: d.stores.length > 1, actions: (t) => (kind === 'held' ? approveForms(v, t, path) : html`${matchForm(v, t, path)}${payIntentForm(v, t, d.intentsFor?.(t) ?? [], path)}`)})}
 <nav class="pager" aria-label="pages">${d.cursor ? html`<a href="${path}">${v.t('firstPage')}</a>` : ''}${d.next ? html`<a href="${path}${qs({cursor: d.next})}">${v.t('nextPage')}</a>` : ''}</nav></section>`
   return page(v, {title: v.t(kind === 'held' ? 'navHeld' : 'navUnmatched'), section: path, body})
 }
 
-export function transactionPage(v: View, d: {tx: TransactionRecord; store: StoreRecord | undefined; sms: SmsRecord | undefined; notifications: NotificationRecord[]; flash: SafeHtml}): string {
+export function transactionPage(v: View, d: {tx: TransactionRecord; store: StoreRecord | undefined; sms: SmsRecord | undefined; notifications: NotificationRecord[]; flash: SafeHtml; intents?: IntentRecord[]}): string {
   const t = d.tx
   const back = `/dashboard/transactions/${t.id}`
   const body = html`<p><a href="/dashboard/transactions">${v.t('navTransactions')}</a></p>
@@ -195,10 +209,11 @@ export function transactionPage(v: View, d: {tx: TransactionRecord; store: Store
 <dt>${v.t('receivedAt')}</dt><dd>${when(v, t.receivedAt)}</dd>
 <dt>${v.t('customer')}</dt><dd>${customer(t)}</dd>
 ${t.orderId ? html`<dt>${v.t('orderId')}</dt><dd class="mono">${t.orderId}</dd>` : ''}
+${t.intentId ? html`<dt>${v.t('intent')}</dt><dd><a class="mono" href="/dashboard/intents/${t.intentId}">${t.intentId}</a></dd>` : ''}
 ${t.heldBy.length > 0 ? html`<dt>${v.t('heldBecause')}</dt><dd>${t.heldBy.join(', ')}</dd>` : ''}
 </dl></section>
 ${t.status === 'AWAITING_APPROVAL' ? html`<section class="card"><h2>${v.t('heldForApproval')}</h2>${approveForms(v, t, back)}</section>` : ''}
-${t.status === 'PENDING' ? html`<section class="card"><h2>${v.t('match')}</h2><p class="muted small">${v.t('matchHelp')}</p>${matchForm(v, t, back)}</section>` : ''}
+${t.status === 'PENDING' ? html`<section class="card"><h2>${v.t('match')}</h2><p class="muted small">${v.t('matchHelp')}</p>${matchForm(v, t, back)}${payIntentForm(v, t, d.intents ?? [], back)}</section>` : ''}
 <section class="card"><h2>${v.t('auditTrail')}</h2><table class="rows"><thead><tr><th>${v.t('time')}</th><th>${v.t('by')}</th><th>${v.t('change')}</th><th>${v.t('why')}</th></tr></thead><tbody>
 ${t.audit.map((a) => html`<tr><td data-label="${v.t('time')}">${when(v, a.at)}</td><td data-label="${v.t('by')}" class="mono">${a.by}</td><td data-label="${v.t('change')}">${a.from ? html`${statusBadge(v, a.from)} → ` : ''}${statusBadge(v, a.to)}</td><td data-label="${v.t('why')}">${a.why}</td></tr>`)}
 </tbody></table></section>
