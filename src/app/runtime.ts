@@ -10,7 +10,7 @@
 
 import {EXIT, VcashError} from '../core/errors.js'
 import type {TransactionRecord} from '../core/model.js'
-import {buildNotification} from '../notify/events.js'
+import {buildDeviceNotification, buildNotification} from '../notify/events.js'
 import {type ServiceEvent, VcashService} from './service.js'
 import {acquireLock, type FileLock} from '../io/lock.js'
 import {hasLegacyData, importLegacy, type ImportReport, readLegacy} from '../storage/legacy-import.js'
@@ -48,7 +48,7 @@ export async function openLocal(opts: OpenLocalOptions): Promise<LocalVcash> {
     await storage.open()
     const imported = await importOnce(opts.dataDir, storage, opts.now?.() ?? new Date())
     if (imported) opts.onImport?.(imported)
-    const service = new VcashService({storage, buildNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit, creditWaitMs: opts.creditWaitMs})
+    const service = new VcashService({storage, buildNotification, buildDeviceNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit, creditWaitMs: opts.creditWaitMs})
     return {
       service,
       storage,

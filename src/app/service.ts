@@ -1,9 +1,10 @@
 import type {StoreSettingsInput} from '../core/store-settings.js'
-import type {StoreRecord, TransactionRecord} from '../core/model.js'
+import type {DeviceRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Storage} from '../storage/storage.js'
 import {type CheckInput, type CheckOptions, type CheckResult, Checks} from './checks.js'
 import type {AppContext, BuildNotification, ServiceEvent} from './context.js'
 import {Decisions} from './decisions.js'
+import {type BuildDeviceNotification, Devices, type HeartbeatInput, type SweepResult} from './devices.js'
 import {expireDue} from './expiry.js'
 import {type IngestInput, type IngestResult, ingestSms} from './ingest.js'
 import {type CreatedStore, Stores} from './stores.js'
@@ -12,11 +13,14 @@ export type {BuildNotification, ServiceEvent} from './context.js'
 export type {CheckInput, CheckOutcome, CheckResult} from './checks.js'
 export type {IngestInput, IngestResult} from './ingest.js'
 export type {CreatedStore} from './stores.js'
+export type {BuildDeviceNotification, HeartbeatInput, SweepResult} from './devices.js'
 
 export interface VcashServiceOptions extends CheckOptions {
   storage: Storage
   /** Puts the merchant's notification in the outbox, in the same commit as the change. */
   buildNotification?: BuildNotification
+  /** Puts `device.offline` / `device.online` in the outbox (contract §7). */
+  buildDeviceNotification?: BuildDeviceNotification
   now?: () => Date
   onEvent?: (e: ServiceEvent) => void
 }
@@ -32,6 +36,7 @@ export class VcashService {
   private readonly ctx: AppContext
   private readonly checks: Checks
   private readonly decisions: Decisions
+  readonly devices: Devices
 
   constructor(opts: VcashServiceOptions) {
     this.storage = opts.storage
@@ -40,6 +45,7 @@ export class VcashService {
     this.stores = new Stores(this.ctx)
     this.checks = new Checks(this.ctx, this.stores, opts)
     this.decisions = new Decisions(this.ctx, this.stores)
+    this.devices = new Devices(this.ctx, opts.buildDeviceNotification ?? (() => null))
   }
 
   /** The service's idea of now (moved forward only by `vcash serve --dev` for simulations). */
@@ -97,5 +103,18 @@ export class VcashService {
 
   expireDue(limit = 1000): Promise<number> {
     return expireDue(this.ctx, limit)
+  }
+
+  heartbeat(store: StoreRecord, hb: HeartbeatInput): Promise<DeviceRecord> {
+    return this.devices.heartbeat(store, hb)
+  }
+
+  listDevices(storeId?: string): Promise<DeviceRecord[]> {
+    return this.devices.list(storeId)
+  }
+
+  /** Devices silent past their store's limit go offline, returning ones come online; each told once. */
+  sweepDevices(limit = 500): Promise<SweepResult> {
+    return this.devices.sweep(limit)
   }
 }

@@ -1,7 +1,7 @@
-import type {NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {DeviceRecord, NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import {convertAmount, formatMoney, parseRate} from '../core/money.js'
 import {newId} from '../core/secrets.js'
-import {transactionView} from '../core/views.js'
+import {deviceView, transactionView} from '../core/views.js'
 
 /**
  * Which events each channel hears. GET callbacks and WHMCS credit are about money the
@@ -39,6 +39,7 @@ export function buildNotification(store: StoreRecord, tx: TransactionRecord, eve
       status: tx.status,
       provider: tx.provider,
       reference: tx.reference ?? '',
+      verdict: tx.verdict ?? 'unknown',
       timestamp: String(Math.floor(now.getTime() / 1000)),
     }
   } else if (kind === 'whmcs') {
@@ -59,6 +60,30 @@ export function buildNotification(store: StoreRecord, tx: TransactionRecord, eve
     event,
     channel: kind,
     payload,
+    createdAt: at,
+    state: 'pending',
+    attempts: [],
+    nextAttemptAt: at,
+    lastError: null,
+    version: 0,
+  }
+}
+
+/**
+ * `device.offline` / `device.online` (contract §7). Webhooks only: a GET callback or a WHMCS
+ * credit means money to the merchant's site, and a device event must never look like one.
+ * `transactionId` carries the device's id (the outbox's key for what an event is about).
+ */
+export function buildDeviceNotification(store: StoreRecord, device: DeviceRecord, event: 'device.offline' | 'device.online', now: Date, silenceMinutes: number): NotificationRecord | null {
+  if (store.callback.kind !== 'webhook') return null
+  const at = now.toISOString()
+  return {
+    id: newId('msg', 16),
+    storeId: store.id,
+    transactionId: device.id,
+    event,
+    channel: 'webhook',
+    payload: {type: event, timestamp: at, data: {...deviceView(device, now), silence_limit_minutes: silenceMinutes}},
     createdAt: at,
     state: 'pending',
     attempts: [],

@@ -8,6 +8,7 @@ import {errorBody, parseTrustedProxies, sendJson} from './http-util.js'
 import type {Metrics} from './metrics.js'
 import {adminRoutes} from './routes/admin.js'
 import {checkRoute} from './routes/check.js'
+import {deviceRoutes, devicesAdminRouter} from './routes/devices.js'
 import {logFailure, type RouteContext} from './routes/context.js'
 import {publicRoutes} from './routes/public.js'
 import {forwarderRoutes, smsRoute} from './routes/sms.js'
@@ -75,8 +76,9 @@ function createExpressApp(ctx: RouteContext, o: AppOptions): express.Express {
   a.use(publicRoutes(ctx))
   a.use(transactionRoutes(ctx))
   a.use(forwarderRoutes(ctx))
+  a.use(deviceRoutes(ctx))
   for (const r of o.routers ?? []) a.use(r)
-  a.use('/admin', adminRoutes(ctx, o.adminRouters ?? []))
+  a.use('/admin', adminRoutes(ctx, [...(o.adminRouters ?? []), devicesAdminRouter(ctx)]))
 
   a.use((_req, _res) => {
     throw new VcashError('not_found', 'no such endpoint; see /openapi.json', {http: 404})

@@ -60,12 +60,39 @@ export interface CreditsTable {
   data: string
 }
 
+export interface DevicesTable {
+  id: string
+  store_id: string
+  name: string
+  kind: string
+  /** The newest SMS or heartbeat; upserted without a read (see SqliteStorage.apply). */
+  last_contact_at: number
+  state: string
+  state_since: number
+  /** The last heartbeat's JSON ({appVersion, phone}); kept when an SMS touches the device. */
+  contact: string | null
+  version: number
+  data: string
+}
+
+export interface BalancePointsTable {
+  id: string
+  store_id: string
+  chain: string
+  at: number
+  balance: number
+  version: number
+  data: string
+}
+
 export interface Database {
   stores: StoresTable
   sms: SmsTable
   transactions: TransactionsTable
   notifications: NotificationsTable
   credits: CreditsTable
+  devices: DevicesTable
+  balance_points: BalancePointsTable
 }
 
 /** Migrations in order. A database holding a name not listed here was made by a newer vcash. */
@@ -137,6 +164,38 @@ export const MIGRATIONS: Record<string, Migration> = {
         // WHMCS has no idempotency key: one credit-ledger row per transaction, ever.
         .addUniqueConstraint('credits_store_transaction', ['store_id', 'transaction_id'])
         .execute()
+    },
+  },
+  '0004_devices': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration runs against the schema before it, not Database
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('last_contact_at', 'bigint', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('online','offline')`))
+        .addColumn('state_since', 'bigint', (c) => c.notNull())
+        .addColumn('contact', 'text')
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        // A device is one row per store and name, however often and by whatever path it reports.
+        .addUniqueConstraint('devices_store_name', ['store_id', 'name'])
+        .execute()
+      // The silence sweep: online devices by last contact.
+      await db.schema.createIndex('devices_state_contact').on('devices').columns(['state', 'last_contact_at']).execute()
+      // The balance chain of each receiving wallet or account: known balances by SMS time.
+      await db.schema.createTable('balance_points')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+        .addColumn('chain', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('balance', 'bigint', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('balance_points_chain_at').on('balance_points').columns(['store_id', 'chain', 'at']).execute()
     },
   },
 }

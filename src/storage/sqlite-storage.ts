@@ -5,11 +5,12 @@ import BetterSqlite3 from 'better-sqlite3'
 import {type Compilable, Kysely, type MigrationProvider, Migrator, sql, SqliteDialect} from 'kysely'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
-import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import {deviceId} from '../core/devices.js'
+import type {BalancePoint, CreditRecord, DeviceRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import {priorStatus} from '../core/transactions.js'
 import {type Database, MIGRATIONS} from './schema.js'
-import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
+import {type Batch, ConflictError, type LedgerBatch, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
 
 /** `PRAGMA application_id` of a vcash ledger ("vcsh"): a foreign SQLite file is never taken for ours. */
 export const APPLICATION_ID = 0x76637368
@@ -204,7 +205,7 @@ export class SqliteStorage implements Storage {
     }
     this.fault = null
     for (const p of done) {
-      for (const list of [p.batch.stores, p.batch.sms, p.batch.transactions, p.batch.notifications, p.batch.credits]) {
+      for (const list of [p.batch.stores, p.batch.sms, p.batch.transactions, p.batch.notifications, p.batch.credits, p.batch.devices, p.batch.balancePoints]) {
         for (const rec of list ?? []) rec.version += 1
       }
       p.resolve()
@@ -272,6 +273,34 @@ export class SqliteStorage implements Storage {
       this.put('credit', c, {id: c.id, store: c.storeId, tx: c.transactionId, version: c.version, next: c.version + 1, data: json(c)},
         ['creditInsert', (p) => k.insertInto('credits').values({id: p('id'), store_id: p('store'), transaction_id: p('tx'), version: 1, data: p('data')})],
         ['creditUpdate', (p) => k.updateTable('credits').set({version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
+    }
+    for (const c of b.deviceContacts ?? []) {
+      const at = ms(c.at)
+      const contact = c.appVersion !== undefined || c.phone !== undefined ? JSON.stringify({appVersion: c.appVersion ?? null, phone: c.phone ?? null}) : null
+      const id = deviceId(c.storeId, c.name)
+      const data = JSON.stringify({id, storeId: c.storeId, name: c.name, kind: c.kind, lastContactAt: c.at, state: 'online', stateSince: c.at, createdAt: c.at})
+      // An upsert, not a read-then-write: the newest contact wins, an older one (a late spool) never moves it back.
+      this.prepared(['deviceContact', (p) => k.insertInto('devices').values({
+        id: p('id'), store_id: p('store'), name: p('name'), kind: p('kind'), last_contact_at: p('at'), state: 'online', state_since: p('at'), contact: p('contact'), version: 1, data: p('data'),
+      }).onConflict((oc) => oc.columns(['store_id', 'name']).doUpdateSet({
+        last_contact_at: sql`case when excluded.last_contact_at > devices.last_contact_at then excluded.last_contact_at else devices.last_contact_at end`,
+        kind: sql`excluded.kind`,
+        contact: sql`coalesce(excluded.contact, devices.contact)`,
+      }))]).run({id, store: c.storeId, name: c.name, kind: c.kind, at, contact, data})
+    }
+    for (const d of b.devices ?? []) {
+      once('device', d.id)
+      const {lastContactAt: _l, appVersion: _a, phone: _p, ...rest} = d
+      this.put('device', d, {id: d.id, store: d.storeId, name: d.name, kind: d.kind, at: ms(d.lastContactAt), state: d.state, since: ms(d.stateSince), version: d.version, next: d.version + 1, data: json(rest)},
+        ['deviceInsert', (p) => k.insertInto('devices').values({id: p('id'), store_id: p('store'), name: p('name'), kind: p('kind'), last_contact_at: p('at'), state: p('state'), state_since: p('since'), contact: null, version: 1, data: p('data')})],
+        // The last contact is the upsert's to move; a state change leaves it as it is.
+        ['deviceUpdate', (p) => k.updateTable('devices').set({state: p('state'), state_since: p('since'), version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
+    }
+    for (const bp of b.balancePoints ?? []) {
+      once('balancePoint', bp.id)
+      this.put('balancePoint', bp, {id: bp.id, store: bp.storeId, chain: bp.chain, at: ms(bp.at), balance: bp.balance, version: bp.version, next: bp.version + 1, data: json(bp)},
+        ['balancePointInsert', (p) => k.insertInto('balance_points').values({id: p('id'), store_id: p('store'), chain: p('chain'), at: p('at'), balance: p('balance'), version: 1, data: p('data')})],
+        ['balancePointUpdate', (p) => k.updateTable('balance_points').set({version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
     }
   }
 
@@ -470,8 +499,44 @@ export class SqliteStorage implements Storage {
     return this.readOne(['getCredit', (p) => this.k.selectFrom('credits').select(['data', 'version']).where('id', '=', p('id'))], {id})
   }
 
+  listDevices(storeId?: string): Promise<DeviceRecord[]> {
+    let q = this.k.selectFrom('devices').select(['data', 'version', 'last_contact_at', 'contact'])
+    if (storeId) q = q.where('store_id', '=', storeId)
+    try {
+      return Promise.resolve((this.rows(q.orderBy('last_contact_at', 'desc').orderBy('id')) as DeviceRow[]).map(deviceRecord))
+    } catch (error) {
+      return Promise.reject(asReadError(error))
+    }
+  }
+
+  getDevice(id: string): Promise<DeviceRecord | undefined> {
+    try {
+      const r = this.prepared(['getDevice', (p) => this.k.selectFrom('devices').select(['data', 'version', 'last_contact_at', 'contact']).where('id', '=', p('id'))]).get({id}) as DeviceRow | undefined
+      return Promise.resolve(r ? deviceRecord(r) : undefined)
+    } catch (error) {
+      return Promise.reject(asReadError(error))
+    }
+  }
+
+  devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]> {
+    try {
+      const cols = ['data', 'version', 'last_contact_at', 'contact'] as const
+      const silent = this.prepared(['devicesSilent', (p) => this.k.selectFrom('devices').select(cols).where('state', '=', 'online').where('last_contact_at', '<', p('before')).orderBy('last_contact_at').limit(p('limit'))]).all({before: silentBefore.getTime(), limit}) as DeviceRow[]
+      const back = this.prepared(['devicesBack', (p) => this.k.selectFrom('devices').select(cols).where('state', '=', 'offline').whereRef('last_contact_at', '>', 'state_since').orderBy('last_contact_at').limit(p('limit'))]).all({limit}) as DeviceRow[]
+      return Promise.resolve([...silent, ...back].map(deviceRecord))
+    } catch (error) {
+      return Promise.reject(asReadError(error))
+    }
+  }
+
+  lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined> {
+    return this.readOne(['lastBalancePoint', (p) => this.k.selectFrom('balance_points').select(['data', 'version'])
+      .where('store_id', '=', p('store')).where('chain', '=', p('chain')).where('at', '<=', p('at'))
+      .orderBy('at', 'desc').orderBy(sql`rowid`, 'desc').limit(sql.lit(1))], {store: storeId, chain, at: at.getTime()})
+  }
+
   /** Insert records as they are (the import of an old data dir), in one transaction. */
-  importAll(b: Required<Batch>): void {
+  importAll(b: LedgerBatch): void {
     const tx = this.db.transaction(() => {
       for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits]) for (const r of list) r.version = 0
       this.apply(b)
@@ -482,6 +547,18 @@ export class SqliteStorage implements Storage {
       throw asWriteError(error, (m) => (this.fault = m))
     }
   }
+}
+
+type DeviceRow = Row & {last_contact_at: number; contact: string | null}
+
+/** A device as stored: its record, with the last contact (and the last heartbeat's words) from the upserted columns. */
+function deviceRecord(r: DeviceRow): DeviceRecord {
+  const d = record<DeviceRecord>(r)
+  d.lastContactAt = new Date(Number(r.last_contact_at)).toISOString()
+  const c = r.contact ? (JSON.parse(r.contact) as Pick<DeviceRecord, 'appVersion' | 'phone'>) : null
+  d.appVersion = c?.appVersion ?? null
+  d.phone = c?.phone ?? null
+  return d
 }
 
 function json(rec: {version: number}): string {

@@ -7,7 +7,7 @@
  * `UPDATE … WHERE id = ? AND version = ?` (a transaction also `AND status = ?`, so a claim is a
  * conditional update) and inserts new records (version 0) under the schema's unique keys.
  */
-import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
+import type {BalancePoint, CreditRecord, DeviceContact, DeviceRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 
 export interface Batch {
@@ -16,7 +16,19 @@ export interface Batch {
   transactions?: TransactionRecord[]
   notifications?: NotificationRecord[]
   credits?: CreditRecord[]
+  /** State changes of devices (the silence sweep), version-checked like every record. */
+  devices?: DeviceRecord[]
+  /**
+   * A device was heard from: inserted when new, else its last contact moves forward (never
+   * back) without a read or a version check, so it rides in the SMS's own commit and two SMS
+   * from one phone never conflict over it.
+   */
+  deviceContacts?: DeviceContact[]
+  balancePoints?: BalancePoint[]
 }
+
+/** The record kinds the first ledger had (what an import of the previous engine's data dir holds). */
+export type LedgerBatch = Required<Pick<Batch, 'stores' | 'sms' | 'transactions' | 'notifications' | 'credits'>>
 
 export interface TransactionQuery {
   storeId?: string
@@ -88,6 +100,17 @@ export interface Storage {
   listNotifications(q: NotificationQuery): Promise<NotificationRecord[]>
 
   getCredit(id: string): Promise<CreditRecord | undefined>
+
+  /** A store's devices (all stores' when omitted), most recently heard from first. */
+  listDevices(storeId?: string): Promise<DeviceRecord[]>
+  getDevice(id: string): Promise<DeviceRecord | undefined>
+  /**
+   * What the silence sweep looks at: online devices last heard from before `silentBefore`, and
+   * offline devices heard from since they went offline.
+   */
+  devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]>
+  /** The newest balance of a chain known at or before `at` (ties: the last stored). */
+  lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined>
 }
 
 export class ConflictError extends Error {
