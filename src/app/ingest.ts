@@ -32,7 +32,8 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
   const now = ctx.now()
   const gates = gatesOf(store)
   const noSender = input.sender.trim() === ''
-  const {parse, family} = readSms(input, gates.allowNoSenderId)
+  const read = readSms(input, gates.allowNoSenderId)
+  let {parse, family} = read
   // Stored as a UTC instant: "…+02:00" and "…Z" of the same moment are the same moment.
   const deviceTime = input.receivedAt ? new Date(input.receivedAt).toISOString() : null
   const receivedAt = deviceTime ?? now.toISOString()
@@ -59,6 +60,18 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
   const points: BalancePoint[] = []
   const point = (chain: string, balance: Piastres, source: BalancePoint['source'], transactionId: string | null): BalancePoint =>
     ({id: newId('bal'), storeId: store.id, chain, at: receivedAt, balance, source, smsId: sms.id, transactionId, version: 0})
+  if (read.others.length > 0 && parse.kind === 'receive' && gates.balanceChain !== 'off') {
+    // A text-only receipt that several wallets' layouts read: the wallet whose chain it continues.
+    const account = receivingAccountOf(parse, input.body)
+    for (const r of [{parse, family: family ?? ''}, ...read.others]) {
+      if (r.parse.balance === null) continue
+      const prev = await ctx.storage.lastBalancePoint(store.id, chainKey(r.family, account, ''), new Date(receivedAt))
+      if (chainVerdict(prev ?? null, r.parse).verdict === 'verified') {
+        ;({parse, family} = r)
+        break
+      }
+    }
+  }
   if (parse.kind === 'receive') {
     const at = now.toISOString()
     const by = `sms:${input.source}`
@@ -133,21 +146,32 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
 
 /**
  * Parse with the sender id, or — for a channel that forwards the text only, when the store
- * allows it — as every trusted sender would have sent it: accepted only when they agree.
+ * allows it — as each trusted sender would have sent it. Every family's generic fallback reads
+ * any «تم استلام مبلغ …», so the families whose own layout matches are the candidates (else those
+ * whose fallback does), best first; the caller picks the one its balance chain verifies.
  */
-function readSms(input: IngestInput, allowNoSender: boolean): {parse: ParseResult; family: string | null} {
-  if (input.sender.trim() !== '') return {parse: parseSms({sender: input.sender, body: input.body}), family: classifySender(input.sender)}
-  if (!allowNoSender) return {parse: {kind: 'ignored', reason: 'no_sender_id', provider: null}, family: null}
-  const receipts: {parse: ParsedReceipt; family: string}[] = []
+function readSms(input: IngestInput, allowNoSender: boolean): {parse: ParseResult; family: string | null; others: Reading[]} {
+  if (input.sender.trim() !== '') return {parse: parseSms({sender: input.sender, body: input.body}), family: classifySender(input.sender), others: []}
+  if (!allowNoSender) return {parse: {kind: 'ignored', reason: 'no_sender_id', provider: null}, family: null, others: []}
+  const byFamily = new Map<string, Reading>()
   for (const s of TRUSTED_SENDERS) {
     const p = parseSms({sender: s.id, body: input.body})
-    if (p.kind === 'receive') receipts.push({parse: p, family: s.family})
+    if (p.kind === 'receive' && !byFamily.has(s.family)) byFamily.set(s.family, {parse: p, family: s.family})
   }
-  const first = receipts[0]
-  const agree = first !== undefined && receipts.every((r) => r.parse.provider === first.parse.provider && r.parse.amount === first.parse.amount && r.parse.reference === first.parse.reference && r.family === first.family)
-  if (!first || !agree) return {parse: {kind: 'ignored', reason: first ? 'no_sender_id_ambiguous' : 'not_a_receipt', provider: null}, family: null}
-  return {parse: first.parse, family: first.family}
+  const all = [...byFamily.values()]
+  const own = all.filter((r) => !GENERIC_TEMPLATE.test(r.parse.template))
+  const [first, ...others] = own.length > 0 ? own : all
+  if (!first) return {parse: {kind: 'ignored', reason: 'not_a_receipt', provider: null}, family: null, others: []}
+  return {...first, others}
 }
+
+interface Reading {
+  parse: ParsedReceipt
+  family: string
+}
+
+/** The parser's catch-all layouts (VF-GEN, EA-EN, …): they read any family's receipt wording. */
+const GENERIC_TEMPLATE = /-(?:GEN|EN)$/
 
 /** The balance a non-receipt shows, when the parser read one (debits and cash-outs; optional field). */
 function movementBalance(parse: ParseResult): Piastres | null {
