@@ -45,7 +45,26 @@ export function openApiDocument(): Record<string, unknown> {
             user_name: {type: ['string', 'null']},
             client_id: {type: ['string', 'null']},
             held_by: {type: 'array', items: {type: 'string'}},
+            verdict: {enum: ['verified', 'suspicious', 'unknown'], description: 'The balance chain\'s verdict: the receipt\'s balance follows from the wallet\'s last known one, contradicts it, or cannot be told'},
+            holds: {type: 'array', description: 'Gates that keep the receipt from being claimed automatically (too_old, foreign_wallet, balance_mismatch, no_sender_id)', items: {type: 'object', properties: {gate: {type: 'string'}, why: {type: 'string'}}}},
+            receiving_account: {type: ['string', 'null'], description: 'The wallet or account the SMS says it was credited to'},
             audit: {type: 'array', items: {type: 'object', properties: {at: {type: 'string'}, by: {type: 'string'}, from: {type: ['string', 'null']}, to: {type: 'string'}, why: {type: 'string'}}}},
+          },
+        },
+        Device: {
+          type: 'object',
+          properties: {
+            id: {type: 'string'},
+            store_id: {type: 'string'},
+            name: {type: 'string', examples: ['adb:R58M123ABC', 'smsgateway:ffffffffceb0b1db', 'api']},
+            kind: {enum: ['tail', 'forwarder', 'api']},
+            state: {enum: ['online', 'offline']},
+            state_since: {type: 'string', format: 'date-time'},
+            last_contact_at: {type: 'string', format: 'date-time'},
+            silent_for_seconds: {type: 'integer'},
+            app_version: {type: ['string', 'null']},
+            phone: {type: ['object', 'null'], properties: {state: {enum: ['ready', 'locked', 'unauthorized', 'offline', 'unplugged', 'no_device', 'unknown']}, detail: {type: ['string', 'null']}}},
+            created_at: {type: 'string', format: 'date-time'},
           },
         },
         CheckAnswer: {
@@ -104,7 +123,8 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           summary: 'Ingest one received SMS (from the wallet phone)',
           security: [{deviceToken: []}],
-          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['sender', 'body'], properties: {sender: {type: 'string'}, body: {type: 'string'}, received_at: {type: 'string', format: 'date-time'}}}}}},
+          description: 'An optional `X-Vcash-Device` header names the device (e.g. `adb:SERIAL`); its last contact moves with the SMS. Leave `sender` out (or null) for a channel that forwards the text only: stored as ignored (`no_sender_id`) unless the store allows it.',
+          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['body'], properties: {sender: {type: ['string', 'null']}, body: {type: 'string'}, received_at: {type: 'string', format: 'date-time'}}}}}},
           responses: {
             201: {description: 'A new receipt (a PENDING transaction was created)'},
             200: {description: 'Already have it (duplicate)'},
@@ -114,6 +134,21 @@ export function openApiDocument(): Record<string, unknown> {
             413: errResponse('Body too large'),
             415: errResponse('Not JSON'),
           },
+        },
+      },
+      '/api/devices/heartbeat': {
+        post: {
+          summary: 'A device says it is alive (contract §7); `vcash sms tail` sends one every minute',
+          security: [{deviceToken: []}],
+          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['name'], properties: {name: {type: 'string'}, kind: {enum: ['tail', 'forwarder', 'api']}, app_version: {type: ['string', 'null']}, phone: {type: ['object', 'null'], properties: {state: {type: 'string'}, detail: {type: ['string', 'null']}}}}}}}},
+          responses: {200: {description: '{status, device}', content: {'application/json': {schema: {type: 'object', properties: {status: {const: true}, device: {$ref: '#/components/schemas/Device'}}}}}}, 400: errResponse('Bad body'), 401: errResponse('Missing or wrong device token')},
+        },
+      },
+      '/api/devices': {
+        get: {
+          summary: 'The store\'s devices and their last contact; one silent past the store\'s limit is offline (device.offline webhook)',
+          security: [{apiToken: []}],
+          responses: {200: {description: '{status, devices}', content: {'application/json': {schema: {type: 'object', properties: {status: {const: true}, devices: {type: 'array', items: {$ref: '#/components/schemas/Device'}}}}}}}, 401: errResponse('Unauthorized')},
         },
       },
       '/api/transactions': {
