@@ -8,7 +8,7 @@ import path from 'node:path'
 
 import {EXIT, VcashError} from '../core/errors.js'
 import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
-import type {Batch, LedgerBatch} from './storage.js'
+import type {LedgerBatch} from './storage.js'
 import type {SqliteStorage} from './sqlite-storage.js'
 
 export interface ImportReport {

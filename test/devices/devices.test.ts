@@ -7,6 +7,7 @@
 import {Webhook} from 'standardwebhooks'
 import {afterEach, describe, expect, it} from 'vitest'
 
+import type {DeviceView} from '../../src/core/views.js'
 import {runningServer} from '../../src/io/admin-info.js'
 import {Catcher} from '../../src/simulate/catcher.js'
 import {startServer, type TestServer, VF_R1} from '../support/vcash.js'
@@ -29,7 +30,7 @@ async function setup(): Promise<{t: TestServer; catcher: Catcher}> {
 
 async function heartbeat(t: TestServer, body: Record<string, unknown>, token = t.deviceToken) {
   const res = await fetch(`${t.url}/api/devices/heartbeat`, {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify(body)})
-  return {status: res.status, json: (await res.json()) as Record<string, any>}
+  return {status: res.status, json: (await res.json()) as {device: DeviceView; code?: string}}
 }
 
 /** `serve --dev`'s clock: forward by `ms`, which also runs the expiry and device sweeps. */
@@ -40,13 +41,13 @@ async function advance(t: TestServer, ms: number): Promise<{devices: {offline: n
   return (await res.json()) as {devices: {offline: number; online: number}}
 }
 
-async function devices(t: TestServer): Promise<Record<string, any>[]> {
+async function devices(t: TestServer): Promise<DeviceView[]> {
   const res = await fetch(`${t.url}/api/devices`, {headers: {authorization: `Bearer ${t.apiToken}`}})
   expect(res.status).toBe(200)
-  return ((await res.json()) as {devices: Record<string, any>[]}).devices
+  return ((await res.json()) as {devices: DeviceView[]}).devices
 }
 
-const deviceEvents = (c: Catcher) => c.seen.filter((s) => s.path === '/webhook').map((s) => JSON.parse(s.body) as {type: string; data: Record<string, any>}).filter((e) => e.type.startsWith('device.'))
+const deviceEvents = (c: Catcher) => c.seen.filter((s) => s.path === '/webhook').map((s) => JSON.parse(s.body) as {type: string; data: DeviceView & {silence_limit_minutes: number}}).filter((e) => e.type.startsWith('device.'))
 
 async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms

@@ -5,6 +5,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
 import type {StoreSettingsInput} from '../../src/core/store-settings.js'
+import type {TransactionView} from '../../src/core/views.js'
 import {signSmsGateway} from '../../src/server/forwarders.js'
 import {Catcher} from '../../src/simulate/catcher.js'
 import {cairoStamp, check, startServer, type TestServer} from '../support/vcash.js'
@@ -30,17 +31,23 @@ function vf(o: {phone: string; amount: string; ref: string; at?: Date; wallet?: 
     `تاريخ العملية: ${cairoStamp(o.at ?? new Date())}\nرقم العملية: ${o.ref}\n`
 }
 
-async function post(t: TestServer, body: Record<string, unknown>): Promise<{status: number; json: Record<string, any>}> {
+interface IngestAnswer {
+  outcome: string
+  reason: string | null
+  transaction: TransactionView
+}
+
+async function post(t: TestServer, body: Record<string, unknown>): Promise<{status: number; json: IngestAnswer}> {
   const res = await fetch(`${t.url}/api/sms`, {method: 'POST', headers: {authorization: `Bearer ${t.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify(body)})
-  return {status: res.status, json: (await res.json()) as Record<string, any>}
+  return {status: res.status, json: (await res.json()) as IngestAnswer}
 }
 
-async function tx(t: TestServer, id: string): Promise<Record<string, any>> {
+async function tx(t: TestServer, id: string): Promise<TransactionView> {
   const res = await fetch(`${t.url}/api/transactions/${id}`, {headers: {authorization: `Bearer ${t.apiToken}`}})
-  return ((await res.json()) as {transaction: Record<string, any>}).transaction
+  return ((await res.json()) as {transaction: TransactionView}).transaction
 }
 
-const whys = (view: Record<string, any>): string[] => (view.audit as {why: string}[]).map((a) => a.why)
+const whys = (view: TransactionView): string[] => view.audit.map((a) => a.why)
 
 describe('age gate', () => {
   it('a backfilled week-old receipt is stored but not claimable; a fresh one is', async () => {
@@ -99,10 +106,10 @@ describe('duplicates', () => {
   // e& money EA-R2: no reference, no date and no balance in the text.
   const EA_R2 = 'تم إيداع مبلغ 150.00  في حسابك بنجاح من رقم حساب 00201000000022 المسجل باسم SAMEH ABDU LLATIF MOHAMED SAMPLEE \n استخدم e& money هتكسب'
 
-  async function forward(t: TestServer, o: {id: string; receivedAt: string}): Promise<{status: number; json: Record<string, any>}> {
+  async function forward(t: TestServer, o: {id: string; receivedAt: string}): Promise<{status: number; json: IngestAnswer}> {
     const body = JSON.stringify({deviceId: 'ffffffffceb0b1db0000018e937c815b', event: 'sms:received', id: o.id, payload: {messageId: `m-${o.id}`, message: EA_R2, phoneNumber: 'e& money', simNumber: 1, receivedAt: o.receivedAt}, webhookId: 'wh1'})
     const res = await fetch(`${t.url}/api/sms/smsgateway?token=${t.deviceToken}`, {method: 'POST', headers: {'content-type': 'application/json', ...signSmsGateway(body, KEY, Math.floor(Date.now() / 1000))}, body})
-    return {status: res.status, json: (await res.json()) as Record<string, any>}
+    return {status: res.status, json: (await res.json()) as IngestAnswer}
   }
 
   it('a forwarder re-sending the same SMS under a new id is a duplicate; an equal payment a minute later is not', async () => {
@@ -142,7 +149,7 @@ describe('balance chain', () => {
     await catcher.start()
     closers.push(() => catcher.stop())
     const t = await server({callback: {kind: 'webhook', url: `${catcher.url}/webhook`}})
-    const send = async (o: {phone: string; amount: string; ref: string; balance: string}) => (await post(t, {sender: 'VF-Cash', body: vf(o)})).json.transaction as Record<string, any>
+    const send = async (o: {phone: string; amount: string; ref: string; balance: string}) => (await post(t, {sender: 'VF-Cash', body: vf(o)})).json.transaction
 
     const first = await send({phone: '01077777771', amount: '100', ref: '000000000601', balance: '1000.00'})
     expect(first.verdict).toBe('unknown')

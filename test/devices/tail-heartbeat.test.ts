@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {remoteTarget} from '../../src/agent/spool.js'
+import type {DeviceView} from '../../src/core/views.js'
 import {SmsTail, type TailEvent} from '../../src/agent/tail.js'
 import {FakeAdbServer, FakePhone} from '../support/fake-adb-server.js'
 import {startServer, tempDir, VF_R1} from '../support/vcash.js'
@@ -37,7 +38,7 @@ describe('sms tail heartbeat', () => {
       tail.stop()
       await run.catch(() => {})
     })
-    const devices = async () => ((await (await fetch(`${t.url}/api/devices`, {headers: {authorization: `Bearer ${t.apiToken}`}})).json()) as {devices: Record<string, any>[]}).devices
+    const devices = async () => ((await (await fetch(`${t.url}/api/devices`, {headers: {authorization: `Bearer ${t.apiToken}`}})).json()) as {devices: DeviceView[]}).devices
 
     await waitFor(() => events.some((e) => e.type === 'heartbeat' && e.ok), 5000, 'a heartbeat')
     let list = await devices()
