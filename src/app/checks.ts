@@ -2,6 +2,7 @@ import {trippedRules} from '../core/antispam.js'
 import {type Lang, message} from '../core/messages.js'
 import type {NotificationEvent, StoreRecord, TransactionRecord} from '../core/model.js'
 import {formatMoney, type Piastres, tryParseMoney} from '../core/money.js'
+import {matchPayerName, normaliseName} from '../core/names.js'
 import {tryNormalisePhone} from '../core/phone.js'
 import {WindowCounter} from '../core/rate-limit.js'
 import {normaliseText} from '../core/text.js'
@@ -16,6 +17,10 @@ export interface CheckInput {
   phone: string
   /** The wallet's transaction reference, for transfers whose SMS has no payer phone. */
   reference?: string | null
+  /** Bank InstaPay credits carry no phone: the payer's name as the bank wrote it… */
+  payerName?: string | null
+  /** …or the payer's InstaPay address (name@instapay). */
+  payerAddress?: string | null
   amount: string
   userName: string | null
   clientId: string | null
@@ -85,12 +90,17 @@ export class Checks {
     const {lang} = input
     const reference = input.reference ? normaliseText(input.reference).replace(/\s+/g, '') : null
     const badReference = reference !== null && !/^[A-Za-z0-9]{4,40}$/.test(reference)
-    // A reference alone is enough (Orange Cash and bank InstaPay SMS carry no payer phone).
-    const phone = input.phone === '' && reference ? null : tryNormalisePhone(input.phone)
+    const payer = payerOf(input)
+    // A reference, a payer name or an InstaPay address alone is enough (Orange Cash and bank
+    // InstaPay SMS carry no payer phone).
+    const phoneless = input.phone === '' && (reference || payer)
+    const phone = phoneless ? null : tryNormalisePhone(input.phone)
     const amount = tryParseMoney(input.amount)
-    if ((phone === null && !reference) || badReference || amount === null || amount <= 0) {
+    const badAddress = payer?.kind === 'address' && !payer.value
+    if ((phone === null && !phoneless) || badReference || badAddress || amount === null || amount <= 0) {
       const errors = []
-      if (phone === null && !reference) errors.push({field: 'phone', message: 'not an Egyptian mobile number (e.g. 01012345678)'})
+      if (phone === null && !phoneless) errors.push({field: 'phone', message: 'not an Egyptian mobile number (e.g. 01012345678)'})
+      if (badAddress) errors.push({field: 'payer_address', message: 'not an InstaPay address (name@instapay)'})
       if (badReference) errors.push({field: 'reference', message: 'not a transaction reference (letters and digits)'})
       if (amount === null || amount <= 0) errors.push({field: 'amount', message: 'not a positive amount with at most 2 decimals'})
       return this.answer('invalid_input', 400, {status: false, code: 'invalid_input', message: message('invalid_input', lang), errors})
@@ -104,29 +114,34 @@ export class Checks {
 
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.tryClaim(store, {phone, reference, amount, input, nowMs, ipKey})
+        return await this.tryClaim(store, {phone, reference, payer, amount, input, nowMs, ipKey})
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= MAX_RETRIES) throw error
       }
     }
   }
 
-  private async tryClaim(store: StoreRecord, c: {phone: string | null; reference: string | null; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string}): Promise<CheckResult> {
-    const {phone, reference, amount, input, nowMs} = c
+  private async tryClaim(store: StoreRecord, c: {phone: string | null; reference: string | null; payer: Payer | null; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string}): Promise<CheckResult> {
+    const {phone, reference, payer, amount, input, nowMs} = c
     const {lang} = input
     const now = new Date(nowMs)
     const windowStart = nowMs - store.matchWindowMinutes * 60_000
     const candidates = reference
       ? (await this.ctx.storage.byReference(store.id, reference)).filter((t) => t.amount === amount && (phone === null || t.senderPhone === phone))
-      : await this.ctx.storage.byClaim(store.id, phone!, amount)
-    const claimKey = `${store.id}\0${phone ?? `ref:${reference}`}`
+      : phone !== null
+        ? await this.ctx.storage.byClaim(store.id, phone, amount)
+        : (await this.ctx.storage.phonelessByAmount(store.id, amount)).filter((t) => paidBy(t, payer!))
+    const claimKey = `${store.id}\0${phone ?? (reference ? `ref:${reference}` : `payer:${payer!.kind}:${normaliseName(payer!.value)}`)}`
     const pending = candidates.filter((t) => t.status === 'PENDING' && Date.parse(t.receivedAt) >= windowStart)
     const tx = pending[0]
     if (tx) {
+      // A name is not an identity: when two waiting credits fit the name (two Mohamed Ahmeds,
+      // or one payer who paid twice), neither is completed by a guess; the oldest waits for the operator.
+      const ambiguous = payer?.kind === 'name' && pending.length > 1 ? [`ambiguous_payer: ${pending.length} waiting credits match this name (${pending.map((t) => t.id).join(', ')})`] : []
       const paidBefore = phone !== null && store.antiSpam.enabled && store.antiSpam.rules.firstPayment ? await this.ctx.storage.hasPaid(store.id, phone) : false
       // Gates set at ingest (age, receiving wallet, balance chain, no sender id) hold whoever claims.
       const gateHolds = tx.holds ?? []
-      const held = [...gateHolds.map((h) => h.gate), ...trippedRules(store, {
+      const held = [...gateHolds.map((h) => h.gate), ...ambiguous, ...trippedRules(store, {
         tx,
         phoneHasPaidBefore: () => paidBefore,
         recentFailedChecks: this.failedByPhone.count(claimKey, nowMs),
@@ -227,4 +242,24 @@ export class Checks {
     this.ctx.emit({type: 'check', outcome})
     return {outcome, http, body, transaction}
   }
+}
+
+type Payer = {kind: 'name' | 'address'; value: string}
+
+/** What a phoneless claim names: an InstaPay address wins over a name (it is exact). */
+function payerOf(input: CheckInput): Payer | null {
+  const address = input.payerAddress?.trim()
+  if (address) {
+    const a = normaliseText(address).toLowerCase().replace(/\s+/g, '')
+    // People type the address with or without the @instapay suffix.
+    const full = a.includes('@') ? a : `${a}@instapay`
+    return {kind: 'address', value: /^[a-z0-9._-]{2,60}@instapay$/.test(full) ? full : ''}
+  }
+  const name = input.payerName?.trim()
+  return name ? {kind: 'name', value: name} : null
+}
+
+function paidBy(t: TransactionRecord, payer: Payer): boolean {
+  if (payer.kind === 'address') return (t.payerAddress ?? '').toLowerCase() === payer.value
+  return t.senderName !== null && matchPayerName(payer.value, t.senderName).verdict === 'match'
 }

@@ -1,7 +1,7 @@
 import {chainHold, chainKey, chainVerdict, type ChainResult, ageHold, gatesOf, noSenderHold, receivingAccountOf, walletHold} from '../core/gates.js'
 import type {AuditEntry, BalancePoint, DeviceContact, GateHold, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import {formatMoney, type Piastres} from '../core/money.js'
-import {newId} from '../core/secrets.js'
+import {newId, newSortableId} from '../core/secrets.js'
 import {flattenBody, parseSms} from '../sms/parse.js'
 import {classifySender, senderKey, TRUSTED_SENDERS} from '../sms/senders.js'
 import type {ParseResult, ParsedReceipt} from '../sms/types.js'
@@ -42,7 +42,7 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
   const dup = await findDuplicate(ctx, store.id, fp, receivedAt)
   if (dup) return duplicate(ctx, {dup, parse, input, contacts, now})
   const sms: SmsRecord = {
-    id: newId('sms'),
+    id: newSortableId('sms', now.getTime()),
     storeId: store.id,
     sender: input.sender,
     body: input.body,
@@ -86,7 +86,7 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
       chainHold(gates, verdict),
       noSender ? noSenderHold(verdict.verdict) : null,
     ].filter((h): h is GateHold => h !== null)
-    const txId = newId('tx')
+    const txId = newSortableId('tx', now.getTime())
     const audit: AuditEntry[] = [{at, by, from: null, to: 'PENDING', why: `${parse.template} receipt from ${noSender ? 'a channel without a sender id' : input.sender}`}]
     // Every gate that holds explains itself; a chain verdict is noted whether or not it holds.
     if (verdict.why && verdict.verdict !== 'unknown' && !holds.some((h) => h.gate === 'balance_mismatch')) audit.push({at, by: 'gate', from: 'PENDING', to: 'PENDING', why: verdict.why})
@@ -99,6 +99,8 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
       amount: parse.amount,
       senderPhone: parse.senderPhone,
       senderName: parse.senderName,
+      payerAddress: parse.payerAddress,
+      accountLast4: parse.accountLast4,
       reference: parse.reference,
       balance: parse.balance,
       occurredAt: parse.occurredAt,

@@ -111,6 +111,10 @@ export interface TransactionRecord {
   amount: Piastres
   senderPhone: string | null
   senderName: string | null
+  /** Bank credits: the payer's InstaPay address (name@instapay), when the SMS names it. */
+  payerAddress?: string | null
+  /** Bank credits: the last digits of the credited account or card. */
+  accountLast4?: string | null
   reference: string | null
   balance: Piastres | null
   /** When the wallet says the transfer happened (parsed from the SMS; Cairo time, ISO). */

@@ -10,6 +10,8 @@ export interface TransactionView {
   amount: string
   sender_phone: string | null
   sender_name: string | null
+  payer_address: string | null
+  account_last4: string | null
   reference: string | null
   balance: string | null
   occurred_at: string | null
@@ -37,6 +39,8 @@ export function transactionView(t: TransactionRecord): TransactionView {
     amount: formatMoney(t.amount),
     sender_phone: t.senderPhone,
     sender_name: t.senderName,
+    payer_address: t.payerAddress ?? null,
+    account_last4: t.accountLast4 ?? null,
     reference: t.reference,
     balance: t.balance === null ? null : formatMoney(t.balance),
     occurred_at: t.occurredAt,

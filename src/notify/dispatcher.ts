@@ -108,6 +108,8 @@ export class Dispatcher {
   private async tick(): Promise<void> {
     const now = this.now()
     const due = await this.storage.dueNotifications(now, 200)
+    // Never tell a merchant about a commit a power cut could still undo.
+    if (due.length > 0) await this.storage.durable?.()
     const stores = new Map<string, StoreRecord | undefined>()
     const storeOf = async (id: string) => {
       if (!stores.has(id)) stores.set(id, await this.storage.getStore(id))

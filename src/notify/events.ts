@@ -1,6 +1,6 @@
 import type {DeviceRecord, NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import {convertAmount, formatMoney, parseRate} from '../core/money.js'
-import {newId} from '../core/secrets.js'
+import {newSortableId} from '../core/secrets.js'
 import {deviceView, transactionView} from '../core/views.js'
 
 /**
@@ -54,7 +54,7 @@ export function buildNotification(store: StoreRecord, tx: TransactionRecord, eve
     payload = {type: event, timestamp: at, data: {...data, converted_amount: convertAmount(tx.amount, parseRate(store.rate)), currency_label: store.currencyLabel}}
   }
   return {
-    id: newId('msg', 16),
+    id: newSortableId('msg'),
     storeId: store.id,
     transactionId: tx.id,
     event,
@@ -78,7 +78,7 @@ export function buildDeviceNotification(store: StoreRecord, device: DeviceRecord
   if (store.callback.kind !== 'webhook') return null
   const at = now.toISOString()
   return {
-    id: newId('msg', 16),
+    id: newSortableId('msg'),
     storeId: store.id,
     transactionId: device.id,
     event,

@@ -3,13 +3,15 @@
  *
  * Order of decisions (each one documented where it is made):
  *  1. empty body → empty
- *  2. sender not a trusted operator id → untrusted_sender (a phone number is a known fraud)
+ *  2. sender not a trusted operator id → untrusted_sender (a phone number is a known fraud);
+ *     a bank sender goes to parseBankSms, which has its own order (see there)
  *  3. no receive phrase with an amount right after it → not_a_receipt (or unrecognised_layout
  *     when a receive phrase opens the text without a readable amount)
  *  4. two receive phrases, or a receipt with another transaction's opening → multiple_messages
  *  5. the sender family's templates, in order; the first that yields every required field wins
  *  6. nothing extracted → unrecognised_layout (the server counts these), unless the text is the
  *     owner's own money (ATM, agent cash-in) → not_a_receipt
+ * A not_a_receipt from a trusted sender carries the balance movement it shows (movement.ts).
  */
 import {createHash} from 'node:crypto'
 
@@ -17,10 +19,11 @@ import type {Provider} from '../core/model.js'
 import {tryParseMoney, type Piastres} from '../core/money.js'
 import {tryNormalisePhone} from '../core/phone.js'
 import {normaliseText} from '../core/text.js'
-import {FAMILY_PROVIDER, classifySender, isPhoneLikeSender, senderKey} from './senders.js'
+import {BANK_OPENINGS, looksLikeBankCredit} from './bank-templates.js'
+import {accountLast4, readMovement} from './movement.js'
+import {FAMILY_PROVIDER, classifySender, isPhoneLikeSender, senderKey, type SenderFamily} from './senders.js'
 import {
   BALANCE_RE,
-  FAMILY_RECEIPT_MARKERS,
   HEAD_WINDOW,
   OTHER_MESSAGE_STARTS,
   OWN_MONEY_HINTS,
@@ -59,12 +62,21 @@ function ignored(reason: string, provider: Provider | null): IgnoredSms {
   return {kind: 'ignored', reason, provider}
 }
 
+/** not_a_receipt from a trusted sender, with the balance movement it shows (for the balance chain). */
+function notAReceipt(text: string, family: SenderFamily): IgnoredSms {
+  const result = ignored('not_a_receipt', FAMILY_PROVIDER[family])
+  const m = readMovement(text, family)
+  if (m === null) return result
+  return family === 'bank' ? {...result, ...m} : {...result, movement: m.movement, amount: m.amount, balance: m.balance}
+}
+
 export function parseSms(input: SmsInput, options: ParseOptions = {}): ParseResult {
   const text = prepareBody(input.body ?? '')
   if (text === '') return ignored('empty', null)
 
   const family = classifySender(input.sender ?? '')
   if (family === null) return ignored('untrusted_sender', null)
+  if (family === 'bank') return parseBankSms(text, options)
   const familyProvider = FAMILY_PROVIDER[family]
 
   const leads = leadPositions(text)
@@ -73,12 +85,11 @@ export function parseSms(input: SmsInput, options: ParseOptions = {}): ParseResu
     // not a promotion that merely mentions receiving.
     const head = text.slice(0, 80)
     const opensLikeReceipt = RECEIVE_PHRASES.some((re) => re.test(head))
-    return ignored(opensLikeReceipt && !OWN_MONEY_HINTS.test(text.slice(0, HEAD_WINDOW)) ? 'unrecognised_layout' : 'not_a_receipt', familyProvider)
+    if (opensLikeReceipt && !OWN_MONEY_HINTS.test(text.slice(0, HEAD_WINDOW))) return ignored('unrecognised_layout', familyProvider)
+    return notAReceipt(text, family)
   }
   const leadAt = leads[0]!
   if (leads.length > 1 || looksLikeTwoMessages(text)) return ignored('multiple_messages', familyProvider)
-  const marker = FAMILY_RECEIPT_MARKERS[family]
-  if (marker && !marker.test(text)) return ignored('not_a_receipt', familyProvider)
 
   for (const template of TEMPLATES) {
     if (template.family !== family) continue
@@ -86,7 +97,29 @@ export function parseSms(input: SmsInput, options: ParseOptions = {}): ParseResu
     if (parsed) return parsed
   }
   const ownMoney = OWN_MONEY_HINTS.test(text.slice(leadAt, leadAt + HEAD_WINDOW))
-  return ignored(ownMoney ? 'not_a_receipt' : 'unrecognised_layout', familyProvider)
+  return ownMoney ? notAReceipt(text, family) : ignored('unrecognised_layout', familyProvider)
+}
+
+/**
+ * Bank messages. Banks announce InstaPay credits in the same frames as their debits, so there
+ * is no receive phrase to lead with: each layout names the receiving account, and a match is
+ * refused when debit wording comes before its end (forbidInHead). A credit-looking text with
+ * InstaPay wording that no layout reads is unrecognised_layout, so a new wording gets counted.
+ */
+function parseBankSms(text: string, options: ParseOptions): ParseResult {
+  if (countBankOpenings(text) > 1 || distinctReferences(text) > 1) return ignored('multiple_messages', 'instapay')
+  for (const template of TEMPLATES) {
+    if (template.family !== 'bank') continue
+    const parsed = applyTemplate(template, text, options)
+    if (parsed) return parsed
+  }
+  if (looksLikeBankCredit(text)) return ignored('unrecognised_layout', 'instapay')
+  return notAReceipt(text, 'bank')
+}
+
+function countBankOpenings(text: string): number {
+  BANK_OPENINGS.lastIndex = 0
+  return [...text.matchAll(BANK_OPENINGS)].length
 }
 
 /** Start offsets of every receive phrase that has an amount right after it. */
@@ -105,14 +138,17 @@ function leadPositions(text: string): number[] {
  * references: a paste of two messages. Never half-parse such a body.
  */
 function looksLikeTwoMessages(text: string): boolean {
-  if (OTHER_MESSAGE_STARTS.some((re) => re.test(text))) return true
+  return OTHER_MESSAGE_STARTS.some((re) => re.test(text)) || distinctReferences(text) > 1
+}
+
+function distinctReferences(text: string): number {
   const refs = new Set<string>()
   REFERENCE_RE.lastIndex = 0
   for (const m of text.matchAll(REFERENCE_RE)) {
     const r = m.groups?.reference
     if (r && r.length >= 6) refs.add(r)
   }
-  return refs.size > 1
+  return refs.size
 }
 
 const TRAILING_PUNCT = /^[\s.,;:؛،\-–—_'"()]+|[\s.,;:؛،\-–—_'"()]+$/g
@@ -134,11 +170,22 @@ function firstMatchFrom(re: RegExp, text: string, from: number): RegExpExecArray
   return g.exec(text)
 }
 
+/**
+ * A payer named by InstaPay address (HSBC): `handle@instapay`, or the same with the `@`
+ * dropped (`handleinstapay`; one payer was seen both ways a minute apart). Lower case, with
+ * the `@`, so both spellings compare equal.
+ */
+function instapayAddress(payer: string): string | null {
+  const m = /^([a-z0-9][a-z0-9._-]*?)(?:\s*@\s*)?instapay(?:\.com)?$/i.exec(payer)
+  return m ? `${m[1]!.toLowerCase()}@instapay` : null
+}
+
 function applyTemplate(template: ReceiveTemplate, text: string, options: ParseOptions): ParsedReceipt | null {
   const m = template.pattern.exec(text)
   if (!m || !m.groups) return null
   if (template.mustContain && !template.mustContain.test(text)) return null
   if (template.forbid?.test(text.slice(m.index, m.index + HEAD_WINDOW))) return null
+  if (template.forbidInHead?.test(text.slice(0, m.index + m[0].length))) return null
   const g = m.groups
   const amount = g.amount === undefined ? null : tryParseMoney(g.amount)
   if (amount === null || amount <= 0) return null
@@ -158,6 +205,8 @@ function applyTemplate(template: ReceiveTemplate, text: string, options: ParseOp
     }
   }
   if (g.phone !== undefined) senderPhone = tryNormalisePhone(g.phone)
+  const payerAddress = senderName === null ? null : instapayAddress(senderName)
+  if (payerAddress !== null) senderName = null
   if (senderName === null && template.looseName) {
     const n = firstMatchFrom(LOOSE_NAME_RE, text, afterAmount)
     senderName = cleanName(n?.groups?.name)
@@ -177,11 +226,14 @@ function applyTemplate(template: ReceiveTemplate, text: string, options: ParseOp
     if (v !== undefined && v.length >= 6 && v.length <= 24) reference = v
   }
 
+  const account = accountLast4(g.account ?? g.account2)
+
   for (const field of template.require) {
     if (field === 'reference' && reference === null) return null
     if (field === 'phone' && senderPhone === null) return null
     if (field === 'balance' && balance === null) return null
-    if (field === 'name' && senderName === null) return null
+    if (field === 'name' && senderName === null && payerAddress === null) return null
+    if (field === 'account' && account === null) return null
   }
 
   return {
@@ -190,6 +242,8 @@ function applyTemplate(template: ReceiveTemplate, text: string, options: ParseOp
     amount,
     senderPhone,
     senderName,
+    payerAddress,
+    accountLast4: account,
     reference,
     balance,
     occurredAt: findOccurredAt(text, template.dateOrder, options.now ?? new Date()),
@@ -207,7 +261,7 @@ const EN_DATE_RE = new RegExp(`\\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|D
 /** "20 Apr 2026 19:35", "20-Apr-26 7:35 PM": the day-first English form some banks use. */
 const EN_DAY_FIRST_RE = new RegExp(`\\b(\\d{1,2})[\\s-]*(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\\.?[\\s-]*(\\d{4}|\\d{2}),?\\s*(?:at\\s*)?${TIME}`, 'i')
 const TIME_FIRST_RE = new RegExp(`(?<![\\d.,:])${TIME}\\s*(?:[,،]\\s*)?${DATE}(?![\\d:])`)
-const DATE_FIRST_RE = new RegExp(`(?<![\\d.,:])${DATE}\\s*(?:[,،]\\s*)?(?:الساعة|at)?\\s*${TIME}(?![\\d])`)
+const DATE_FIRST_RE = new RegExp(`(?<![\\d.,:])${DATE}\\s*(?:[,،]\\s*)?(?:الساع[ةه]|at)?\\s*${TIME}(?![\\d])`)
 
 interface LocalTime {
   y: number

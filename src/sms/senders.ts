@@ -45,6 +45,21 @@ export const TRUSTED_SENDERS: ReadonlyArray<{id: string; family: SenderFamily}> 
   {id: 'QNB', family: 'bank'},
   {id: 'QNB ALAHLI', family: 'bank'},
   {id: 'Banque Misr', family: 'bank'},
+  {id: 'BankMisr', family: 'bank'},
+  {id: 'BM', family: 'bank'},
+  {id: 'HSBC', family: 'bank'},
+  {id: 'ADIB', family: 'bank'},
+  {id: 'KFH-Egypt', family: 'bank'},
+]
+
+/**
+ * Operator short codes that send money messages. A short code cannot be typed as the sender
+ * of a person-to-person SMS (ordinary numbers are 11 digits or longer), so an exact match is
+ * as good as an alphanumeric id; any other digit string stays untrusted.
+ */
+export const TRUSTED_SHORT_CODES: ReadonlyArray<{code: string; family: SenderFamily}> = [
+  // NBE sends prepaid-card credits from its hotline number.
+  {code: '19623', family: 'bank'},
 ]
 
 /** Comparison key for a sender id: digits/marks normalised, lower case, separators dropped. */
@@ -71,6 +86,9 @@ export function isPhoneLikeSender(sender: string): boolean {
 
 /** The family of a trusted sender, or null when the sender must not be believed. */
 export function classifySender(sender: string): SenderFamily | null {
+  const digits = normaliseText(String(sender)).trim()
+  const shortCode = TRUSTED_SHORT_CODES.find((s) => s.code === digits)
+  if (shortCode) return shortCode.family
   if (isPhoneLikeSender(sender)) return null
   return TRUSTED.get(senderKey(sender)) ?? null
 }

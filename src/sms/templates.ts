@@ -9,44 +9,14 @@
  * so no pattern may *need* a "\n"; a "\n" only ever serves as an extra field terminator.
  */
 import type {Provider} from '../core/model.js'
+import {BANK_TEMPLATES} from './bank-templates.js'
+import {A, H, S, SEP, Y, money, moneyWithCurrency} from './fragments.js'
 import type {SenderFamily} from './senders.js'
+import type {ReceiveTemplate, TemplateField} from './types.js'
+
+export type {ReceiveTemplate, TemplateField} from './types.js'
 
 // ---- Fragments (regex source) --------------------------------------------------------
-
-/** Optional whitespace: real messages both double and drop spaces (`باسمNAME`, `449.0جنية`). */
-const S = '\\s*'
-/** Alef with or without hamza/madda: «استلام/إستلام», «بإسم/باسم». */
-const A = '[اإأآ]'
-/** Final ya / alef maqsura: «الحالي/الحالى», «في/فى». */
-const Y = '[يى]'
-/** Ta marbuta / ha: «جنيه/جنية», «العملية/العمليه». */
-const H = '[هة]'
-/** Separators between fields: spaces, line breaks and Arabic/Latin punctuation. */
-const SEP = '[\\s.,;:؛،]*'
-
-/**
- * A money amount in one capture group: comma thousands or plain digits, 0–2 decimals. The
- * lookahead refuses a partial read of "1.234" or "1,00".
- */
-export function amountGroup(name: string | null): string {
-  return `(${name === null ? '?:' : `?<${name}>`}\\d{1,3}(?:,\\d{3})+(?:\\.\\d{1,2})?|\\d+(?:\\.\\d{1,2})?)(?!\\.?\\d|,\\d)`
-}
-
-/** Currency words after (or, for the Latin ones, before) an amount. */
-export const CURRENCY = `(?:ج${S}\\.${S}م\\.?|جم(?![\\u0621-\\u064A])|جني${H}ا?|ج\\.?(?![\\u0621-\\u064A])|EGP|L\\.${S}E\\.?|LE(?![a-z])|pounds?)`
-
-/** An amount with its optional currency on either side. */
-export function money(name: string): string {
-  return `(?:(?:EGP|L\\.?${S}E\\.?)${S})?${amountGroup(name)}(?:${S}${CURRENCY})?`
-}
-
-/**
- * An amount (not captured) with a currency on one side. English wording always names the currency, and
- * requiring it keeps "You have received 500 MB" from looking like a payment.
- */
-export function moneyWithCurrency(): string {
-  return `(?:(?:EGP|L\\.?${S}E\\.?)${S}${amountGroup(null)}(?:${S}${CURRENCY})?|${amountGroup(null)}${S}${CURRENCY})`
-}
 
 /** A phone or account id as printed; validated later with tryNormalisePhone. */
 const PHONE = '(?<phone>\\+?\\d{6,20})'
@@ -117,15 +87,6 @@ export const OWN_MONEY_HINTS = new RegExp(
 /** How many characters after a receive phrase OWN_MONEY_HINTS and family markers look at. */
 export const HEAD_WINDOW = 140
 
-/**
- * Families whose senders also send credits that are not payments to a store: a lead from
- * them only counts as a receipt when this wording is present (a bank's salary credit is
- * not an InstaPay transfer).
- */
-export const FAMILY_RECEIPT_MARKERS: Partial<Readonly<Record<SenderFamily, RegExp>>> = {
-  bank: /\b(?:instapay|IPN)\b|انستا\s*با[يى]|لحظ[يى]/i,
-}
-
 // ---- Labelled fields found anywhere after the receive phrase ---------------------------
 
 /** Balance after the transfer: «رصيدك الحالي: N», «رصيد محفظتك الحالى N ج.م», "Available Balance: N". */
@@ -134,44 +95,16 @@ export const BALANCE_RE = new RegExp(
   'i',
 )
 
-/** Transaction reference: «رقم العملية: N», «رقم المعاملة N», «رقم مرجعي N», "Ref: N", "Transaction ID N". */
+/**
+ * Transaction reference: «رقم العملية: N», «رقم المعاملة N», «رقم مرجعي N», "Ref: N", "Transaction ID N".
+ * Banks' 8-hex references are usually mixed but can be all letters, as they can be all digits.
+ */
 export const REFERENCE_RE = new RegExp(
-  `(?:رقم${S}(?:ال)?عملي${H}|رقم${S}(?:ال)?معامل${H}|(?:ال)?رقم${S}(?:ال)?مرجع${Y}?|(?:ال)?مرجع|\\bRef(?:erence)?(?:${S}(?:No|number|#))?|\\bTransaction${S}(?:ID|No|number|Ref)|\\bTr?xn?${S}ID)${S}[:;#.\\-]?${S}(?<reference>[0-9A-Za-z]*\\d[0-9A-Za-z]*)`,
+  `(?:رقم${S}(?:ال)?عملي${H}|رقم${S}(?:ال)?معامل${H}|(?:ال)?رقم${S}(?:ال)?مرجع${Y}?|(?:ال)?مرجع|\\bRef(?:erence)?(?:${S}(?:No|number|#))?|\\bTransaction${S}(?:ID|No|number|Ref)|\\bTr?xn?${S}ID)${S}[:;#.\\-]?${S}(?<reference>[0-9A-Za-z]*\\d[0-9A-Za-z]*|[a-f]{8}(?![0-9A-Za-z]))`,
   'gi',
 )
 
 // ---- Templates ------------------------------------------------------------------------
-
-export type TemplateField = 'reference' | 'phone' | 'balance' | 'name'
-
-export interface ReceiveTemplate {
-  /** Stable id, reported with every parse (metrics, debugging): "VF-R1". */
-  id: string
-  family: SenderFamily
-  /** Provider reported for a receipt of this layout (VF-R5 arrives via InstaPay). */
-  provider: Provider
-  /**
-   * Runs on the prepared body. Named groups: amount (required), phone, name, who (a name with
-   * a phone glued to it), balance, reference. Missing balance/reference are then looked up
-   * with BALANCE_RE / REFERENCE_RE after the match start.
-   */
-  pattern: RegExp
-  /** Fields that must be present (a valid phone, for 'phone') or the template does not apply. */
-  require: readonly TemplateField[]
-  /**
-   * Order of a numeric date whose year has two digits. Unset: by position (time first means
-   * YY-MM-DD, date first means DD-MM-YY), which is what Vodafone Cash does in every layout.
-   */
-  dateOrder?: 'ymd' | 'dmy'
-  /** Also look for «بإسم NAME» anywhere after the amount (for the generic fallbacks). */
-  looseName?: boolean
-  /** Every match must also contain this (e.g. InstaPay wording for bank credits). */
-  mustContain?: RegExp
-  /** No match may contain this (generic fallbacks must not swallow ATM or agent cash-ins). */
-  forbid?: RegExp
-  /** What the layout looks like, for whoever adds the next one. */
-  example: string
-}
 
 const FROM_PHONE_OPT = `(?:${SEP}من${S}(?:رقم${S}(?:حساب${S})?)?${PHONE}?)?`
 
@@ -284,27 +217,6 @@ export const TEMPLATES: readonly ReceiveTemplate[] = [
   genericEnglish('OR-EN', 'orange', 'orange_cash', ['reference']),
   genericArabic('OR-GEN', 'orange', 'orange_cash', ['reference']),
 
-  // ---- InstaPay credits into bank accounts: payer name, no phone, 12-digit or 8-hex reference ----
-  {
-    id: 'BANK-IPN-AR',
-    family: 'bank',
-    provider: 'instapay',
-    pattern: new RegExp(
-      `${BANK_AR_IN}${S}${money('amount')}(?:${S}عبر${S}(?:IPN|InstaPay|انستا${S}با${Y}))?(?:${SEP}من${S}${NAME})?`,
-      'i',
-    ),
-    require: ['reference'],
-    example: 'لقد استقبلت تحويل لحظي على 0540 بمبلغ 5,000.00 جم عبر IPN من NAME يوم 28-02-2026 الساعة 16:50 رقم المعاملة 9def186b',
-  },
-  {
-    id: 'BANK-IPN-EN',
-    family: 'bank',
-    provider: 'instapay',
-    pattern: new RegExp(
-      `${EN_IN}${S}${money('amount')}(?:[^\\n]{0,60}?\\bfrom${S}(?:${PHONE}\\b|(?<name>[^\\n]{1,60}?)${NAME_END}))?`,
-      'i',
-    ),
-    require: ['reference'],
-    example: 'Your account **4521 was credited with EGP 275.50 via InstaPay from AHMED S*** on 08/10 21:14. Ref 556677123456',
-  },
+  // ---- Banks: InstaPay credits into accounts and cards ----
+  ...BANK_TEMPLATES,
 ]

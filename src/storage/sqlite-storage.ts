@@ -44,14 +44,22 @@ interface Prepared {
 const PARAM = '\u0000vcash-param:'
 
 /**
- * The embedded ledger: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is on
- * disk when it returns. Several processes may open it (the server and CLI commands); SQLite's
- * locks and the busy timeout serialise their writes.
+ * The embedded ledger: one SQLite file in WAL mode. Several processes may open it (the server
+ * and CLI commands); SQLite's locks and the busy timeout serialise their writes.
  *
  * Writes are group-committed: every batch that arrives in the same tick runs inside one
- * transaction, each under its own savepoint (a conflict fails only its own batch), and the
- * group costs one fsync. better-sqlite3 is synchronous, so a group runs without interleaving
- * and nobody — this process or another — sees a batch before its COMMIT.
+ * transaction, each under its own savepoint (a conflict fails only its own batch).
+ * better-sqlite3 is synchronous, so a group runs without interleaving and nobody — this
+ * process or another — sees a batch before its COMMIT.
+ *
+ * Durability is `synchronous=FULL`'s, with its fsync moved off the event loop. FULL is NORMAL
+ * plus an fsync of the WAL after every commit (sqlite.org/pragma.html#pragma_synchronous),
+ * and that fsync, made inside COMMIT, blocked every request for milliseconds. So the
+ * connection runs NORMAL and this class fsyncs the WAL itself on libuv's thread pool after
+ * COMMIT, and resolves a batch only once an fsync that began after its COMMIT has returned.
+ * Requests keep being served while the disk syncs; the groups that commit meanwhile share the
+ * next fsync. Nothing is acknowledged before it is on disk; `durable()` lets a sender (the
+ * dispatcher) wait for the same point before telling anyone outside.
  *
  * Queries are written with Kysely (the query layer PostgreSQL will share) and compiled once
  * into prepared statements.
@@ -68,6 +76,10 @@ export class SqliteStorage implements Storage {
   private scheduled = false
   private fault: string | null = null
   private closed = false
+  /** Committed groups whose fsync has not begun yet, and whether one is running. */
+  private unsynced: ((error?: unknown) => void)[] = []
+  private syncing: Promise<void> | null = null
+  private wal: {fd: fs.promises.FileHandle; ino: number} | null = null
 
   constructor(private readonly opts: SqliteStorageOptions) {
     this.file = path.join(opts.dataDir, DB_FILE)
@@ -83,7 +95,8 @@ export class SqliteStorage implements Storage {
       this.db = new BetterSqlite3(this.file, {timeout: this.opts.busyTimeoutMs ?? 5000})
       this.checkIdentity()
       this.db.pragma('journal_mode = WAL')
-      this.db.pragma('synchronous = FULL')
+      // FULL's per-commit fsync is made by syncWal(), off the event loop (see the class comment).
+      this.db.pragma('synchronous = NORMAL')
       this.db.pragma('foreign_keys = ON')
     } catch (error) {
       this.db?.close()
@@ -133,6 +146,8 @@ export class SqliteStorage implements Storage {
     if (this.closed) return
     await this.flush()
     this.closed = true
+    await this.wal?.fd.close().catch(() => {})
+    this.wal = null
     this.db.close()
   }
 
@@ -161,6 +176,56 @@ export class SqliteStorage implements Storage {
 
   async flush(): Promise<void> {
     while (this.queue.length > 0 || this.scheduled) await new Promise((r) => setImmediate(r))
+    await this.durable()
+  }
+
+  /** Resolves once everything committed so far is on disk. */
+  durable(): Promise<void> {
+    if (this.unsynced.length === 0 && !this.syncing) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      this.unsynced.push((error) => (error ? reject(error) : resolve()))
+      this.syncWal()
+    })
+  }
+
+  /**
+   * One fsync of the WAL at a time; the groups committed while it runs wait for the next one,
+   * which must begin after their COMMIT (an fsync already running may have missed their frames).
+   */
+  private syncWal(): void {
+    if (this.syncing || this.unsynced.length === 0) return
+    const waiting = this.unsynced
+    this.unsynced = []
+    this.syncing = this.fsyncWal().then(
+      () => {
+        this.fault = null
+        for (const done of waiting) done()
+      },
+      (error: unknown) => {
+        // Committed but maybe not on disk: say so to these callers (they may retry; the unique
+        // keys make a retry a duplicate) and to /healthz, rather than acknowledge.
+        const why = `the disk did not confirm a write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
+        this.fault = why
+        const e = new VcashError('storage_unavailable', `storage unavailable: ${why}`, {http: 503, exit: EXIT.unavailable, suggestion: 'Check the data dir\'s disk (dmesg), then retry: a retried SMS or check is recognised, never doubled.', cause: error})
+        for (const done of waiting) done(e)
+      },
+    ).finally(() => {
+      this.syncing = null
+      this.syncWal()
+    })
+  }
+
+  private async fsyncWal(): Promise<void> {
+    const file = `${this.file}-wal`
+    // The WAL outlives checkpoints (it is rewritten in place); it is replaced only when every
+    // connection closed, so a changed inode means reopen.
+    const ino = fs.statSync(file, {throwIfNoEntry: false})?.ino
+    if (ino === undefined) return // nothing was ever written through the WAL
+    if (!this.wal || this.wal.ino !== ino) {
+      await this.wal?.fd.close().catch(() => {})
+      this.wal = {fd: await fs.promises.open(file, 'r'), ino}
+    }
+    await this.wal.fd.datasync()
   }
 
   private runGroup(): void {
@@ -203,13 +268,20 @@ export class SqliteStorage implements Storage {
       for (const p of done) p.reject(e)
       return
     }
-    this.fault = null
     for (const p of done) {
       for (const list of [p.batch.stores, p.batch.sms, p.batch.transactions, p.batch.notifications, p.batch.credits, p.batch.devices, p.batch.balancePoints]) {
         for (const rec of list ?? []) rec.version += 1
       }
-      p.resolve()
     }
+    if (done.length === 0) return
+    // Acknowledged only once the WAL holding this COMMIT is on disk.
+    this.unsynced.push((error?: unknown) => {
+      for (const p of done) {
+        if (error) p.reject(error)
+        else p.resolve()
+      }
+    })
+    this.syncWal()
   }
 
   /** The group's own statements, prepared once: `exec` would parse them again for every request. */
@@ -419,6 +491,12 @@ export class SqliteStorage implements Storage {
     return this.read(['byClaim', (p) => this.k.selectFrom('transactions').select(['data', 'version'])
       .where('store_id', '=', p('store')).where('sender_phone', '=', p('phone')).where('amount', '=', p('amount'))
       .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(sql.lit(500))], {store: storeId, phone, amount})
+  }
+
+  phonelessByAmount(storeId: string, amount: Piastres): Promise<TransactionRecord[]> {
+    return this.read(['phonelessByAmount', (p) => this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('store_id', '=', p('store')).where('sender_phone', 'is', null).where('amount', '=', p('amount'))
+      .orderBy('received_at').orderBy('created_at').orderBy(sql`rowid`).limit(sql.lit(500))], {store: storeId, amount})
   }
 
   byReference(storeId: string, reference: string): Promise<TransactionRecord[]> {

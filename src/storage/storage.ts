@@ -58,8 +58,14 @@ export interface Storage {
    * changed since it was read (its `version`), or when a unique key says it already exists.
    */
   commit(batch: Batch): Promise<void>
-  /** Resolves when everything committed so far is durable. */
+  /** Resolves when everything queued so far is committed and durable. */
   flush(): Promise<void>
+  /**
+   * Resolves once everything already committed is on disk. An engine whose COMMIT returns only
+   * when durable omits it; the embedded one syncs after COMMIT (off the event loop), so a
+   * reader that tells the outside world (the dispatcher) waits for this first.
+   */
+  durable?(): Promise<void>
   close(): Promise<void>
   /** Why writes are failing right now (a full disk), for /healthz; null when healthy. */
   writeFault(): string | null
@@ -85,6 +91,11 @@ export interface Storage {
    * first: the candidates for a customer's claim and for a repeat.
    */
   byClaim(storeId: string, phone: string, amount: Piastres): Promise<TransactionRecord[]>
+  /**
+   * Transactions of a store with this amount and no payer phone (bank InstaPay credits), oldest
+   * received first: the candidates of a claim by payer name or InstaPay address.
+   */
+  phonelessByAmount(storeId: string, amount: Piastres): Promise<TransactionRecord[]>
   /** Transactions of a store carrying this wallet reference (phone-less transfers are claimed by it). */
   byReference(storeId: string, reference: string): Promise<TransactionRecord[]>
   /** PENDING transactions received before `before`, oldest first (expiry sweeps). */

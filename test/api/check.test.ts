@@ -154,6 +154,44 @@ describe('payment_link_check', () => {
   })
 })
 
+describe('bank InstaPay credits: claimed without a phone (issue #13)', () => {
+  const nbe = (amount: string, name: string, ref: string) => `تم إضافة تحويل لحظي لحسابكم رقم 0130 بمبلغ ${amount} جم من ${name} رقم مرجعي ${ref} يوم 04-14 الساعة 09:19 للمزيد اتصل بـ 19623`
+
+  it('by the payer name as the bank wrote it: every word of the shorter name, never a first name alone', async () => {
+    const r = await postSms(t, nbe('250.00', 'محمود عبد الرحمن السيد', '990470670199'), 'BanK-AlAhly')
+    expect(r.status).toBe(201)
+    const tx = r.json.transaction as {id: string; sender_phone: string | null; account_last4: string | null}
+    expect(tx).toMatchObject({sender_phone: null, account_last4: '0130'})
+    // A shared first name is not enough; a wrong amount is not a match.
+    expect((await check(t, {phone: '', payer_name: 'محمود', amount: '250', user_name: 'c1'})).json.code).toBe('not_found')
+    expect((await check(t, {phone: '', payer_name: 'محمود عبد الرحمن', amount: '251', user_name: 'c1'})).json.code).toBe('not_found')
+    // Hamza and spacing forms of the same name (عبدالرحمن / عبد الرحمن) match.
+    expect((await check(t, {phone: '', payer_name: 'محمود عبدالرحمن', amount: '250', user_name: 'c1'})).json).toMatchObject({status: true, transaction_id: tx.id})
+    expect((await check(t, {phone: '', payer_name: 'محمود عبدالرحمن', amount: '250', user_name: 'c1'})).json).toMatchObject({status: false, code: 'already_confirmed'})
+  })
+
+  it('two waiting credits that fit one name: neither completes by a guess, the oldest waits for the operator', async () => {
+    const a = await postSms(t, nbe('300.00', 'AHMED MOHAMED ALI', '990470670301'), 'BanK-AlAhly')
+    const b = await postSms(t, nbe('300.00', 'AHMED MOHAMED HASSAN', '990470670302'), 'BanK-AlAhly')
+    const ids = [a, b].map((r) => (r.json.transaction as {id: string}).id)
+    const held = await check(t, {phone: '', payer_name: 'Ahmed Mohamed', amount: '300', user_name: 'c2'})
+    expect(held.json).toMatchObject({status: false, code: 'awaiting_approval', transaction_id: ids[0]})
+    const tx = await t.server.local.service.requireTransaction(ids[0]!)
+    expect(tx.heldBy[0]).toMatch(/^ambiguous_payer: 2 waiting credits match this name/)
+    // The full name names one of them.
+    expect((await check(t, {phone: '', payer_name: 'Ahmed Mohamed Hassan', amount: '300', user_name: 'c3'})).json).toMatchObject({status: true, transaction_id: ids[1]})
+  })
+
+  it('by the payer InstaPay address, with or without @instapay', async () => {
+    const body = 'Your HSBC Account ********6203 was credited with IPN inward transfer for EGP 1,080.00 on 03-05-2026 17:06 from samysample29@instapay with reference 208ad9e4. For further details, please contact HSBC call centre'
+    const r = await postSms(t, body, 'HSBC')
+    const id = (r.json.transaction as {id: string}).id
+    expect((await check(t, {phone: '', payer_address: 'someoneelse@instapay', amount: '1080', user_name: 'c4'})).json.code).toBe('not_found')
+    expect((await check(t, {phone: '', payer_address: 'bad address!', amount: '1080'})).status).toBe(400)
+    expect((await check(t, {phone: '', payer_address: 'SamySample29', amount: '1080', user_name: 'c4'})).json).toMatchObject({status: true, transaction_id: id})
+  })
+})
+
 describe('anti-spam', () => {
   it('holds a tripped match for approval; approving completes it', async () => {
     await t.server.local.service.updateStore(t.storeId, {antiSpam: {enabled: true, amountOver: '1000'}})

@@ -17,7 +17,7 @@ storageContract('sqlite', async () => {
 })
 
 describe('the SQLite ledger on disk', () => {
-  it('creates the data dir 0700 and the ledger 0600, WAL and synchronous=FULL', async () => {
+  it('creates the data dir 0700 and the ledger 0600, in WAL mode', async () => {
     const dir = path.join(tempDir(), 'data')
     const s = new SqliteStorage({dataDir: dir})
     await s.open()
@@ -83,6 +83,68 @@ describe('the SQLite ledger on disk', () => {
     } finally {
       await t.close()
     }
+  })
+})
+
+describe('durability: a commit is acknowledged only after the WAL is on disk', () => {
+  // The fsync of synchronous=FULL is made by SqliteStorage on the thread pool; these pin that a
+  // batch resolves only after an fsync that began after its COMMIT, and that a failed fsync is
+  // never acknowledged.
+  async function fileHandleProto(dir: string): Promise<{datasync: () => Promise<void>}> {
+    const fh = await fs.promises.open(path.join(dir, 'probe'), 'w')
+    const proto = Object.getPrototypeOf(fh) as {datasync: () => Promise<void>}
+    await fh.close()
+    return proto
+  }
+
+  it('resolves a batch only after an fsync that began after its COMMIT returned', async () => {
+    const dir = tempDir()
+    const s = new SqliteStorage({dataDir: dir})
+    await s.open()
+    await s.commit({stores: [store('st_a')]})
+    const proto = await fileHandleProto(dir)
+    const real = proto.datasync
+    const events: string[] = []
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    proto.datasync = async function (this: unknown) {
+      events.push('fsync begins')
+      await gate
+      await real.call(this)
+      events.push('fsync done')
+    }
+    try {
+      const p = s.commit({sms: [sms('sms_1', 'st_a')]}).then(() => events.push('acknowledged'))
+      await new Promise((r) => setTimeout(r, 50))
+      // Committed (a reader of this connection sees it) but not acknowledged while the disk syncs.
+      expect(await s.getSms('sms_1')).toBeDefined()
+      expect(events).toEqual(['fsync begins'])
+      release()
+      await p
+      expect(events).toEqual(['fsync begins', 'fsync done', 'acknowledged'])
+    } finally {
+      proto.datasync = real
+    }
+    await s.close()
+  })
+
+  it('a failed fsync is not acknowledged: storage_unavailable, and /healthz-style writeFault says why', async () => {
+    const dir = tempDir()
+    const s = new SqliteStorage({dataDir: dir})
+    await s.open()
+    await s.commit({stores: [store('st_a')]})
+    const proto = await fileHandleProto(dir)
+    const real = proto.datasync
+    proto.datasync = async () => {
+      throw Object.assign(new Error('EIO: i/o error, fsync'), {code: 'EIO'})
+    }
+    try {
+      await expect(s.commit({sms: [sms('sms_1', 'st_a')]})).rejects.toMatchObject({code: 'storage_unavailable'})
+      expect(s.writeFault()).toMatch(/did not confirm a write \(EIO\)/)
+    } finally {
+      proto.datasync = real
+    }
+    await s.close()
   })
 })
 

@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {smsFingerprints} from '../../src/app/fingerprint.js'
 import {ageHold, chainKey, chainVerdict, DEFAULT_GATES, isOwnAccount, receivingAccountOf, walletHold} from '../../src/core/gates.js'
 import {smsFingerprint} from '../../src/sms/parse.js'
-import type {ParseResult} from '../../src/sms/types.js'
+import type {ParsedReceipt} from '../../src/sms/types.js'
 
 const now = new Date('2026-12-01T12:00:00Z')
 
@@ -54,7 +54,7 @@ describe('balance chain', () => {
 })
 
 describe('fingerprints', () => {
-  const dateless: ParseResult = {kind: 'receive', provider: 'etisalat_cash', amount: 15_000, senderPhone: '01000000022', senderName: 'X', reference: null, balance: null, occurredAt: null, template: 'EA-R2'}
+  const dateless: ParsedReceipt = {kind: 'receive', provider: 'etisalat_cash', amount: 15_000, senderPhone: '01000000022', senderName: 'X', payerAddress: null, accountLast4: null, reference: null, balance: null, occurredAt: null, template: 'EA-R2'}
   const body = 'تم إيداع مبلغ 150.00 في حسابك بنجاح من رقم حساب 00201000000022'
 
   it('a dateless receipt is keyed by the phone\'s receive second; the old key is offered for what an earlier vcash stored', () => {
@@ -65,9 +65,9 @@ describe('fingerprints', () => {
   })
 
   it('anything with a reference or a date in its text keeps the key it always had', () => {
-    const withRef: ParseResult = {...dateless, reference: '019146659820'}
+    const withRef: ParsedReceipt = {...dateless, reference: '019146659820'}
     expect(smsFingerprints('st', withRef, 'VF-Cash', body, '2026-12-01T10:00:00Z')).toEqual({key: smsFingerprint('st', withRef, 'VF-Cash', body), legacy: null})
-    const dated: ParseResult = {...dateless, occurredAt: '2026-12-01T12:00:00+02:00'}
+    const dated: ParsedReceipt = {...dateless, occurredAt: '2026-12-01T12:00:00+02:00'}
     expect(smsFingerprints('st', dated, 'e& money', body, '2026-12-01T10:00:00Z').legacy).toBeNull()
     expect(smsFingerprints('st', dateless, 'e& money', body, null)).toEqual({key: smsFingerprint('st', dateless, 'e& money', body), legacy: null})
   })

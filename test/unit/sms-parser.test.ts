@@ -6,23 +6,13 @@ import {parseResultToJson} from '../../src/commands/sms/parse.js'
 import {VcashError} from '../../src/core/errors.js'
 import {formatMoney} from '../../src/core/money.js'
 import {parseFixtureText} from '../../src/sms/fixture-file.js'
-import {cairoIso, flattenBody, parseSms, smsFingerprint} from '../../src/sms/parse.js'
+import {cairoIso, flattenBody, smsFingerprint} from '../../src/sms/parse.js'
 import {classifySender, isPhoneLikeSender, senderKey} from '../../src/sms/senders.js'
 import {TEMPLATES} from '../../src/sms/templates.js'
-import type {ParsedReceipt, ParseResult} from '../../src/sms/types.js'
+import type {ParseResult} from '../../src/sms/types.js'
+import {parse, receipt, toArabicIndic} from './sms-helpers.js'
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/sms')
-const NOW = new Date('2026-11-23T12:00:00Z')
-
-function parse(sender: string, body: string): ParseResult {
-  return parseSms({sender, body}, {now: NOW})
-}
-
-function receipt(sender: string, body: string): ParsedReceipt {
-  const r = parse(sender, body)
-  if (r.kind !== 'receive') throw new Error(`expected a receipt, got ${JSON.stringify(r)}`)
-  return r
-}
 
 function wire(r: ParseResult): Record<string, unknown> {
   const j: Record<string, unknown> = {...parseResultToJson(r)}
@@ -30,7 +20,6 @@ function wire(r: ParseResult): Record<string, unknown> {
   return j
 }
 
-const toArabicIndic = (s: string): string => s.replace(/\d/g, (d) => String.fromCharCode(0x0660 + Number(d)))
 const toPersian = (s: string): string => s.replace(/\d/g, (d) => String.fromCharCode(0x06f0 + Number(d)))
 
 // ---- Every sample in sms-formats.md, with the exact fields ----------------------------
@@ -63,13 +52,31 @@ const SPEC_IGNORED: {sender: string; provider: string; body: string}[] = [
   {sender: "Orange Cash", provider: 'orange_cash', body: "عملية تحويل أموال ناجحة بمبلغ 5.00 جنيه، لرقم 01100000018, رسوم التحويل 0.00 جنيه،  رصيدك الحالي 6.43 جنيه . رقم العملية 2669542695\n\nحول، اودع، اشحن، ادفع، اسحب واستلم فلوس من الخارج على اورنچ كاش وليك فرصة تكسب لحد 10 جرام دهب!\nكاشك دهب مع اورنچ كاش!\nللاشتراك في مسابقة الدهب اطلب #71#\n\nللتحويل"},
 ]
 
+/** The balance movement each SPEC_IGNORED sample carries for the balance chain (none: {}). */
+const SPEC_IGNORED_MOVEMENTS: Record<string, unknown>[] = [
+  {movement: 'debit', amount: 50000, balance: 45015}, // send
+  {movement: 'debit', amount: 8000, balance: 131}, // English send
+  {}, // cash-out request: nothing moved yet
+  {movement: 'debit', amount: 1060000, balance: 422158}, // cash-out
+  {movement: 'debit', amount: 20000, balance: 98}, // cash-out
+  {movement: 'balance', amount: null, balance: 95015}, // balance reply
+  {movement: 'balance', amount: null, balance: 8231}, // English balance reply
+  {movement: 'debit', amount: 44900, balance: 10331}, // merchant payment
+  {movement: 'debit', amount: 25000, balance: 7731}, // own top-up: the wallet debit, not the 175 of airtime
+  {}, // purchase code with an amount
+  {}, // failed transfer
+  {}, // promotion
+  {movement: 'debit', amount: 400, balance: 100}, // e& money send
+  {movement: 'debit', amount: 500, balance: 643}, // Orange Cash send
+]
+
 describe('spec samples (sms-formats.md)', () => {
   it.each(SPEC_RECEIPTS.map((s, i) => ({...s, i})))('receipt sample $i ($expected.template)', ({sender, body, expected}) => {
     expect(parseResultToJson(parse(sender, body))).toEqual({kind: 'receive', ...expected})
   })
 
-  it.each(SPEC_IGNORED.map((s, i) => ({...s, i})))('ignored sample $i', ({sender, provider, body}) => {
-    expect(parse(sender, body)).toEqual({kind: 'ignored', reason: 'not_a_receipt', provider})
+  it.each(SPEC_IGNORED.map((s, i) => ({...s, i, movement: SPEC_IGNORED_MOVEMENTS[i]})))('ignored sample $i', ({sender, provider, body, movement}) => {
+    expect(parse(sender, body)).toEqual({kind: 'ignored', reason: 'not_a_receipt', provider, ...movement})
   })
 })
 
@@ -189,11 +196,11 @@ describe('e& money and Orange Cash variants', () => {
 describe('InstaPay bank credits', () => {
   it('Mashreq: 8-hex reference, comma thousands, payer name, no phone', () => {
     const r = receipt('Mashreq-EGY', 'لقد استقبلت تحويل لحظي على  0540 بمبلغ 5,000.00 جم عبر IPN من محمد فريد احمد محمود يوم  28-02-2026 الساعة  16:50 رقم المعاملة 9def186b للمساعدة www.mashreq.com/mashreqipn')
-    expect(wire(r)).toEqual({kind: 'receive', provider: 'instapay', amount: '5000.00', sender_phone: null, sender_name: 'محمد فريد احمد محمود', reference: '9def186b', balance: null, occurred_at: '2026-02-28T16:50:00+02:00'})
+    expect(wire(r)).toEqual({kind: 'receive', provider: 'instapay', amount: '5000.00', sender_phone: null, sender_name: 'محمد فريد احمد محمود', reference: '9def186b', balance: null, occurred_at: '2026-02-28T16:50:00+02:00', account_last4: '0540'})
   })
 
   it('a bank credit that is not an InstaPay transfer is not a receipt', () => {
-    expect(parse('CIB', 'Your account ending 4411 was credited with EGP 15,000.00 on 01/09/2026. Salary transfer.')).toEqual({kind: 'ignored', reason: 'not_a_receipt', provider: 'instapay'})
+    expect(parse('CIB', 'Your account ending 4411 was credited with EGP 15,000.00 on 01/09/2026. Salary transfer.')).toEqual({kind: 'ignored', reason: 'not_a_receipt', provider: 'instapay', movement: 'credit', amount: 1500000, balance: null, accountLast4: '4411'})
   })
 })
 
@@ -328,8 +335,19 @@ describe('classification', () => {
     ['promo: «كسبت»', 'مبروك كسبت 400 جنيه تستخدمها دقائق لفودافون'],
     ['failed transfer', 'لا يوجد رصيد كاف في حسابك. يمكنك تحويل 3652 جنية فقط بعد خصم 15 ج رسوم تحويل; رقم العملية 019289183176'],
   ])('%s → not_a_receipt', (_label, body) => {
-    expect(parse('VF-Cash', body)).toEqual({kind: 'ignored', reason: 'not_a_receipt', provider: 'vodafone_cash'})
+    expect(parse('VF-Cash', body)).toMatchObject({kind: 'ignored', reason: 'not_a_receipt', provider: 'vodafone_cash'})
   })
+
+  it.each([
+    ['ATM withdrawal', 'تم سحب مبلغ 1000.00 جنيه من ماكينة ATM بنجاح. رصيد حسابك الحالي 386.31 جنيه.', {movement: 'debit', amount: 100000, balance: 38631}],
+    ['ATM deposit', 'تم إيداع مبلغ 500.00 جنيه في محفظتك من خلال ماكينة ATM بنجاح. رصيدك الحالي 950.00 جنيه. رقم العملية 019876543210', {movement: 'credit', amount: 50000, balance: 95000}],
+    ['cash-back', 'You have received EGP 10 cashback on your last payment. Transaction ID 019876543211', {movement: 'credit', amount: 1000, balance: null}],
+    ['data bundle', 'You have received 500 MB from Vodafone. Transaction ID 019876543212', {}],
+    ['wrong PIN', 'الرقم السري غير صحيح. متبقي لك محاولتين.', {}],
+  ])('%s carries its movement (or none)', (_label, body, movement) => {
+    expect(parse('VF-Cash', body)).toEqual({kind: 'ignored', reason: 'not_a_receipt', provider: 'vodafone_cash', ...movement})
+  })
+
 
   it('two receipts pasted into one body → multiple_messages (never half-parsed)', () => {
     const [a, b] = [SPEC_RECEIPTS[0]!.body, SPEC_RECEIPTS[2]!.body]

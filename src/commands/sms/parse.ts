@@ -22,6 +22,9 @@ export type SmsParseJson =
       balance: string | null
       occurred_at: string | null
       template: string
+      /** Bank credits only: the payer's InstaPay address and the credited account's last digits. */
+      payer_address?: string
+      account_last4?: string
     }
   | {kind: 'ignored'; reason: string; provider: string | null}
 
@@ -38,6 +41,8 @@ export function parseResultToJson(r: ParseResult): SmsParseJson {
     balance: r.balance === null ? null : formatMoney(r.balance),
     occurred_at: r.occurredAt,
     template: r.template,
+    ...(r.payerAddress ? {payer_address: r.payerAddress} : {}),
+    ...(r.accountLast4 ? {account_last4: r.accountLast4} : {}),
   }
 }
 

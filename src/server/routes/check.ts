@@ -13,6 +13,8 @@ import {queryObject, type RouteContext} from './context.js'
 const checkSchema = z.object({
   phone: z.string().max(40).default(''),
   reference: z.string().max(64).optional(),
+  payer_name: z.string().max(200).optional(),
+  payer_address: z.string().max(80).optional(),
   amount: z.string().min(1, 'required').max(30),
   store_id: z.string().min(1, 'required').max(64),
   user_name: z.string().max(200).optional(),
@@ -47,7 +49,7 @@ export function checkRoute(ctx: RouteContext): (req: IncomingMessage, res: Serve
     if (store.requireToken && !(token && tokenMatches(token, store.apiTokenHash))) {
       throw new VcashError('unauthorized', 'a valid API token is required for this store', {http: 401, suggestion: 'Send Authorization: Bearer <api token> or ?token=.'})
     }
-    const result = await ctx.service.check({storeId: store.id, phone: q.phone, reference: q.reference ?? null, amount: q.amount, userName: q.user_name || null, clientId: q.client_id || null, orderId: q.order_id ?? null, lang, ip})
+    const result = await ctx.service.check({storeId: store.id, phone: q.phone, reference: q.reference ?? null, payerName: q.payer_name || null, payerAddress: q.payer_address || null, amount: q.amount, userName: q.user_name || null, clientId: q.client_id || null, orderId: q.order_id ?? null, lang, ip})
     if (result.transaction) ctx.onChange()
     sendJson(res, result.http, result.body, result.retryAfter ? {'retry-after': String(result.retryAfter)} : {})
   }
