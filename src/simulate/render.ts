@@ -55,9 +55,9 @@ export interface RenderInput {
   name?: string
   reference?: string
   /**
-   * The wallet's balance after the transfer. Default: a random one. null: leave the balance out
-   * (Orange Cash excepted, whose layout needs it): a made-up balance contradicts the balance chain
-   * of a server that has seen the wallet before, and the receipt would be held as suspicious.
+   * The wallet's balance after the transfer. Default: a random one. null: leave the balance out:
+   * a made-up balance contradicts the balance chain of a server that has seen the wallet
+   * before, and the receipt would be held as suspicious.
    */
   balance?: Piastres | null
 }
@@ -142,7 +142,7 @@ export function renderReceipt(input: RenderInput): RenderedSms {
       return sms('e& money', `تم إيداع مبلغ ${formatMoney(input.amount)}  في حسابك بنجاح من رقم حساب 002${input.phone} المسجل باسم ${name.toUpperCase()} \n ${EA_PROMO}`, '')
     case 'OR-R1': {
       const reference = input.reference ?? randomDigits(10)
-      return sms('Orange Cash', `تم إستلام عملية تحويل أموال بمبلغ ${formatMoney(input.amount)} جنيه من ${name}، رصيدك الحالي ${formatMoney(balance)} جنيه. رقم المعاملة ${reference}\n100 جنيه كاش باك لما تحول، تدفع او تودع فلوس في محفظة اورنچ كاش`, reference, false)
+      return sms('Orange Cash', `تم إستلام عملية تحويل أموال بمبلغ ${formatMoney(input.amount)} جنيه من ${name}، ${bal(`رصيدك الحالي ${formatMoney(balance)} جنيه. `)}رقم المعاملة ${reference}\n100 جنيه كاش باك لما تحول، تدفع او تودع فلوس في محفظة اورنچ كاش`, reference, false)
     }
   }
 }

@@ -177,6 +177,29 @@ describe('balance chain', () => {
     expect(received().find((e) => e.type === 'transaction.awaiting_approval')?.data).toMatchObject({id: fake.id, verdict: 'suspicious'})
   })
 
+  it('a send from the wallet moves the chain too: the receipt after it verifies against the balance the send shows', async () => {
+    const t = await server()
+    await post(t, {sender: 'VF-Cash', body: vf({phone: '01078787871', amount: '100', ref: '000000000611', balance: '1000.00'})})
+    const send = await post(t, {sender: 'VF-Cash', body: `تم تحويل 500 جنيه لرقم 01000000024 مصاريف الخدمة 0 جنيه رصيد حسابك فى فودافون كاش الحالي 500.00.\nتاريخ العملية: ${cairoStamp(new Date())}\nرقم العملية: 019153793884\n`})
+    expect(send).toMatchObject({status: 202, json: {outcome: 'ignored', transaction: null}})
+    const after = (await post(t, {sender: 'VF-Cash', body: vf({phone: '01078787872', amount: '75', ref: '000000000612', balance: '575.00'})})).json.transaction
+    expect(after).toMatchObject({verdict: 'verified', holds: []})
+    expect(whys(after).join('\n')).toContain('balance chain: verified (500.00 known at')
+  })
+
+  it('a missed SMS looks like a fake until the operator approves the receipt; then the chain follows the wallet again', async () => {
+    const t = await server()
+    await post(t, {sender: 'VF-Cash', body: vf({phone: '01079797971', amount: '100', ref: '000000000621', balance: '1000.00'})})
+    // A 500 send the phone never forwarded happened in between.
+    const odd = (await post(t, {sender: 'VF-Cash', body: vf({phone: '01079797972', amount: '100', ref: '000000000622', balance: '600.00'})})).json.transaction
+    expect(odd.verdict).toBe('suspicious')
+    expect((await check(t, {phone: '01079797972', amount: '100', user_name: 'real payer', lang: 'en'})).json).toMatchObject({code: 'awaiting_approval'})
+    const approve = await fetch(`${t.url}/api/transactions/${odd.id}/approve`, {method: 'POST', headers: {authorization: `Bearer ${t.apiToken}`, 'content-type': 'application/json'}, body: '{}'})
+    expect(approve.status).toBe(200)
+    const after = (await post(t, {sender: 'VF-Cash', body: vf({phone: '01079797973', amount: '50', ref: '000000000623', balance: '650.00'})})).json.transaction
+    expect(after.verdict).toBe('verified')
+  })
+
   it('mark only: the verdict is kept but nothing is held', async () => {
     const t = await server({gates: {balanceChain: 'mark'}})
     await post(t, {sender: 'VF-Cash', body: vf({phone: '01088888881', amount: '100', ref: '000000000701', balance: '1000.00'})})
