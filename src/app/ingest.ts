@@ -1,7 +1,7 @@
 import {chainHold, chainKey, chainVerdict, type ChainResult, ageHold, gatesOf, noSenderHold, receivingAccountOf, walletHold} from '../core/gates.js'
 import type {AuditEntry, BalancePoint, DeviceContact, GateHold, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import {formatMoney, type Piastres} from '../core/money.js'
-import {newId, newSortableId} from '../core/secrets.js'
+import {newSortableId} from '../core/secrets.js'
 import {flattenBody, parseSms} from '../sms/parse.js'
 import {classifySender, senderKey, TRUSTED_SENDERS} from '../sms/senders.js'
 import type {ParseResult, ParsedReceipt} from '../sms/types.js'
@@ -59,7 +59,7 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
   const notifications: NotificationRecord[] = []
   const points: BalancePoint[] = []
   const point = (chain: string, balance: Piastres, source: BalancePoint['source'], transactionId: string | null): BalancePoint =>
-    ({id: newId('bal'), storeId: store.id, chain, at: receivedAt, balance, source, smsId: sms.id, transactionId, version: 0})
+    ({id: newSortableId('bal', Date.parse(receivedAt)), storeId: store.id, chain, at: receivedAt, balance, source, smsId: sms.id, transactionId, version: 0})
   if (read.others.length > 0 && parse.kind === 'receive' && gates.balanceChain !== 'off') {
     // A text-only receipt that several wallets' layouts read: the wallet whose chain it continues.
     const account = receivingAccountOf(parse, input.body)

@@ -610,7 +610,7 @@ export class SqliteStorage implements Storage {
   lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined> {
     return this.readOne(['lastBalancePoint', (p) => this.k.selectFrom('balance_points').select(['data', 'version'])
       .where('store_id', '=', p('store')).where('chain', '=', p('chain')).where('at', '<=', p('at'))
-      .orderBy('at', 'desc').orderBy(sql`rowid`, 'desc').limit(sql.lit(1))], {store: storeId, chain, at: at.getTime()})
+      .orderBy('at', 'desc').orderBy('id', 'desc').limit(sql.lit(1))], {store: storeId, chain, at: at.getTime()})
   }
 
   /** Insert records as they are (the import of an old data dir), in one transaction. */

@@ -120,7 +120,7 @@ export interface Storage {
    * offline devices heard from since they went offline.
    */
   devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]>
-  /** The newest balance of a chain known at or before `at` (ties: the last stored). */
+  /** The newest balance of a chain known at or before `at` (ties: the highest id; ids sort by time). */
   lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined>
 }
 
