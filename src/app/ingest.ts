@@ -119,8 +119,10 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
       version: 0,
     }
     // A suspicious balance never moves the chain (a fake must not make the next real receipt
-    // look wrong), nor does an unverified text without a sender id; approving it does.
-    if (chain && parse.balance !== null && verdict.verdict !== 'suspicious' && !(noSender && verdict.verdict !== 'verified')) {
+    // look wrong), nor does an unverified text without a sender id (approving either does), nor an
+    // old SMS re-sent today (its balance is history, not the wallet's balance now).
+    const trusted = verdict.verdict !== 'suspicious' && !(noSender && verdict.verdict !== 'verified') && !holds.some((h) => h.gate === 'too_old')
+    if (chain && parse.balance !== null && trusted) {
       points.push(point(chain, parse.balance, 'receipt', txId))
     }
     sms.transactionId = tx.id

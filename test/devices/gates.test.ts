@@ -200,6 +200,15 @@ describe('balance chain', () => {
     expect(after.verdict).toBe('verified')
   })
 
+  it('an old SMS re-sent today does not move the chain', async () => {
+    const t = await server()
+    await post(t, {sender: 'VF-Cash', body: vf({phone: '01076767671', amount: '100', ref: '000000000631', balance: '1000.00'})})
+    const old = (await post(t, {sender: 'VF-Cash', body: vf({phone: '01076767672', amount: '100', ref: '000000000632', balance: '200.00', at: new Date(Date.now() - 5 * 24 * HOUR)})})).json.transaction
+    expect(old.holds.map((h) => h.gate)).toEqual(['too_old', 'balance_mismatch'])
+    const next = (await post(t, {sender: 'VF-Cash', body: vf({phone: '01076767673', amount: '100', ref: '000000000633', balance: '1100.00'})})).json.transaction
+    expect(next.verdict).toBe('verified')
+  })
+
   it('mark only: the verdict is kept but nothing is held', async () => {
     const t = await server({gates: {balanceChain: 'mark'}})
     await post(t, {sender: 'VF-Cash', body: vf({phone: '01088888881', amount: '100', ref: '000000000701', balance: '1000.00'})})
