@@ -178,8 +178,9 @@ export class ScenarioRunner {
     if (s.transfer) {
       const phone = normalisePhone(s.transfer.phone, 'transfer.phone')
       const amount = parseMoney(s.transfer.amount, 'transfer.amount')
-      const receivedAt = this.receivedAt(s.transfer.received_at)
-      const sms = renderReceipt({provider: s.transfer.provider, layout: s.transfer.layout, phone, amount, lang: s.transfer.lang ?? defaultLang(s.transfer.provider), at: receivedAt ? new Date(receivedAt) : this.now(), balance: this.nextBalance(s.transfer.provider, amount)})
+      // A phone always knows when it received an SMS: it tells two equal dateless receipts (e& EA-R2) apart.
+      const receivedAt = this.receivedAt(s.transfer.received_at) ?? this.now().toISOString()
+      const sms = renderReceipt({provider: s.transfer.provider, layout: s.transfer.layout, phone, amount, lang: s.transfer.lang ?? defaultLang(s.transfer.provider), at: new Date(receivedAt), balance: this.nextBalance(s.transfer.provider, amount)})
       const r = await this.postSms(sms.sender, sms.body, receivedAt)
       if (s.id) this.sms[s.id] = {sender: sms.sender, body: sms.body, received_at: receivedAt}
       this.remember(s, {transaction_id: r.transaction_id, status: r.status, reference: sms.reference || null, outcome: r.outcome, phone, amount: formatMoney(amount)})
