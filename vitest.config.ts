@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // One throwaway PostgreSQL for the run (PostgreSQL storage tests; each file makes its own databases).
+    globalSetup: ['test/support/pg-global-setup.ts'],
   },
 })

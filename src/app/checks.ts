@@ -4,7 +4,7 @@ import type {NotificationEvent, StoreRecord, TransactionRecord} from '../core/mo
 import {formatMoney, type Piastres, tryParseMoney} from '../core/money.js'
 import {matchPayerName, normaliseName} from '../core/names.js'
 import {tryNormalisePhone} from '../core/phone.js'
-import {WindowCounter} from '../core/rate-limit.js'
+import {callerKey, WindowCounter} from '../core/rate-limit.js'
 import {normaliseText} from '../core/text.js'
 import {transition} from '../core/transactions.js'
 import {ConflictError} from '../storage/storage.js'
@@ -43,7 +43,7 @@ export interface CheckResult {
 }
 
 export interface CheckOptions {
-  /** Failed checks allowed per store and client address per window. */
+  /** Failed checks allowed per store and caller (IPv4 address, IPv6 /64) per window. */
   failedCheckLimit?: number
   failedCheckWindowMs?: number
   /** How long after completion a repeat by the same customer is recognised as one (already_confirmed). */
@@ -106,7 +106,8 @@ export class Checks {
       return this.answer('invalid_input', 400, {status: false, code: 'invalid_input', message: message('invalid_input', lang), errors})
     }
     const nowMs = this.ctx.now().getTime()
-    const ipKey = `${store.id}\0${input.ip}`
+    // Per IPv4 address or IPv6 /64 (callerKey): hopping addresses inside one prefix buys nothing.
+    const ipKey = `${store.id}\0${callerKey(input.ip)}`
     if (this.failedByIp.count(ipKey, nowMs) >= this.failedLimit) {
       const retryAfter = this.failedByIp.retryAfter(ipKey, nowMs)
       return {...this.answer('rate_limited', 429, {status: false, code: 'rate_limited', message: message('rate_limited', lang), retry_after: retryAfter}), retryAfter}

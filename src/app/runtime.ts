@@ -6,6 +6,10 @@
  * opens it itself even while `vcash serve` runs, and the server picks up what the command
  * changed (an approval's outbox row) at its next outbox poll. Only servers take the data
  * dir's lock: two servers would both sweep and deliver.
+ *
+ * With a database URL the ledger is PostgreSQL, shared by any number of instances: no data dir
+ * lock (conditional updates and outbox leases keep them apart); the data dir still holds this
+ * instance's admin.json.
  */
 
 import {EXIT, VcashError} from '../core/errors.js'
@@ -15,11 +19,13 @@ import {type ServiceEvent, VcashService} from './service.js'
 import {acquireLock, type FileLock} from '../io/lock.js'
 import {hasLegacyData, importLegacy, type ImportReport, readLegacy} from '../storage/legacy-import.js'
 import {SqliteStorage} from '../storage/sqlite-storage.js'
+import {PostgresStorage} from '../storage/postgres-storage.js'
+import type {Storage} from '../storage/storage.js'
 
 
 export interface LocalVcash {
   service: VcashService
-  storage: SqliteStorage
+  storage: Storage
   /** Set when this open imported a data dir of the previous engine. */
   imported: ImportReport | null
   close(): Promise<void>
@@ -27,6 +33,8 @@ export interface LocalVcash {
 
 export interface OpenLocalOptions {
   dataDir: string
+  /** `postgres://…`: the ledger on PostgreSQL instead of the data dir's embedded store. */
+  databaseUrl?: string
   /** `server` takes the data dir's lock; commands share the ledger with a running server. */
   holder: string
   onEvent?: (e: ServiceEvent) => void
@@ -42,11 +50,12 @@ export interface OpenLocalOptions {
 }
 
 export async function openLocal(opts: OpenLocalOptions): Promise<LocalVcash> {
-  const lock: FileLock | null = opts.holder === 'server' ? acquireLock(opts.dataDir, 'server') : null
-  const storage = new SqliteStorage({dataDir: opts.dataDir})
+  const lock: FileLock | null = opts.holder === 'server' && !opts.databaseUrl ? acquireLock(opts.dataDir, 'server') : null
+  const sqlite = opts.databaseUrl ? null : new SqliteStorage({dataDir: opts.dataDir})
+  const storage: Storage = sqlite ?? new PostgresStorage({url: opts.databaseUrl!})
   try {
     await storage.open()
-    const imported = await importOnce(opts.dataDir, storage, opts.now?.() ?? new Date())
+    const imported = sqlite ? await importOnce(opts.dataDir, sqlite, opts.now?.() ?? new Date()) : null
     if (imported) opts.onImport?.(imported)
     const service = new VcashService({storage, buildNotification, buildDeviceNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit, creditWaitMs: opts.creditWaitMs})
     return {
@@ -79,4 +88,9 @@ async function importOnce(dataDir: string, storage: SqliteStorage, now: Date): P
     exit: EXIT.config,
     suggestion: 'Move db.json, journal-*.ndjson and archive-*.ndjson to an empty data dir and start vcash there to import them.',
   })
+}
+
+/** The ledger alone (no service), migrated or not: `vcash db status|migrate`. */
+export function ledgerFor(opts: {dataDir: string; databaseUrl?: string; migrate?: boolean}): SqliteStorage | PostgresStorage {
+  return opts.databaseUrl ? new PostgresStorage({url: opts.databaseUrl, migrate: opts.migrate}) : new SqliteStorage({dataDir: opts.dataDir, migrate: opts.migrate})
 }

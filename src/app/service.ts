@@ -8,12 +8,17 @@ import {type BuildDeviceNotification, Devices, type HeartbeatInput, type SweepRe
 import {expireDue} from './expiry.js'
 import {type IngestInput, type IngestResult, ingestSms} from './ingest.js'
 import {type CreatedStore, Stores} from './stores.js'
+import {Sessions} from './sessions.js'
+import {type RotatedSecret, rotateSigningSecret} from './secret-rotation.js'
+import {exportStoreDocument, type ImportedStore, importStoreDocument, type StoreDocument} from './store-transfer.js'
 
 export type {BuildNotification, ServiceEvent} from './context.js'
 export type {CheckInput, CheckOutcome, CheckResult} from './checks.js'
 export type {IngestInput, IngestResult} from './ingest.js'
 export type {CreatedStore} from './stores.js'
 export type {BuildDeviceNotification, HeartbeatInput, SweepResult} from './devices.js'
+export type {RotatedSecret} from './secret-rotation.js'
+export type {ImportedStore, StoreDocument} from './store-transfer.js'
 
 export interface VcashServiceOptions extends CheckOptions {
   storage: Storage
@@ -33,6 +38,8 @@ export interface VcashServiceOptions extends CheckOptions {
 export class VcashService {
   readonly storage: Storage
   readonly stores: Stores
+  /** The operator dashboard's sign-in links and sessions. */
+  readonly sessions: Sessions
   private readonly ctx: AppContext
   private readonly checks: Checks
   private readonly decisions: Decisions
@@ -43,6 +50,7 @@ export class VcashService {
     const now = opts.now ?? (() => new Date())
     this.ctx = {storage: opts.storage, now, buildNotification: opts.buildNotification ?? (() => null), emit: opts.onEvent ?? (() => {})}
     this.stores = new Stores(this.ctx)
+    this.sessions = new Sessions(this.ctx)
     this.checks = new Checks(this.ctx, this.stores, opts)
     this.decisions = new Decisions(this.ctx, this.stores)
     this.devices = new Devices(this.ctx, opts.buildDeviceNotification ?? (() => null))
@@ -63,6 +71,21 @@ export class VcashService {
 
   rotateTokens(id: string): Promise<CreatedStore> {
     return this.stores.rotateTokens(id)
+  }
+
+  /** A new signing secret; the previous one keeps signing beside it for `overlapMs`. */
+  rotateSigningSecret(id: string, overlapMs: number): Promise<RotatedSecret> {
+    return rotateSigningSecret(this.ctx, this.stores, id, overlapMs)
+  }
+
+  /** A store with its settings and secrets, to move it to another data dir. */
+  async exportStore(id: string, opts: {withTokens: boolean}): Promise<StoreDocument> {
+    return exportStoreDocument(await this.stores.require(id), {withTokens: opts.withTokens, now: this.ctx.now()})
+  }
+
+  /** Add a store from `exportStore`'s document (validated). */
+  importStore(document: unknown): Promise<ImportedStore> {
+    return importStoreDocument(this.ctx, this.stores, document)
   }
 
   findStore(id: string): Promise<StoreRecord | undefined> {

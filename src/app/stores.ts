@@ -12,7 +12,7 @@ export interface CreatedStore {
 }
 
 /** The record fields a store's validated settings decide (money thresholds as piastres). */
-function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 'rate' | 'currencyLabel' | 'antiSpam' | 'requireToken' | 'allowIps' | 'matchWindowMinutes' | 'mode' | 'forwarderSigningKey' | 'payTo' | 'gates' | 'deviceSilenceMinutes'> {
+export function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 'rate' | 'currencyLabel' | 'antiSpam' | 'requireToken' | 'allowIps' | 'matchWindowMinutes' | 'mode' | 'forwarderSigningKey' | 'payTo' | 'gates' | 'deviceSilenceMinutes'> {
   return {
     name: s.name,
     callback: s.callback,
@@ -88,6 +88,11 @@ export class Stores {
     return {store, apiToken, deviceToken}
   }
 
+  /** Drop a store from the hot-path cache after a change made outside these methods. */
+  forget(id: string): void {
+    this.recent.delete(id)
+  }
+
   /**
    * A store as the hot paths (checks, the public rate) read it, kept in memory until anything
    * else changes the ledger: a change made here drops it at once, a commit by another process
@@ -117,7 +122,7 @@ export class Stores {
     if (id) return this.require(id)
     const all = await this.ctx.storage.listStores()
     if (all.length === 1) return all[0]!
-    if (all.length === 0) throw new VcashError('no_store', 'there is no store in this data dir yet', {exit: EXIT.usage, suggestion: 'Create one with `vcash store init`, or start `vcash serve` once to create a development store.'})
+    if (all.length === 0) throw new VcashError('no_store', 'there is no store in this data dir yet', {exit: EXIT.usage, suggestion: 'Create one with `vcash store init` (or `vcash store import FILE`), or run `vcash serve --dev` once to create a development store.'})
     throw new VcashError('store_required', `this data dir has ${all.length} stores; say which one`, {exit: EXIT.usage, suggestion: `Pass --store (one of: ${all.map((s) => s.id).join(', ')}).`})
   }
 }

@@ -22,6 +22,8 @@ export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
   /** `--profile` on every command: which `vcash config` profile fills unset flags. */
   static override baseFlags = {profile}
+  /** `--database-url` of a command that has it: withData opens PostgreSQL instead of the data dir's store. */
+  protected databaseUrl: string | undefined
 
   override async init(): Promise<void> {
     await super.init()
@@ -53,6 +55,7 @@ export abstract class BaseCommand extends Command {
     const values = out.flags as Record<string, unknown>
     splitListFlags(defs, values)
     await this.applyProfile(defs, values, out.metadata)
+    if (typeof values['database-url'] === 'string') this.databaseUrl = values['database-url']
     return out
   }
 
@@ -95,10 +98,10 @@ export abstract class BaseCommand extends Command {
   /**
    * Open the data dir's ledger for one command. SQLite lets this run beside a `vcash serve` on
    * the same data dir: both see the same committed state, and the server delivers whatever
-   * this command queued at its next outbox poll.
+   * this command queued at its next outbox poll. With --database-url, the same on PostgreSQL.
    */
   protected async withData<T>(dataDir: string, fn: (l: LocalVcash) => Promise<T>): Promise<T> {
-    const local = await openLocal({dataDir, holder: this.id ?? 'cli', onImport: (r) => this.note(`Imported the old data dir: ${r.stores} stores, ${r.transactions} transactions, ${r.sms} SMS, ${r.notifications} notifications, ${r.credits} credits (old files kept in ${r.keptIn}).`)})
+    const local = await openLocal({dataDir, databaseUrl: this.databaseUrl, holder: this.id ?? 'cli', onImport: (r) => this.note(`Imported the old data dir: ${r.stores} stores, ${r.transactions} transactions, ${r.sms} SMS, ${r.notifications} notifications, ${r.credits} credits (old files kept in ${r.keptIn}).`)})
     try {
       return await fn(local)
     } finally {

@@ -3,8 +3,8 @@
  * `VCASH_…` env var and normalises/rejects bad input in `parse`.
  */
 import {Args, Flags} from '@oclif/core'
-import ipaddr from 'ipaddr.js'
 import path from 'node:path'
+import proxyAddr from 'proxy-addr'
 
 import {DEFAULT_PROFILE, KEY_HELP, PROFILE_KEYS, type ProfileKey, validateProfileName} from './profiles.js'
 
@@ -25,7 +25,7 @@ export const PROFILE_BACKED_ENV: Readonly<Record<string, ProfileKey>> = {
 
 /** Option flags whose values are secrets: never echoed in errors. */
 export function isSecretFlag(name: string, flag: {type: string}): boolean {
-  return flag.type === 'option' && /(secret|token|password|signing-key)/i.test(name)
+  return flag.type === 'option' && /(secret|token|password|signing-key|database-url)/i.test(name)
 }
 
 /** `--profile`, on every command (a base flag of BaseCommand). */
@@ -62,6 +62,18 @@ export const dataDir = Flags.string({
   },
 })
 
+/** `--database-url`: the ledger on PostgreSQL, shared by several instances, instead of the data dir's embedded store. */
+export const databaseUrl = Flags.string({
+  summary: 'PostgreSQL URL (postgres://user:pass@host:5432/db) to keep the ledger in, instead of the embedded store in --data-dir.',
+  description: 'Several vcash instances can share one database. ?pool_max=N and ?statement_timeout=MS tune the connection pool (default 10 connections, 15000 ms).',
+  env: 'VCASH_DATABASE_URL',
+  helpValue: 'URL',
+  async parse(input) {
+    if (!/^postgres(ql)?:\/\/./.test(input.trim())) throw new Error('--database-url must be a postgres:// or postgresql:// URL')
+    return input.trim()
+  },
+})
+
 export const server = Flags.string({
   summary: 'URL of a running vcash server (default: the local server that owns --data-dir, if any).',
   env: 'VCASH_SERVER',
@@ -94,7 +106,7 @@ export const store = Flags.string({
  * (`splitListFlags`), so both forms arrive as string[].
  */
 export const trustProxy = Flags.string({
-  summary: 'IP or CIDR of a reverse proxy whose X-Forwarded-For is trusted (repeatable, or comma-separated).',
+  summary: 'IP, CIDR or loopback/linklocal/uniquelocal: a reverse proxy whose X-Forwarded-For is trusted (repeatable, or comma-separated).',
   env: 'VCASH_TRUST_PROXY',
   multiple: true,
   delimiter: ',',
@@ -103,10 +115,10 @@ export const trustProxy = Flags.string({
   async parse(input) {
     for (const part of input.split(',').map((s) => s.trim()).filter(Boolean)) {
       try {
-        if (part.includes('/')) ipaddr.parseCIDR(part)
-        else ipaddr.parse(part)
+        // The parser express's `trust proxy` uses, so what we accept is what it believes.
+        proxyAddr.compile(part)
       } catch {
-        throw new Error(`--trust-proxy "${part.slice(0, 60)}" is not an IP address or CIDR (e.g. 127.0.0.1 or 10.0.0.0/8)`)
+        throw new Error(`--trust-proxy "${part.slice(0, 60)}" is not an IP address, CIDR or proxy-addr name (e.g. 127.0.0.1, 10.0.0.0/8 or loopback)`)
       }
     }
     return input.trim()

@@ -18,7 +18,9 @@ export interface ExportResult {
 
 export default class Export extends BaseCommand {
   static override summary = 'Write deployable configs (docker, systemd, nginx, env, whmcs, openapi) from your stores'
-  static override description = 'Generated from the same store definitions you use locally. Secrets are placeholders or env references unless --include-secrets (those files are written with mode 0600). Existing files are never overwritten without --force.'
+  static override description = `Generated from the same store definitions you use locally. Each target is written to its own folder under --out (docker/, systemd/, nginx/, env/, whmcs/, openapi/): the container and the systemd service each get their own vcash.env. Secrets are placeholders or env references unless --include-secrets (those files are written with mode 0600). Existing files are never overwritten without --force.
+
+docker/compose.yaml builds the image from a vcash source checkout: --source (default: this vcash, when it is a checkout). See docs/deploy.md for the steps from nothing to HTTPS.`
   static override examples = [
     '<%= config.bin %> export systemd --out deploy/',
     '<%= config.bin %> export nginx --out deploy/ --public-url https://pay.example.com',
@@ -29,6 +31,7 @@ export default class Export extends BaseCommand {
   static override args = {target: Args.string({description: 'What to export', required: true, options: [...TARGETS, 'all']})}
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     store: f.store,
     out: Flags.string({summary: 'Directory to write into (created if missing).', required: true, helpValue: 'DIR'}),
     'public-url': Flags.string({summary: 'The URL merchants reach vcash at.', default: 'https://pay.example.com', helpValue: 'URL'}),
@@ -39,6 +42,7 @@ export default class Export extends BaseCommand {
     'node-path': Flags.string({summary: 'systemd: the Node.js binary on the server.', default: '/usr/bin/node', helpValue: 'PATH'}),
     'tls-cert': Flags.string({summary: 'nginx: TLS certificate (full chain) path.', default: '/etc/ssl/vcash/fullchain.pem', helpValue: 'PATH'}),
     'tls-key': Flags.string({summary: 'nginx: TLS private key path.', default: '/etc/ssl/vcash/privkey.pem', helpValue: 'PATH'}),
+    source: Flags.string({summary: 'docker: the vcash source checkout the image is built from (default: this vcash, when it is a checkout).', helpValue: 'DIR'}),
   }
 
   async run(): Promise<ExportResult> {
@@ -57,6 +61,8 @@ export default class Export extends BaseCommand {
     const needsStores = args.target === 'whmcs' || args.target === 'env' || args.target === 'all'
     const loaded = needsStores ? await this.loadStores(flags['data-dir'], flags.store, flags['include-secrets']) : {stores: [], whmcs: {}, signing: {}}
     const targets = (args.target === 'all' ? TARGETS : [args.target]) as Target[]
+    const out = path.resolve(flags.out)
+    const docker = targets.includes('docker') ? this.dockerSource(flags.source, path.join(out, 'docker')) : {context: '.', dockerfile: 'Dockerfile'}
     const files: ExportFile[] = []
     for (const t of targets) {
       for (const file of generate(t, {
@@ -70,22 +76,39 @@ export default class Export extends BaseCommand {
         nodePath: flags['node-path'],
         tlsCert: flags['tls-cert'],
         tlsKey: flags['tls-key'],
+        dockerContext: docker.context,
+        dockerfile: docker.dockerfile,
       })) {
-        if (!files.some((x) => x.path === file.path)) files.push(file)
+        files.push({...file, path: path.join(t, file.path)})
       }
     }
-    const out = path.resolve(flags.out)
     const clashes = files.filter((file) => fs.existsSync(path.join(out, file.path)))
     if (clashes.length > 0 && !flags.force) {
       throw new VcashError('file_exists', `${clashes.map((c) => c.path).join(', ')} already exist in ${out}`, {exit: EXIT.cantCreate, suggestion: 'Pass --force to overwrite, or choose another --out.'})
     }
     fs.mkdirSync(out, {recursive: true})
-    for (const file of files) writeAtomic(path.join(out, file.path), file.content, file.mode ?? 0o644)
+    for (const file of files) {
+      fs.mkdirSync(path.dirname(path.join(out, file.path)), {recursive: true})
+      writeAtomic(path.join(out, file.path), file.content, file.mode ?? 0o644)
+    }
     const result = {target: args.target, out, files: files.map((file) => ({path: file.path, bytes: Buffer.byteLength(file.content), mode: (file.mode ?? 0o644).toString(8)}))}
     if (!this.jsonEnabled()) {
       for (const file of result.files) this.log(`${chalk.green('✓')} ${path.join(out, file.path)}${file.mode === '600' ? chalk.yellow('  (secrets, 0600)') : ''}`)
     }
     return result
+  }
+
+  /** Where compose finds the checkout to build (relative to docker/), and the Dockerfile relative to it. */
+  private dockerSource(given: string | undefined, dockerDir: string): {context: string; dockerfile: string} {
+    const source = path.resolve(given ?? this.config.root)
+    const isCheckout = fs.existsSync(path.join(source, 'package-lock.json')) && fs.existsSync(path.join(source, 'src'))
+    if (!isCheckout) {
+      const what = given ? `--source ${source}` : `this vcash (${source})`
+      if (given) throw new VcashError('invalid_input', `${what} is not a vcash source checkout (no package-lock.json and src/)`, {suggestion: 'git clone the vcash repository and pass its folder as --source.'})
+      this.note(`docker: ${what} is an installed package, not a source checkout; compose.yaml points at it anyway. Pass --source <checkout> to build from a git clone.`)
+    }
+    const context = path.relative(dockerDir, source) || '.'
+    return {context, dockerfile: path.relative(source, path.join(dockerDir, 'Dockerfile'))}
   }
 
   private async loadStores(dataDir: string, storeId: string | undefined, secrets: boolean): Promise<{stores: ExportStore[]; whmcs: Record<string, string>; signing: Record<string, string>}> {

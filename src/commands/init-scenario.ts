@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import fs from 'node:fs'
+import path from 'node:path'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {VcashError} from '../core/errors.js'
@@ -18,6 +19,7 @@ export default class InitScenario extends BaseCommand {
   async run(): Promise<InitScenarioResult> {
     const {args, flags} = await this.parse(InitScenario)
     if (fs.existsSync(args.file) && !flags.force) throw new VcashError('file_exists', `${args.file} already exists`, {suggestion: 'Pass --force to overwrite it, or choose another file name.'})
+    fs.mkdirSync(path.dirname(args.file), {recursive: true})
     fs.writeFileSync(args.file, EXAMPLE_SCENARIO)
     if (!this.jsonEnabled()) this.log(`Wrote ${args.file}. Run it with: vcash simulate run ${args.file}`)
     return {written: args.file}

@@ -44,6 +44,11 @@ export interface StoreRecord {
   /** Signing secret for callbacks/webhooks (`whsec_` + base64). Needed to sign, so kept. */
   signingSecret: string
   /**
+   * After `vcash store rotate-secret`: the secret before, which still signs beside the new one
+   * until `until` (epoch ms), so a merchant switches secrets without a delivery failing.
+   */
+  previousSigningSecret?: {secret: string; until: number} | null
+  /**
    * The key a forwarder app (SMS Gateway for Android, httpSMS) signs its webhooks with, as
    * typed into that app. Needed to verify, so kept. Absent on stores made before it existed.
    */
@@ -268,4 +273,23 @@ export interface BalancePoint {
   smsId: string | null
   transactionId: string | null
   version: number
+}
+
+/**
+ * The operator's dashboard sign-in (src/app/sessions.ts). A `link` is the one-time token that
+ * `vcash dashboard` prints; redeeming it revokes it and creates a `session`, whose token lives
+ * in the browser's cookie. Only sha256 hashes of either token are kept.
+ */
+export interface SessionRecord {
+  id: string
+  kind: 'link' | 'session'
+  tokenHash: string
+  createdAt: string
+  /** Never valid after this, however active (a link: minutes; a session: days). */
+  expiresAt: string
+  /** Last request made with it (a session also ends after a long enough idle time). */
+  lastSeenAt: string
+  revoked: boolean
+  /** Who it is, for the audit trail: `cli:alice` on a link; the session inherits it. */
+  label: string
 }

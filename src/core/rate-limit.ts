@@ -6,6 +6,8 @@
  * Counts live in a few fixed buckets per key (not one timestamp per hit), so memory per key
  * is constant however hard a caller hammers us.
  */
+import ipaddr from 'ipaddr.js'
+
 const BUCKETS = 10
 
 interface Entry {
@@ -79,4 +81,31 @@ export class WindowCounter {
       this.entries.delete(key)
     }
   }
+}
+
+const keyCache = new Map<string, string>()
+
+/**
+ * Who a failed-check limit counts: an IPv4 address, or a whole IPv6 /64. One subscriber, one
+ * VPS or one phone is handed a /64, so counting per IPv6 address would give anyone 2^64 fresh
+ * windows. An IPv4-mapped IPv6 address (::ffff:198.51.100.7, what a dual-stack socket reports)
+ * counts as its IPv4 address. Text that is not an address is its own key.
+ */
+export function callerKey(ip: string): string {
+  const hit = keyCache.get(ip)
+  if (hit !== undefined) return hit
+  let key = ip
+  try {
+    const a = ipaddr.parse(ip)
+    if (a.kind() === 'ipv4') key = a.toString()
+    else {
+      const v6 = a as ipaddr.IPv6
+      key = v6.isIPv4MappedAddress() ? v6.toIPv4Address().toString() : `${v6.parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64`
+    }
+  } catch {
+    // not an address (a unix socket peer, a test's label): counted as given
+  }
+  if (keyCache.size > 10_000) keyCache.clear()
+  keyCache.set(ip, key)
+  return key
 }

@@ -1,7 +1,10 @@
 /**
  * Deployable files generated from the same store definitions used locally. Pure: the
- * command writes what these return. Secrets stay placeholders or env references unless
- * the operator asks for them (`--include-secrets`), and then those files are 0600.
+ * command writes what these return, each target into its own folder (`docker/`, `systemd/`,
+ * …), because two targets write a `vcash.env` with different values (a container listens on
+ * 0.0.0.0 with its data on /data; a systemd service on 127.0.0.1 behind the proxy). Secrets
+ * stay placeholders or env references unless the operator asks for them
+ * (`--include-secrets`), and then those files are 0600.
  */
 import {openApiDocument} from '../server/openapi.js'
 
@@ -40,9 +43,17 @@ export interface ExportInput {
   /** TLS certificate and key paths for the nginx site. */
   tlsCert: string
   tlsKey: string
+  /**
+   * Docker: the vcash source checkout the image is built from, relative to the docker/ folder
+   * (compose resolves `build.context` from the compose file's folder), and the Dockerfile
+   * relative to that checkout.
+   */
+  dockerContext: string
+  dockerfile: string
 }
 
 export interface ExportFile {
+  /** Relative to the target's own folder. */
   path: string
   content: string
   /** 0600 for files holding secrets. */
@@ -76,16 +87,21 @@ export function generate(target: Target, input: ExportInput): ExportFile[] {
   }
 }
 
+/** The current Node.js LTS for the image (the code itself runs on Node 20.19+). */
+export const DOCKER_NODE = '24'
+
 function docker(i: ExportInput): ExportFile[] {
-  const dockerfile = `# vcash ${i.version} — built from the project's own source (npm ci from the lockfile).
-FROM node:20-bookworm-slim AS build
+  const dockerfile = `# vcash ${i.version}, built from a vcash source checkout (npm ci from its lockfile).
+# Build it with compose.yaml beside this file (its build context is that checkout).
+# The full image has python3, make and g++ in case better-sqlite3 has to compile.
+FROM node:${DOCKER_NODE}-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:${DOCKER_NODE}-bookworm-slim
 ENV NODE_ENV=production \\
     VCASH_DATA_DIR=/data \\
     VCASH_HOST=0.0.0.0 \\
@@ -105,14 +121,17 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \\
 STOPSIGNAL SIGTERM
 CMD ["node", "bin/run.js", "serve"]
 `
-  const compose = `# docker compose up -d — vcash with its data dir on a named volume.
+  const compose = `# docker compose up -d --build   (run in this folder) — vcash with its data dir on a named volume.
 services:
   vcash:
-    build: .
+    build:
+      # The vcash source checkout, relative to this folder.
+      context: ${JSON.stringify(i.dockerContext)}
+      dockerfile: ${JSON.stringify(i.dockerfile)}
     restart: unless-stopped
     env_file: vcash.env
     ports:
-      - "127.0.0.1:${i.port}:${i.port}"   # put a TLS reverse proxy in front (see nginx export)
+      - "127.0.0.1:${i.port}:${i.port}"   # put a TLS reverse proxy in front (see ../nginx)
     volumes:
       - vcash-data:/data
     stop_grace_period: 30s
@@ -123,14 +142,16 @@ volumes:
   return [
     {path: 'Dockerfile', content: dockerfile},
     {path: 'compose.yaml', content: compose},
-    {path: '.dockerignore', content: 'node_modules\ndist\n.vcash\n*.log\n'},
+    // BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile, so it applies to the checkout.
+    {path: 'Dockerfile.dockerignore', content: 'node_modules\ndist\n.git\n.vcash\n*.log\n'},
     {...envFile(i, {host: '0.0.0.0', dataDir: '/data', trustProxy: ''}), path: 'vcash.env'},
   ]
 }
 
 function systemd(i: ExportInput): ExportFile[] {
-  const unit = `# /etc/systemd/system/vcash.service — install vcash under /opt/vcash (npm ci && npm run build),
-# put settings in /etc/vcash/vcash.env, then: systemctl daemon-reload && systemctl enable --now vcash
+  const unit = `# /etc/systemd/system/vcash.service — docs/deploy.md has the steps: the code in /opt/vcash,
+# a "vcash" system user, settings in /etc/vcash/vcash.env, then:
+#   systemctl daemon-reload && systemctl enable --now vcash
 [Unit]
 Description=vcash — wallet SMS payment verification
 Documentation=https://github.com/vcash/vcash
@@ -139,7 +160,10 @@ Wants=network-online.target
 
 [Service]
 Type=simple
-DynamicUser=yes
+# A real system user (not DynamicUser), so the CLI runs as the same user beside the service:
+#   sudo -u vcash VCASH_DATA_DIR=/var/lib/vcash vcash store list
+User=vcash
+Group=vcash
 StateDirectory=vcash
 StateDirectoryMode=0700
 Environment=NODE_ENV=production
@@ -209,8 +233,10 @@ server {
 
     client_max_body_size 128k;
 
-    # The loopback admin API is for the vcash CLI on this machine only.
-    location /admin/ {
+    # The admin API is for the vcash CLI on this machine only, and /metrics for a scraper on
+    # this machine (127.0.0.1:${i.port}/metrics). Case-insensitive (~*): vcash's routes match
+    # /ADMIN/… too, and a regex location wins over "location /".
+    location ~* ^/(admin|metrics) {
         return 404;
     }
 
@@ -233,32 +259,37 @@ function envFile(i: ExportInput, where: {host: string; dataDir: string; trustPro
   const lines = [
     '# vcash settings. Every setting is also a flag of `vcash serve` (see vcash serve --help).',
     '',
-    '# Where the embedded store lives (db.json, the journal, the lock). Back it up.',
+    '# Where the ledger lives (vcash.db and its lock). Back it up with `vcash backup --out FILE`.',
     `VCASH_DATA_DIR=${where.dataDir}`,
     '# Listen address and port. Keep 127.0.0.1 behind a reverse proxy; 0.0.0.0 in a container.',
     `VCASH_HOST=${where.host}`,
     `VCASH_PORT=${i.port}`,
-    '# Reverse proxies whose X-Forwarded-For is trusted (comma-separated IPs/CIDRs). Empty: none.',
+    '# Reverse proxies whose X-Forwarded-For is trusted (comma-separated IPs/CIDRs). Unset: none.',
     '# In a container, that is the proxy\'s address as the container sees it (e.g. 172.17.0.1).',
-    `VCASH_TRUST_PROXY=${where.trustProxy}`,
+    setting('VCASH_TRUST_PROXY', where.trustProxy),
     '# Failed payment_link_check calls allowed per store and caller address per 10 minutes.',
     'VCASH_FAILED_CHECK_LIMIT=60',
     '# 1 = development mode: http://localhost callbacks allowed for every store. Never in production.',
-    'VCASH_DEV=',
+    '#VCASH_DEV=',
     '# Default store for CLI commands when the data dir has several.',
-    `VCASH_STORE=${i.stores.length === 1 ? i.stores[0]!.id : ''}`,
+    setting('VCASH_STORE', i.stores.length === 1 ? i.stores[0]!.id : ''),
     '# CLI commands: talk to this server instead of the one owning VCASH_DATA_DIR.',
-    'VCASH_SERVER=',
+    '#VCASH_SERVER=',
     '# Used by `vcash store init|set` when not given as flags (WHMCS API credential).',
-    'VCASH_WHMCS_IDENTIFIER=',
-    'VCASH_WHMCS_SECRET=',
+    '#VCASH_WHMCS_IDENTIFIER=',
+    '#VCASH_WHMCS_SECRET=',
     '# The signing key configured in an SMS forwarder app (SMS Gateway for Android, httpSMS).',
-    'VCASH_FORWARDER_SIGNING_KEY=',
+    '#VCASH_FORWARDER_SIGNING_KEY=',
     '# Disable colour in CLI output.',
     '#NO_COLOR=1',
     '',
   ]
   return {path: '.env', content: `${lines.join('\n')}`}
+}
+
+/** An unset setting stays a comment: an empty value is still a value to whatever reads it. */
+function setting(key: string, value: string): string {
+  return value ? `${key}=${value}` : `#${key}=`
 }
 
 /** What the merchant's site needs to verify our callbacks: references unless asked for values. */

@@ -1,3 +1,6 @@
+import crypto from 'node:crypto'
+import os from 'node:os'
+
 import type {CreditRecord, NotificationRecord, StoreRecord} from '../core/model.js'
 import {ConflictError, type Storage} from '../storage/storage.js'
 import {sendNotification, type SendResult} from './send.js'
@@ -16,8 +19,6 @@ export interface DispatcherOptions {
   /** Delay before attempt k+1 after k failures; scaled down in tests. */
   scheduleMs?: number[]
   maxAgeMs?: number
-  /** Development: allow http://localhost for every store (`vcash serve --dev`). */
-  devOverride?: boolean
   concurrency?: number
   pollMs?: number
   breakerThreshold?: number
@@ -26,8 +27,33 @@ export interface DispatcherOptions {
   log?: (line: string) => void
   /** Called after each attempt. */
   onAttempt?: (n: NotificationRecord, r: SendResult) => void
+  /** Called once an attempt's outcome is saved: what an operator's log line says about it. */
+  onDelivery?: (d: DeliveryOutcome) => void
   /** Called once per notification, when its first delivery starts (vcash listen's stream). */
   onFirstAttempt?: (n: NotificationRecord) => void
+  /**
+   * On a storage shared by several instances (leaseDueNotifications): how long this instance
+   * holds what it delivers. Longer than one delivery can take (a WHMCS credit is up to three requests).
+   */
+  leaseMs?: number
+  /** This instance, as lease holder (default: host:pid:random). */
+  leaseHolder?: string
+}
+
+export interface DeliveryOutcome {
+  notification: string
+  store: string
+  event: string
+  channel: string
+  /** 1 for the first attempt. */
+  attempt: number
+  /** The merchant's HTTP status, or null when there was no answer (refused, timed out, unsafe URL). */
+  status: number | null
+  delivered: boolean
+  error: string | null
+  /** When the next attempt is due; null when delivered or given up. */
+  nextAttemptAt: string | null
+  gaveUp: boolean
 }
 
 interface Breaker {
@@ -46,7 +72,7 @@ export function creditId(n: {storeId: string; transactionId: string}): string {
 export class Dispatcher {
   private readonly storage: Storage
   private readonly now: () => Date
-  private readonly o: Required<Pick<DispatcherOptions, 'timeoutMs' | 'scheduleMs' | 'maxAgeMs' | 'devOverride' | 'concurrency' | 'pollMs' | 'breakerThreshold' | 'breakerCooldownMs'>>
+  private readonly o: Required<Pick<DispatcherOptions, 'timeoutMs' | 'scheduleMs' | 'maxAgeMs' | 'concurrency' | 'pollMs' | 'breakerThreshold' | 'breakerCooldownMs'>>
   private timer: NodeJS.Timeout | null = null
   private running = false
   private rerun = false
@@ -54,15 +80,16 @@ export class Dispatcher {
   private readonly inFlight = new Map<string, Promise<void>>()
   private readonly inFlightOrigin = new Map<string, string>()
   private readonly breakers = new Map<string, Breaker>()
+  private readonly holder: string
 
   constructor(private readonly opts: DispatcherOptions) {
     this.storage = opts.storage
     this.now = opts.now ?? (() => new Date())
+    this.holder = opts.leaseHolder ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`
     this.o = {
       timeoutMs: opts.timeoutMs ?? 10_000,
       scheduleMs: opts.scheduleMs ?? DEFAULT_SCHEDULE_MS,
       maxAgeMs: opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
-      devOverride: opts.devOverride ?? false,
       concurrency: opts.concurrency ?? 8,
       pollMs: opts.pollMs ?? 1000,
       breakerThreshold: opts.breakerThreshold ?? 5,
@@ -107,7 +134,15 @@ export class Dispatcher {
 
   private async tick(): Promise<void> {
     const now = this.now()
-    const due = await this.storage.dueNotifications(now, 200)
+    let due: NotificationRecord[]
+    if (this.storage.leaseDueNotifications) {
+      // Lease only what this instance can start now: the rest stays for the others.
+      const free = this.o.concurrency - this.inFlight.size
+      if (free <= 0) return
+      due = await this.storage.leaseDueNotifications(now, free, this.holder, this.opts.leaseMs ?? Math.max(120_000, 3 * this.o.timeoutMs + 30_000))
+    } else {
+      due = await this.storage.dueNotifications(now, 200)
+    }
     // Never tell a merchant about a commit a power cut could still undo.
     if (due.length > 0) await this.storage.durable?.()
     const stores = new Map<string, StoreRecord | undefined>()
@@ -151,15 +186,18 @@ export class Dispatcher {
       ;({send, credit} = prepared)
     }
     if (n.attempts.length === 0) this.opts.onFirstAttempt?.(n)
-    const r = await sendNotification(store, send, {production: store.mode === 'production' && !this.o.devOverride, timeoutMs: this.o.timeoutMs, lookup: this.opts.lookup, now: this.now})
+    // A production store's guard (https, public addresses) holds whatever the server was started with.
+    const r = await sendNotification(store, send, {production: store.mode === 'production', timeoutMs: this.o.timeoutMs, lookup: this.opts.lookup, now: this.now})
     this.opts.onAttempt?.(n, r)
     this.track(r)
     const cur = await this.storage.getNotification(id)
     if (!cur || cur.state !== 'pending') return
     const attempts = [...cur.attempts, r.attempt]
+    const told = (nextAttemptAt: string | null, gaveUp: boolean) => this.opts.onDelivery?.({notification: n.id, store: n.storeId, event: n.event, channel: n.channel, attempt: attempts.length, status: r.attempt.status, delivered: r.delivered, error: r.attempt.error, nextAttemptAt, gaveUp})
     if (r.delivered) {
       const confirmed: CreditRecord[] = credit ? [{...credit, state: 'confirmed', at: r.attempt.at, whmcsResponse: r.whmcsResponse ?? null}] : []
       await this.save(cur, {state: 'delivered', attempts, nextAttemptAt: null, lastError: null}, confirmed)
+      told(null, false)
       return
     }
     const failures = attempts.filter((a) => !a.replay).length
@@ -168,12 +206,9 @@ export class Dispatcher {
     const giveUp = failures >= this.o.scheduleMs.length || age + delay > this.o.maxAgeMs
     const jittered = Math.round(delay * (0.8 + Math.random() * 0.4))
     if (r.configError) this.opts.log?.(`vcash: notification ${n.id} for store ${store.id}: ${r.attempt.error}`)
-    await this.save(cur, {
-      state: giveUp ? 'failed' : 'pending',
-      attempts,
-      lastError: r.attempt.error,
-      nextAttemptAt: giveUp ? null : new Date(this.now().getTime() + jittered).toISOString(),
-    })
+    const nextAttemptAt = giveUp ? null : new Date(this.now().getTime() + jittered).toISOString()
+    await this.save(cur, {state: giveUp ? 'failed' : 'pending', attempts, lastError: r.attempt.error, nextAttemptAt})
+    told(nextAttemptAt, giveUp)
   }
 
   /**

@@ -3,7 +3,7 @@ import https from 'node:https'
 import type {LookupFunction} from 'node:net'
 
 import type {DeliveryAttempt, NotificationRecord, StoreRecord} from '../core/model.js'
-import {callbackUrl, webhookHeaders} from './sign.js'
+import {callbackUrl, signingSecrets, webhookHeaders} from './sign.js'
 import {type Lookup, resolveTarget} from './url-guard.js'
 import {interpretWhmcs} from './whmcs.js'
 
@@ -36,7 +36,7 @@ export function buildRequest(store: StoreRecord, n: NotificationRecord, sentAt: 
   const cb = store.callback
   if (n.channel === 'get') {
     const fields = {...n.payload, timestamp: String(Math.floor(sentAt.getTime() / 1000)), event_id: n.id}
-    return {method: 'GET', url: callbackUrl(to ?? (cb.kind === 'get' ? cb.url : ''), fields, store.signingSecret), headers: {'user-agent': 'vcash/1'}}
+    return {method: 'GET', url: callbackUrl(to ?? (cb.kind === 'get' ? cb.url : ''), fields, signingSecrets(store, sentAt)), headers: {'user-agent': 'vcash/1'}}
   }
   if (n.channel === 'whmcs') {
     const base = to ?? (cb.kind === 'whmcs' ? cb.url : '')
@@ -56,7 +56,7 @@ export function buildRequest(store: StoreRecord, n: NotificationRecord, sentAt: 
   return {
     method: 'POST',
     url,
-    headers: {'content-type': 'application/json', 'user-agent': 'vcash/1', ...webhookHeaders(n.id, sentAt.getTime(), body, store.signingSecret)},
+    headers: {'content-type': 'application/json', 'user-agent': 'vcash/1', ...webhookHeaders(n.id, sentAt.getTime(), body, signingSecrets(store, sentAt))},
     // A relay (smee) re-serialises JSON bodies; carry the exact signed bytes inside a string
     // it keeps intact, for `vcash listen --source` to unwrap.
     body: isRelay(url) ? JSON.stringify({vcash_relay: 1, body}) : body,

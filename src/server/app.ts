@@ -4,11 +4,14 @@ import express, {type NextFunction, type Request, type Response} from 'express'
 
 import type {VcashService} from '../app/service.js'
 import {VcashError} from '../core/errors.js'
-import {errorBody, parseTrustedProxies, sendJson} from './http-util.js'
+import {hashToken} from '../core/secrets.js'
+import {compileTrust, errorBody, isDirectLoopback, sendJson} from './http-util.js'
+import {type Logger, silentLogger} from './log.js'
 import type {Metrics} from './metrics.js'
 import {adminRoutes} from './routes/admin.js'
 import {checkRoute} from './routes/check.js'
 import {deviceRoutes, devicesAdminRouter} from './routes/devices.js'
+import {type DashboardOptions, dashboardRoutes} from './routes/dashboard.js'
 import {logFailure, type RouteContext} from './routes/context.js'
 import {publicRoutes} from './routes/public.js'
 import {forwarderRoutes, smsRoute} from './routes/sms.js'
@@ -19,13 +22,18 @@ export interface AppOptions {
   metrics: Metrics
   /** Token for the loopback admin API used by local tools while a server owns the data dir. */
   adminToken: string
-  /** Proxies whose X-Forwarded-For we believe (IPs/CIDRs). */
-  trustProxy: string[]
+  /** Proxies whose X-Forwarded-For we believe: IPs, CIDRs, proxy-addr's names; a list or comma-separated. */
+  trustProxy: string | string[]
+  /** Bearer token that lets a scraper that is not a direct loopback peer read /metrics. */
+  metricsToken?: string | null
+  log?: Logger
   /** Extra admin routes (the event stream, …), mounted under /admin after auth. */
   adminRouters?: express.Router[]
   /** Extra public routes. */
   routers?: express.Router[]
   onChange?: () => void
+  /** The operator's dashboard under /dashboard (absent: not served). */
+  dashboard?: DashboardOptions
 }
 
 /**
@@ -38,7 +46,9 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     service: opts.service,
     storage: opts.service.storage,
     metrics: opts.metrics,
-    trusted: parseTrustedProxies(opts.trustProxy),
+    trusted: compileTrust(opts.trustProxy),
+    metricsTokenHash: opts.metricsToken ? hashToken(opts.metricsToken) : null,
+    log: opts.log ?? silentLogger(),
     adminToken: opts.adminToken,
     onChange: opts.onChange ?? (() => {}),
   }
@@ -56,7 +66,7 @@ export function createRequestHandler(opts: AppOptions): (req: IncomingMessage, r
     }
     const fail = (error: unknown) => {
       const e = errorBody(error)
-      logFailure(e.status, error)
+      logFailure(ctx.log, e.status, error)
       if (!res.headersSent) sendJson(res, e.status, e.body, e.headers ?? {})
       opts.metrics.countRequest(isCheck ? 'check' : 'sms', e.status)
     }
@@ -73,19 +83,29 @@ function createExpressApp(ctx: RouteContext, o: AppOptions): express.Express {
   const a = express()
   a.disable('x-powered-by')
   a.set('query parser', 'simple')
+  // req.ip by proxy-addr with the same trust as the fast paths' clientIp.
+  a.set('trust proxy', ctx.trusted)
+  // nginx's `location /admin/` is case-sensitive; so are our routes, so /ADMIN/… is simply unknown.
+  a.set('case sensitive routing', true)
+  // The loopback admin API, in any spelling, is never served to a request a proxy relayed.
+  a.use((req, _res, next) => {
+    if (/^\/admin(?:[/?]|$)/i.test(req.url) && !isDirectLoopback(req)) throw new VcashError('not_found', 'no such endpoint; see /openapi.json', {http: 404})
+    next()
+  })
   a.use(publicRoutes(ctx))
   a.use(transactionRoutes(ctx))
   a.use(forwarderRoutes(ctx))
   a.use(deviceRoutes(ctx))
   for (const r of o.routers ?? []) a.use(r)
   a.use('/admin', adminRoutes(ctx, [...(o.adminRouters ?? []), devicesAdminRouter(ctx)]))
+  if (o.dashboard) a.use('/dashboard', dashboardRoutes(ctx, o.dashboard))
 
   a.use((_req, _res) => {
     throw new VcashError('not_found', 'no such endpoint; see /openapi.json', {http: 404})
   })
   a.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = errorBody(error)
-    logFailure(e.status, error)
+    logFailure(ctx.log, e.status, error)
     res.status(e.status).set(e.headers ?? {}).json(e.body)
   })
   return a

@@ -17,6 +17,8 @@
  */
 import crypto from 'node:crypto'
 
+import {errors as joseErrors, jwtVerify, SignJWT} from 'jose'
+
 import {VcashError} from '../core/errors.js'
 
 export interface SmsForward {
@@ -128,41 +130,55 @@ export interface HttpSmsOptions extends VerifyOptions {
   url?: string
 }
 
-function b64urlJson(part: string): Record<string, unknown> | null {
+const HTTPSMS_ISSUER = 'api.httpsms.com'
+
+/**
+ * Verifies httpSMS's HS256 webhook JWT with jose: the signature, exp/nbf with leeway, the issuer,
+ * and the audience (the webhook URL httpSMS was given) when `url` is known. Only HS256: the token
+ * never chooses its algorithm ("none", or a public key passed off as an HMAC secret).
+ */
+export async function verifyHttpSmsToken(authorization: string | undefined, opts: HttpSmsOptions & {signingKey: string}): Promise<void> {
+  const m = authorization ? /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)\s*$/i.exec(authorization.trim()) : null
+  if (!m) throw invalidSignature('missing or malformed Authorization: Bearer token')
   try {
-    return obj(JSON.parse(Buffer.from(part, 'base64url').toString('utf8')))
-  } catch {
-    return null
+    await jwtVerify(m[1]!, new TextEncoder().encode(opts.signingKey), {
+      algorithms: ['HS256'],
+      issuer: HTTPSMS_ISSUER,
+      audience: opts.url === undefined ? undefined : audiences(opts.url),
+      requiredClaims: ['exp'],
+      clockTolerance: opts.toleranceSeconds ?? 60,
+      currentDate: opts.now === undefined ? undefined : new Date(opts.now),
+    })
+  } catch (error) {
+    throw invalidSignature(jwtProblem(error))
   }
 }
 
-/** Verifies httpSMS's HS256 webhook JWT (signature in constant time, exp/nbf with leeway, iss, aud). */
-export function verifyHttpSmsToken(authorization: string | undefined, opts: HttpSmsOptions & {signingKey: string}): void {
-  const m = authorization ? /^Bearer\s+([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(authorization.trim()) : null
-  if (!m) throw invalidSignature('missing or malformed Authorization: Bearer token')
-  const [, h, p, s] = m as unknown as [string, string, string, string]
-  const head = b64urlJson(h)
-  // Only HS256: never let the token choose a weaker algorithm (or "none").
-  if (!head || head.alg !== 'HS256') throw invalidSignature('the token is not signed with HS256')
-  const expected = crypto.createHmac('sha256', opts.signingKey).update(`${h}.${p}`).digest('base64url')
-  if (!timingSafeEqualStr(expected, s)) throw invalidSignature('the token signature does not match the signing key')
-  const claims = b64urlJson(p)
-  if (!claims) throw invalidSignature('the token has no claims')
-  const now = Math.floor((opts.now ?? Date.now()) / 1000)
-  const leeway = opts.toleranceSeconds ?? 60
-  if (typeof claims.exp !== 'number' || now > claims.exp + leeway) throw invalidSignature('the token has expired')
-  if (typeof claims.nbf === 'number' && now + leeway < claims.nbf) throw invalidSignature('the token is not valid yet')
-  if (claims.iss !== undefined && claims.iss !== 'api.httpsms.com') throw invalidSignature('the token was not issued by httpSMS')
-  if (opts.url !== undefined) {
-    const aud = claims.aud
-    const auds = Array.isArray(aud) ? aud : [aud]
-    if (!auds.includes(opts.url)) throw invalidSignature('the token was issued for another URL')
+/** The URL as received and as WHATWG-normalised (host case, default port): httpSMS sends back what it was given. */
+function audiences(url: string): string[] {
+  try {
+    return [...new Set([url, new URL(url).href])]
+  } catch {
+    return [url]
   }
+}
+
+function jwtProblem(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the token has expired'
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return 'the token was issued for another URL (its audience is the webhook URL set in httpSMS)'
+    if (error.claim === 'iss') return 'the token was not issued by httpSMS'
+    if (error.claim === 'nbf') return 'the token is not valid yet'
+    return `the token's ${error.claim} claim is not acceptable`
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the token is not signed with HS256'
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature does not match the signing key'
+  return 'the token is malformed'
 }
 
 /** httpSMS `message.phone.received` → SmsForward. Other events are `invalid_payload`. */
-export function fromHttpSms(rawBody: Buffer, headers: HeaderBag, opts: HttpSmsOptions = {}): SmsForward {
-  if (opts.signingKey) verifyHttpSmsToken(header(headers, 'authorization'), {...opts, signingKey: opts.signingKey})
+export async function fromHttpSms(rawBody: Buffer, headers: HeaderBag, opts: HttpSmsOptions = {}): Promise<SmsForward> {
+  if (opts.signingKey) await verifyHttpSmsToken(header(headers, 'authorization'), {...opts, signingKey: opts.signingKey})
   const doc = obj(parseJson(rawBody))
   if (!doc) throw invalidPayload('body is not a JSON object')
   const type = doc.type ?? header(headers, 'x-event-type')
@@ -179,10 +195,15 @@ export function fromHttpSms(rawBody: Buffer, headers: HeaderBag, opts: HttpSmsOp
 }
 
 /** An httpSMS-style token, for tests and local tooling. */
-export function signHttpSmsToken(signingKey: string, claims: {aud: string; now?: number; sub?: string}): string {
+export function signHttpSmsToken(signingKey: string, claims: {aud: string; now?: number; sub?: string}): Promise<string> {
   const now = Math.floor((claims.now ?? Date.now()) / 1000)
-  const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
-  const h = enc({alg: 'HS256', typ: 'JWT'})
-  const p = enc({aud: claims.aud, exp: now + 600, iat: now, iss: 'api.httpsms.com', nbf: now - 600, sub: claims.sub ?? 'user'})
-  return `${h}.${p}.${crypto.createHmac('sha256', signingKey).update(`${h}.${p}`).digest('base64url')}`
+  return new SignJWT({})
+    .setProtectedHeader({alg: 'HS256', typ: 'JWT'})
+    .setAudience(claims.aud)
+    .setIssuer(HTTPSMS_ISSUER)
+    .setSubject(claims.sub ?? 'user')
+    .setIssuedAt(now)
+    .setNotBefore(now - 600)
+    .setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode(signingKey))
 }

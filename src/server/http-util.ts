@@ -1,6 +1,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http'
 
 import ipaddr from 'ipaddr.js'
+import proxyAddr from 'proxy-addr'
 
 import {BugError, VcashError} from '../core/errors.js'
 
@@ -35,11 +36,12 @@ export function bearer(req: IncomingMessage): string | null {
   return m ? m[1]! : null
 }
 
-export interface TrustedProxies {
+export interface AddressRanges {
   ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][]
 }
 
-export function parseTrustedProxies(list: string[]): TrustedProxies {
+/** A store's allowlist (IPs and CIDRs). */
+export function parseAddressRanges(list: string[]): AddressRanges {
   return {ranges: list.filter(Boolean).map((s) => (s.includes('/') ? ipaddr.parseCIDR(s) : ((a) => [a, a.kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number])(ipaddr.parse(s))))}
 }
 
@@ -65,7 +67,7 @@ function canonicalIp(ip: string): string {
   }
 }
 
-export function ipInList(ip: string, ranges: TrustedProxies['ranges']): boolean {
+export function ipInList(ip: string, ranges: AddressRanges['ranges']): boolean {
   if (ranges.length === 0) return false
   let a: ipaddr.IPv4 | ipaddr.IPv6
   try {
@@ -76,20 +78,41 @@ export function ipInList(ip: string, ranges: TrustedProxies['ranges']): boolean 
   return ranges.some(([range, bits]) => a.kind() === range.kind() && a.match(range, bits))
 }
 
+/** Which peers may speak for a client (X-Forwarded-For): proxy-addr's compiled trust, the very function express uses for req.ip. */
+export type TrustProxy = (addr: string, hop: number) => boolean
+
 /**
- * The client's address. X-Forwarded-For is believed only when the direct peer is a
- * trusted proxy, and then only up to the first hop that isn't one (rightmost-untrusted).
+ * `--trust-proxy` / `VCASH_TRUST_PROXY` in any form they arrive in (a list, one comma-separated
+ * string, or a list of such strings) compiled by proxy-addr: IPs, CIDRs, and its names
+ * `loopback`, `linklocal`, `uniquelocal`. Throws on anything else.
  */
-export function clientIp(req: IncomingMessage, trusted: TrustedProxies): string {
-  const peer = normaliseIp(req.socket.remoteAddress ?? '')
-  if (!ipInList(peer, trusted.ranges)) return peer
-  const xff = req.headers['x-forwarded-for']
-  const hops = (Array.isArray(xff) ? xff.join(',') : xff ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-  for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = normaliseIp(hops[i]!)
-    if (!ipInList(hop, trusted.ranges)) return hop
+export function compileTrust(list: string | readonly string[]): TrustProxy {
+  const items = (typeof list === 'string' ? [list] : [...list]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean)
+  return proxyAddr.compile(items)
+}
+
+/**
+ * The client's address, by proxy-addr: X-Forwarded-For is believed only from a trusted peer,
+ * and only up to the first hop that isn't trusted. express's req.ip is the same answer.
+ */
+export function clientIp(req: IncomingMessage, trust: TrustProxy): string {
+  return normaliseIp(proxyAddr(req, trust))
+}
+
+/** A request that came through a proxy says so: any of these headers means "not a local tool". */
+export function isForwarded(req: IncomingMessage): boolean {
+  for (const name of Object.keys(req.headers)) {
+    if (name === 'forwarded' || name === 'x-real-ip' || name === 'via' || name.startsWith('x-forwarded-')) return true
   }
-  return peer
+  return false
+}
+
+/**
+ * A local tool on this machine: a loopback peer that is not a proxy relaying someone else (a
+ * reverse proxy on the same host is a loopback peer too, so forwarding headers disqualify).
+ */
+export function isDirectLoopback(req: IncomingMessage): boolean {
+  return isLoopback(req.socket.remoteAddress ?? '') && !isForwarded(req)
 }
 
 export function isLoopback(ip: string): boolean {

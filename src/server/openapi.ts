@@ -1,6 +1,17 @@
 /** The API description served at /openapi.json (contract §2), kept beside the routes. */
+import {PHONE_STATES} from './routes/devices.js'
+
 const err = {$ref: '#/components/schemas/Error'}
 const errResponse = (description: string) => ({description, content: {'application/json': {schema: err}}})
+const json = (description: string, ref: string) => ({description, content: {'application/json': {schema: {$ref: `#/components/schemas/${ref}`}}}})
+const EVENTS = ['transaction.received', 'transaction.completed', 'transaction.awaiting_approval', 'transaction.rejected', 'transaction.expired']
+const idParam = {name: 'id', in: 'path', required: true, schema: {type: 'string'}}
+const ingestResponses = {
+  201: json('A new receipt: a PENDING transaction was created', 'IngestAnswer'),
+  200: json('Already have it (a duplicate)', 'IngestAnswer'),
+  202: json('Stored but ignored (not a receipt, or an untrusted sender)', 'IngestAnswer'),
+}
+const deliveredAnswer = {200: {description: 'Any 2xx: delivered. Anything else (or no answer in 10 s) is retried on a schedule for up to 3 days.'}}
 
 export function openApiDocument(): Record<string, unknown> {
   return {
@@ -9,11 +20,16 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'vcash',
       version: '1',
       description: 'Verify Vodafone Cash, e& money, InstaPay and Orange Cash transfers from the wallet phone\'s SMS. Errors are `{status:false, code, message}` with a stable `code`.',
+      license: {name: 'MIT', identifier: 'MIT'},
     },
+    servers: [{url: '/', description: 'This vcash server (the document is served by the server it describes)'}],
     components: {
       securitySchemes: {
-        apiToken: {type: 'http', scheme: 'bearer', description: 'The store API token'},
-        deviceToken: {type: 'http', scheme: 'bearer', description: 'The wallet phone\'s device token'},
+        apiToken: {type: 'http', scheme: 'bearer', description: 'The store API token (vk_…)'},
+        apiTokenQuery: {type: 'apiKey', in: 'query', name: 'token', description: 'The store API token as `?token=` (the WHMCS module\'s way)'},
+        deviceToken: {type: 'http', scheme: 'bearer', description: 'The wallet phone\'s device token (vd_…)'},
+        deviceTokenQuery: {type: 'apiKey', in: 'query', name: 'token', description: 'The device token in the webhook URL: forwarder apps use the Authorization header for their own signature'},
+        metricsToken: {type: 'http', scheme: 'bearer', description: 'The server\'s --metrics-token (VCASH_METRICS_TOKEN); a direct loopback peer needs none'},
       },
       schemas: {
         Error: {
@@ -36,6 +52,8 @@ export function openApiDocument(): Record<string, unknown> {
             amount: {type: 'string', pattern: '^\\d+\\.\\d{2}$', description: 'EGP, exact decimal'},
             sender_phone: {type: ['string', 'null'], pattern: '^01[0125]\\d{8}$'},
             sender_name: {type: ['string', 'null']},
+            payer_address: {type: ['string', 'null'], description: 'Bank InstaPay credits: the payer\'s InstaPay address'},
+            account_last4: {type: ['string', 'null'], description: 'Bank credits: the last digits of the credited account or card'},
             reference: {type: ['string', 'null']},
             balance: {type: ['string', 'null']},
             occurred_at: {type: ['string', 'null'], format: 'date-time'},
@@ -45,14 +63,56 @@ export function openApiDocument(): Record<string, unknown> {
             user_name: {type: ['string', 'null']},
             client_id: {type: ['string', 'null']},
             held_by: {type: 'array', items: {type: 'string'}},
-            verdict: {enum: ['verified', 'suspicious', 'unknown'], description: 'The balance chain\'s verdict: the receipt\'s balance follows from the wallet\'s last known one, contradicts it, or cannot be told'},
-            holds: {type: 'array', description: 'Gates that keep the receipt from being claimed automatically (too_old, foreign_wallet, balance_mismatch, no_sender_id)', items: {type: 'object', properties: {gate: {type: 'string'}, why: {type: 'string'}}}},
+            verdict: {enum: ['verified', 'suspicious', 'unknown'], description: 'The balance chain\'s verdict: the receipt\'s balance follows from the wallet\'s last known one, contradicts it, or cannot be told (docs/gates.md)'},
+            holds: {type: 'array', description: 'Gates that keep the receipt from being claimed automatically: too_old, foreign_wallet, balance_mismatch, no_sender_id', items: {type: 'object', required: ['gate', 'why'], properties: {gate: {type: 'string'}, why: {type: 'string'}}}},
             receiving_account: {type: ['string', 'null'], description: 'The wallet or account the SMS says it was credited to'},
             audit: {type: 'array', items: {type: 'object', properties: {at: {type: 'string'}, by: {type: 'string'}, from: {type: ['string', 'null']}, to: {type: 'string'}, why: {type: 'string'}}}},
           },
         },
+        Sms: {
+          type: 'object',
+          required: ['id', 'store_id', 'sender', 'received_at', 'outcome', 'source'],
+          properties: {
+            id: {type: 'string'},
+            store_id: {type: 'string'},
+            sender: {type: 'string'},
+            received_at: {type: 'string', format: 'date-time'},
+            outcome: {enum: ['receive', 'ignored']},
+            reason: {type: ['string', 'null'], description: 'Why it was ignored: untrusted_sender, not_a_receipt, unrecognised_layout, …'},
+            transaction_id: {type: ['string', 'null']},
+            source: {type: 'string', examples: ['api', 'adb', 'smsgateway', 'httpsms']},
+          },
+        },
+        IngestAnswer: {
+          type: 'object',
+          required: ['status', 'outcome', 'sms', 'transaction', 'reason'],
+          properties: {
+            status: {const: true},
+            outcome: {enum: ['created', 'duplicate', 'ignored']},
+            sms: {$ref: '#/components/schemas/Sms'},
+            transaction: {oneOf: [{$ref: '#/components/schemas/Transaction'}, {type: 'null'}]},
+            reason: {type: ['string', 'null']},
+          },
+        },
+        TransactionAnswer: {
+          type: 'object',
+          required: ['status', 'transaction'],
+          properties: {status: {const: true}, transaction: {$ref: '#/components/schemas/Transaction'}},
+        },
+        TransactionPage: {
+          type: 'object',
+          required: ['status', 'transactions', 'next_cursor'],
+          properties: {status: {const: true}, transactions: {type: 'array', items: {$ref: '#/components/schemas/Transaction'}}, next_cursor: {type: ['string', 'null']}},
+        },
+        Health: {
+          type: 'object',
+          required: ['status', 'ok'],
+          properties: {status: {type: 'boolean'}, ok: {type: 'boolean'}, code: {type: 'string'}, message: {type: 'string'}},
+          description: 'Liveness only: no counts (public behind a proxy).',
+        },
         Device: {
           type: 'object',
+          required: ['id', 'store_id', 'name', 'kind', 'state', 'state_since', 'last_contact_at', 'silent_for_seconds'],
           properties: {
             id: {type: 'string'},
             store_id: {type: 'string'},
@@ -63,8 +123,46 @@ export function openApiDocument(): Record<string, unknown> {
             last_contact_at: {type: 'string', format: 'date-time'},
             silent_for_seconds: {type: 'integer'},
             app_version: {type: ['string', 'null']},
-            phone: {type: ['object', 'null'], properties: {state: {enum: ['ready', 'locked', 'unauthorized', 'offline', 'unplugged', 'no_device', 'unknown']}, detail: {type: ['string', 'null']}}},
+            phone: {type: ['object', 'null'], properties: {state: {enum: PHONE_STATES}, detail: {type: ['string', 'null']}}},
             created_at: {type: 'string', format: 'date-time'},
+          },
+        },
+        DeviceAnswer: {type: 'object', required: ['status', 'device'], properties: {status: {const: true}, device: {$ref: '#/components/schemas/Device'}}},
+        DeviceList: {type: 'object', required: ['status', 'devices'], properties: {status: {const: true}, devices: {type: 'array', items: {$ref: '#/components/schemas/Device'}}}},
+        DeviceEvent: {
+          type: 'object',
+          required: ['type', 'timestamp', 'data'],
+          properties: {
+            type: {enum: ['device.offline', 'device.online']},
+            timestamp: {type: 'string', format: 'date-time'},
+            data: {allOf: [{$ref: '#/components/schemas/Device'}], type: 'object', properties: {silence_limit_minutes: {type: 'integer'}}},
+          },
+        },
+        WebhookEvent: {
+          type: 'object',
+          required: ['type', 'timestamp', 'data'],
+          properties: {
+            type: {enum: EVENTS},
+            timestamp: {type: 'string', format: 'date-time'},
+            data: {
+              allOf: [{$ref: '#/components/schemas/Transaction'}],
+              type: 'object',
+              properties: {converted_amount: {type: 'string'}, currency_label: {type: 'string'}},
+              description: 'The transaction (without its audit trail), with the amount in the store currency',
+            },
+          },
+        },
+        WhmcsAddCredit: {
+          type: 'object',
+          required: ['action', 'identifier', 'secret', 'clientid', 'description', 'amount', 'responsetype'],
+          properties: {
+            action: {const: 'AddCredit'},
+            identifier: {type: 'string'},
+            secret: {type: 'string'},
+            clientid: {type: 'string'},
+            description: {type: 'string', examples: ['VodafoneCash payment - trans_id: tx_123']},
+            amount: {type: 'string'},
+            responsetype: {const: 'json'},
           },
         },
         CheckAnswer: {
@@ -87,20 +185,24 @@ export function openApiDocument(): Record<string, unknown> {
     paths: {
       '/api/payment_link_check': {
         get: {
+          operationId: 'checkPayment',
           summary: 'Match a customer\'s claim (phone + amount) to a PENDING transfer',
-          description: 'HTTP 200 for every business outcome; `status: true` only on a confirmed payment. Compatible with the VodafoneCash WHMCS module. Token optional unless the store requires one (Bearer or `token` query).',
+          description: 'HTTP 200 for every business outcome; `status: true` only on a confirmed payment. Compatible with the VodafoneCash WHMCS module. The API token is needed only when the store requires one (Bearer or `token` query). Failed checks are limited per store and caller (IPv4 address, IPv6 /64).',
+          security: [{}, {apiToken: []}, {apiTokenQuery: []}],
           parameters: [
-            {name: 'phone', in: 'query', schema: {type: 'string'}, description: 'The payer\'s wallet phone; required unless `reference` is given'},
+            {name: 'phone', in: 'query', schema: {type: 'string'}, description: 'The payer\'s wallet phone; required unless `reference`, `payer_name` or `payer_address` is given'},
             {name: 'reference', in: 'query', schema: {type: 'string'}, description: 'The wallet reference from the receipt: claims transfers whose SMS has no payer phone (Orange Cash, InstaPay to a bank, remittances)'},
+            {name: 'payer_name', in: 'query', schema: {type: 'string', maxLength: 200}, description: 'Bank InstaPay credits (no payer phone): the payer\'s name as the bank wrote it. Every word of the shorter name must be in the longer; a first name alone never matches; two matching credits wait for the operator'},
+            {name: 'payer_address', in: 'query', schema: {type: 'string', maxLength: 80}, description: 'Bank InstaPay credits: the payer\'s InstaPay address (name@instapay; the suffix may be left out)'},
             {name: 'amount', in: 'query', required: true, schema: {type: 'string'}, description: 'EGP, e.g. 100, 100.5, 1,000.50'},
             {name: 'store_id', in: 'query', required: true, schema: {type: 'string'}},
             {name: 'user_name', in: 'query', schema: {type: 'string'}},
             {name: 'client_id', in: 'query', schema: {type: 'string'}},
+            {name: 'order_id', in: 'query', schema: {type: 'string'}, description: 'The caller\'s idempotency key: the same order_id repeated gets the same answer'},
             {name: 'lang', in: 'query', schema: {enum: ['en', 'ar']}},
-            {name: 'token', in: 'query', schema: {type: 'string'}},
           ],
           responses: {
-            200: {description: 'The outcome', content: {'application/json': {schema: {$ref: '#/components/schemas/CheckAnswer'}}}},
+            200: json('The outcome', 'CheckAnswer'),
             400: errResponse('Bad phone/amount/parameters'),
             401: errResponse('Token required and missing/wrong'),
             403: errResponse('Caller IP not in the store allowlist'),
@@ -111,71 +213,231 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/api/public/store/{storeId}/rate': {
         get: {
+          operationId: 'getStoreRate',
           summary: 'The store\'s currency rate (public, CORS open)',
+          security: [],
           parameters: [{name: 'storeId', in: 'path', required: true, schema: {type: 'string'}}],
           responses: {
-            200: {description: 'Rate', content: {'application/json': {schema: {type: 'object', properties: {status: {const: true}, rate: {type: 'string'}, currency_label: {type: 'string'}}}}}},
+            200: {description: 'Rate', content: {'application/json': {schema: {type: 'object', required: ['status', 'rate', 'currency_label'], properties: {status: {const: true}, rate: {type: 'string'}, currency_label: {type: 'string'}}}}}},
             404: errResponse('Unknown store'),
           },
         },
       },
       '/api/sms': {
         post: {
+          operationId: 'ingestSms',
           summary: 'Ingest one received SMS (from the wallet phone)',
+          description: 'An optional `X-Vcash-Device` header names the device (e.g. `adb:SERIAL`); its last contact moves with the SMS. Leave `sender` out (or null) for a channel that forwards the text only: stored as ignored (`no_sender_id`) unless the store allows it (docs/gates.md).',
           security: [{deviceToken: []}],
-          description: 'An optional `X-Vcash-Device` header names the device (e.g. `adb:SERIAL`); its last contact moves with the SMS. Leave `sender` out (or null) for a channel that forwards the text only: stored as ignored (`no_sender_id`) unless the store allows it.',
-          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['body'], properties: {sender: {type: ['string', 'null']}, body: {type: 'string'}, received_at: {type: 'string', format: 'date-time'}}}}}},
+          parameters: [{name: 'X-Vcash-Device', in: 'header', required: false, schema: {type: 'string', maxLength: 100}}],
+          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['body'], additionalProperties: false, properties: {sender: {type: ['string', 'null'], maxLength: 64}, body: {type: 'string', maxLength: 10000}, received_at: {type: ['string', 'null'], format: 'date-time'}}}}}},
           responses: {
-            201: {description: 'A new receipt (a PENDING transaction was created)'},
-            200: {description: 'Already have it (duplicate)'},
-            202: {description: 'Stored but ignored (not a receipt, or untrusted sender)'},
+            ...ingestResponses,
             400: errResponse('Bad body'),
             401: errResponse('Missing or wrong device token'),
             413: errResponse('Body too large'),
             415: errResponse('Not JSON'),
+            503: errResponse('Storage unavailable; retry after Retry-After'),
+          },
+        },
+      },
+      '/api/sms/smsgateway': {
+        post: {
+          operationId: 'ingestSmsGateway',
+          summary: 'SMS Gateway for Android webhook (event sms:received)',
+          description: 'Signed by the app: `X-Signature` is the hex HMAC-SHA256 of the raw body followed by `X-Timestamp`, under the signing key set with `vcash store set --forwarder-signing-key`; the timestamp must be within 5 minutes.',
+          security: [{deviceTokenQuery: []}],
+          parameters: [
+            {name: 'X-Signature', in: 'header', required: true, schema: {type: 'string', pattern: '^[0-9a-fA-F]{64}$'}},
+            {name: 'X-Timestamp', in: 'header', required: true, schema: {type: 'string', pattern: '^\\d{1,12}$'}, description: 'Unix seconds'},
+          ],
+          requestBody: {required: true, content: {'application/json': {schema: {
+            type: 'object',
+            required: ['event', 'payload'],
+            properties: {
+              deviceId: {type: 'string'},
+              event: {const: 'sms:received'},
+              id: {type: 'string'},
+              webhookId: {type: 'string'},
+              payload: {type: 'object', required: ['message', 'phoneNumber'], properties: {messageId: {type: 'string'}, message: {type: 'string'}, phoneNumber: {type: 'string', description: 'The SMS sender'}, simNumber: {type: ['integer', 'null']}, receivedAt: {type: 'string', format: 'date-time'}}},
+            },
+          }}}},
+          responses: {
+            ...ingestResponses,
+            400: errResponse('Not an sms:received event, or encrypted'),
+            401: errResponse('Wrong device token or signature'),
+            409: errResponse('The store has no forwarder signing key'),
+            413: errResponse('Body too large'),
+          },
+        },
+      },
+      '/api/sms/httpsms': {
+        post: {
+          operationId: 'ingestHttpSms',
+          summary: 'httpSMS webhook (event message.phone.received, a CloudEvents envelope)',
+          description: 'When the store has a forwarder signing key, `Authorization: Bearer` must be httpSMS\'s HS256 JWT under that key: issuer `api.httpsms.com`, audience the webhook URL as configured in httpSMS (this request\'s URL; behind a trusted proxy, its X-Forwarded-Proto and X-Forwarded-Host).',
+          security: [{deviceTokenQuery: []}],
+          parameters: [
+            {name: 'Authorization', in: 'header', schema: {type: 'string', pattern: '^Bearer '}, description: 'httpSMS\'s webhook JWT (required when the store has a signing key)'},
+            {name: 'X-Event-Type', in: 'header', schema: {const: 'message.phone.received'}},
+          ],
+          requestBody: {required: true, content: {'application/json': {schema: {
+            type: 'object',
+            required: ['type', 'data'],
+            properties: {
+              specversion: {const: '1.0'},
+              id: {type: 'string'},
+              source: {type: 'string'},
+              type: {const: 'message.phone.received'},
+              time: {type: 'string', format: 'date-time'},
+              data: {type: 'object', required: ['contact', 'content'], properties: {message_id: {type: 'string'}, user_id: {type: 'string'}, owner: {type: 'string'}, contact: {type: 'string', description: 'The SMS sender'}, content: {type: 'string'}, timestamp: {type: 'string', format: 'date-time'}, sim: {type: 'string'}, encrypted: {type: 'boolean'}}},
+            },
+          }}}},
+          responses: {
+            ...ingestResponses,
+            400: errResponse('Not message.phone.received, or encrypted'),
+            401: errResponse('Wrong device token, or the JWT does not verify (key, expiry, issuer, audience)'),
+            413: errResponse('Body too large'),
           },
         },
       },
       '/api/devices/heartbeat': {
         post: {
-          summary: 'A device says it is alive (contract §7); `vcash sms tail` sends one every minute',
+          operationId: 'deviceHeartbeat',
+          summary: 'A device says it is alive (contract §7); vcash sms tail sends one every minute',
           security: [{deviceToken: []}],
-          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['name'], properties: {name: {type: 'string'}, kind: {enum: ['tail', 'forwarder', 'api']}, app_version: {type: ['string', 'null']}, phone: {type: ['object', 'null'], properties: {state: {type: 'string'}, detail: {type: ['string', 'null']}}}}}}}},
-          responses: {200: {description: '{status, device}', content: {'application/json': {schema: {type: 'object', properties: {status: {const: true}, device: {$ref: '#/components/schemas/Device'}}}}}}, 400: errResponse('Bad body'), 401: errResponse('Missing or wrong device token')},
+          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['name'], additionalProperties: false, properties: {
+            name: {type: 'string', maxLength: 100},
+            kind: {enum: ['tail', 'forwarder', 'api']},
+            app_version: {type: ['string', 'null'], maxLength: 64},
+            phone: {type: ['object', 'null'], properties: {state: {enum: PHONE_STATES}, detail: {type: ['string', 'null']}}},
+          }}}}},
+          responses: {200: json('The device as the server now sees it', 'DeviceAnswer'), 400: errResponse('Bad body'), 401: errResponse('Missing or wrong device token')},
         },
       },
       '/api/devices': {
         get: {
-          summary: 'The store\'s devices and their last contact; one silent past the store\'s limit is offline (device.offline webhook)',
+          operationId: 'listDevices',
+          summary: 'The store\'s devices and their last contact; one silent past the store\'s limit is offline',
           security: [{apiToken: []}],
-          responses: {200: {description: '{status, devices}', content: {'application/json': {schema: {type: 'object', properties: {status: {const: true}, devices: {type: 'array', items: {$ref: '#/components/schemas/Device'}}}}}}}, 401: errResponse('Unauthorized')},
+          responses: {200: json('The devices, most recently heard from first', 'DeviceList'), 401: errResponse('Unauthorized')},
         },
       },
       '/api/transactions': {
         get: {
+          operationId: 'listTransactions',
           summary: 'List the store\'s transactions (newest first)',
           security: [{apiToken: []}],
-          parameters: ['status', 'since', 'until', 'phone', 'limit', 'cursor'].map((name) => ({name, in: 'query', schema: {type: 'string'}})),
-          responses: {200: {description: 'A page: {status, transactions, next_cursor}'}, 400: errResponse('Bad filter'), 401: errResponse('Unauthorized')},
+          parameters: [
+            {name: 'status', in: 'query', schema: {enum: ['PENDING', 'COMPLETED', 'AWAITING_APPROVAL', 'REJECTED', 'EXPIRED']}},
+            {name: 'since', in: 'query', schema: {type: 'string', format: 'date-time'}},
+            {name: 'until', in: 'query', schema: {type: 'string', format: 'date-time'}},
+            {name: 'phone', in: 'query', schema: {type: 'string'}},
+            {name: 'limit', in: 'query', schema: {type: 'integer', minimum: 1, maximum: 500}},
+            {name: 'cursor', in: 'query', schema: {type: 'string'}},
+          ],
+          responses: {200: json('A page of transactions', 'TransactionPage'), 400: errResponse('Bad filter'), 401: errResponse('Unauthorized')},
         },
       },
       '/api/transactions/{id}': {
         get: {
+          operationId: 'getTransaction',
           summary: 'One transaction (server-to-server revalidation)',
           security: [{apiToken: []}],
-          parameters: [{name: 'id', in: 'path', required: true, schema: {type: 'string'}}],
-          responses: {200: {description: '{status, transaction}', content: {'application/json': {schema: {type: 'object', properties: {status: {const: true}, transaction: {$ref: '#/components/schemas/Transaction'}}}}}}, 401: errResponse('Unauthorized'), 404: errResponse('Not found')},
+          parameters: [idParam],
+          responses: {200: json('The transaction', 'TransactionAnswer'), 401: errResponse('Unauthorized'), 404: errResponse('Not found')},
         },
       },
       '/api/transactions/{id}/approve': {
-        post: {summary: 'Approve a transaction held by anti-spam (completes it, notifies the merchant)', security: [{apiToken: []}], parameters: [{name: 'id', in: 'path', required: true, schema: {type: 'string'}}], responses: {200: {description: '{status, transaction}'}, 404: errResponse('Not found'), 409: errResponse('Not AWAITING_APPROVAL')}},
+        post: {operationId: 'approveTransaction', summary: 'Approve a transaction held by anti-spam (completes it, notifies the merchant)', security: [{apiToken: []}], parameters: [idParam], responses: {200: json('The approved transaction', 'TransactionAnswer'), 401: errResponse('Unauthorized'), 404: errResponse('Not found'), 409: errResponse('Not AWAITING_APPROVAL')}},
       },
       '/api/transactions/{id}/reject': {
-        post: {summary: 'Reject a transaction held by anti-spam', security: [{apiToken: []}], parameters: [{name: 'id', in: 'path', required: true, schema: {type: 'string'}}], requestBody: {content: {'application/json': {schema: {type: 'object', properties: {reason: {type: 'string'}}}}}}, responses: {200: {description: '{status, transaction}'}, 404: errResponse('Not found'), 409: errResponse('Not AWAITING_APPROVAL')}},
+        post: {operationId: 'rejectTransaction', summary: 'Reject a transaction held by anti-spam', security: [{apiToken: []}], parameters: [idParam], requestBody: {content: {'application/json': {schema: {type: 'object', properties: {reason: {type: 'string', maxLength: 500}}}}}}, responses: {200: json('The rejected transaction', 'TransactionAnswer'), 400: errResponse('Bad body'), 401: errResponse('Unauthorized'), 404: errResponse('Not found'), 409: errResponse('Not AWAITING_APPROVAL')}},
       },
-      '/healthz': {get: {summary: 'Liveness', responses: {200: {description: 'OK'}}}},
-      '/metrics': {get: {summary: 'Prometheus metrics', responses: {200: {description: 'text/plain exposition format'}}}},
-      '/openapi.json': {get: {summary: 'This document', responses: {200: {description: 'OpenAPI 3.1'}}}},
+      '/api/transactions/{id}/match': {
+        post: {operationId: 'matchTransaction', summary: 'Complete a PENDING transfer for a named customer by hand (an operator\'s match)', security: [{apiToken: []}], parameters: [idParam], requestBody: {content: {'application/json': {schema: {type: 'object', additionalProperties: false, properties: {user_name: {type: 'string'}, client_id: {type: 'string', pattern: '^\\d{1,10}$'}, order_id: {type: 'string'}}}}}}, responses: {200: json('The completed transaction', 'TransactionAnswer'), 400: errResponse('Bad body'), 401: errResponse('Unauthorized'), 404: errResponse('Not found'), 409: errResponse('Not PENDING')}},
+      },
+      '/healthz': {
+        get: {
+          operationId: 'health',
+          summary: 'Liveness: the ledger reads and writes (no counts)',
+          security: [],
+          responses: {200: json('OK', 'Health'), 404: errResponse('Not this server (a proxy in front answers)'), 503: json('Storage unavailable', 'Health')},
+        },
+      },
+      '/metrics': {
+        get: {
+          operationId: 'metrics',
+          summary: 'Prometheus metrics (a direct loopback peer, or the metrics token)',
+          security: [{}, {metricsToken: []}],
+          responses: {
+            200: {description: 'Prometheus text exposition format', content: {'text/plain': {schema: {type: 'string'}}}},
+            401: errResponse('The server has a metrics token and it was missing or wrong'),
+            404: errResponse('Not a direct loopback peer and no metrics token configured'),
+          },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          operationId: 'openApi',
+          summary: 'This document',
+          security: [],
+          responses: {200: {description: 'OpenAPI 3.1', content: {'application/json': {schema: {type: 'object'}}}}, 404: errResponse('Not this server')},
+        },
+      },
+    },
+    // What vcash sends to the merchant (contract §5), by the store's callback kind.
+    webhooks: {
+      standardWebhook: {
+        post: {
+          operationId: 'onTransactionEvent',
+          summary: 'Webhook callback: every transaction event, Standard Webhooks signed',
+          description: 'Headers `webhook-id` (the same on every retry: dedupe on it), `webhook-timestamp`, `webhook-signature` (v1, HMAC-SHA256 under the store signing secret, whsec_…).',
+          security: [],
+          parameters: [
+            {name: 'webhook-id', in: 'header', required: true, schema: {type: 'string'}},
+            {name: 'webhook-timestamp', in: 'header', required: true, schema: {type: 'string'}},
+            {name: 'webhook-signature', in: 'header', required: true, schema: {type: 'string'}},
+          ],
+          requestBody: {required: true, content: {'application/json': {schema: {$ref: '#/components/schemas/WebhookEvent'}}}},
+          responses: {...deliveredAnswer, 400: {description: 'Not accepted: retried'}},
+        },
+      },
+      deviceEvent: {
+        post: {
+          operationId: 'onDeviceEvent',
+          summary: 'Webhook callback: device.offline after the store\'s silence limit, device.online when it is heard from again',
+          description: 'Signed like every webhook (Standard Webhooks). Sent to webhook stores only: a GET callback or a WHMCS credit means money, and a device event must never look like one.',
+          security: [],
+          parameters: [
+            {name: 'webhook-id', in: 'header', required: true, schema: {type: 'string'}},
+            {name: 'webhook-timestamp', in: 'header', required: true, schema: {type: 'string'}},
+            {name: 'webhook-signature', in: 'header', required: true, schema: {type: 'string'}},
+          ],
+          requestBody: {required: true, content: {'application/json': {schema: {$ref: '#/components/schemas/DeviceEvent'}}}},
+          responses: {...deliveredAnswer, 400: {description: 'Not accepted: retried'}},
+        },
+      },
+      getCallback: {
+        get: {
+          operationId: 'onTransactionCompletedGet',
+          summary: 'GET callback: transaction.completed as a signed query string',
+          description: '`signature` is the hex HMAC-SHA256 of the query string before `&signature=` under the store signing secret; `event_id` is the same on every retry.',
+          security: [],
+          parameters: ['trans_id', 'amount', 'converted_amount', 'currency_label', 'phone', 'user_name', 'store_id', 'status', 'provider', 'reference', 'verdict', 'timestamp', 'event_id', 'signature'].map((name) => ({name, in: 'query', required: true, schema: {type: 'string'}})),
+          responses: {...deliveredAnswer, 400: {description: 'Not accepted: retried'}},
+        },
+      },
+      whmcsAddCredit: {
+        post: {
+          operationId: 'whmcsAddCredit',
+          summary: 'WHMCS store: AddCredit to the client, at most once per transaction',
+          description: 'Posted to `<WHMCS URL>/includes/api.php`; WHMCS\'s JSON `result: success` confirms the credit.',
+          security: [],
+          requestBody: {required: true, content: {'application/x-www-form-urlencoded': {schema: {$ref: '#/components/schemas/WhmcsAddCredit'}}}},
+          responses: {...deliveredAnswer, 403: {description: 'A WHMCS API permission or IP problem: reported, not retried blindly'}},
+        },
+      },
     },
   }
 }

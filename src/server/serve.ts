@@ -1,6 +1,6 @@
 import crypto from 'node:crypto'
 import http from 'node:http'
-import type {AddressInfo} from 'node:net'
+import type {AddressInfo, Socket} from 'node:net'
 
 import express from 'express'
 
@@ -10,20 +10,54 @@ import {EXIT, VcashError} from '../core/errors.js'
 import type {NotificationRecord, TransactionRecord} from '../core/model.js'
 import {eventsRouter} from './routes/events.js'
 import {Dispatcher, type DispatcherOptions} from '../notify/dispatcher.js'
-import {type CreatedStore} from '../app/service.js'
+import {type CreatedStore, type ServiceEvent} from '../app/service.js'
 import type {ImportReport} from '../storage/legacy-import.js'
 import {type LocalVcash, openLocal} from '../app/runtime.js'
 import {removeAdminInfo, writeAdminInfo} from '../io/admin-info.js'
 import {createRequestHandler} from './app.js'
+import {type Logger, silentLogger} from './log.js'
 import {Metrics} from './metrics.js'
+import type {DashboardMode} from './routes/dashboard-access.js'
+
+/**
+ * What one server holds open, chosen for a default `ulimit -n` of 1,024: 800 client sockets
+ * leave room for the ledger, the outbox's deliveries and the event streams. A client gets 10 s
+ * to send its headers and 30 s for the whole request; a keep-alive socket is closed after 5 s
+ * without a request and any socket after 30 s without a byte either way.
+ */
+export interface ConnectionLimits {
+  maxConnections: number
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  keepAliveTimeoutMs: number
+  idleTimeoutMs: number
+}
+
+export const DEFAULT_LIMITS: ConnectionLimits = {maxConnections: 800, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, idleTimeoutMs: 30_000}
 
 export interface ServeOptions {
   dataDir: string
+  /** `postgres://…`: the ledger on PostgreSQL, shared with other instances (no data dir lock). */
+  databaseUrl?: string
+  /** With databaseUrl: how long this instance holds a notification it delivers. */
+  outboxLeaseMs?: number
   host: string
   port: number
   /** Development mode: the zero-setup store allows http://localhost callbacks. */
   dev: boolean
-  trustProxy: string[]
+  /** Proxies whose X-Forwarded-For is believed: a list, or one comma-separated string (the env form). */
+  trustProxy: string | string[]
+  /** Lets a scraper that is not a direct loopback peer read /metrics (Authorization: Bearer). */
+  metricsToken?: string | null
+  limits?: Partial<ConnectionLimits>
+  /** Where request, SMS, check and delivery lines go (default: nowhere). */
+  log?: Logger
+  /**
+   * Create the zero-setup development store on an empty data dir (default: yes, for in-process
+   * callers). `vcash serve` decides: only with --dev or on a terminal, never on a production
+   * server, whose output (and so the store's secrets) would go to a journal.
+   */
+  devStore?: boolean
   /** Sweep PENDING transfers past their match window this often. */
   expireEveryMs?: number
   now?: () => Date
@@ -34,6 +68,8 @@ export interface ServeOptions {
   creditWaitMs?: number
   /** Outbox delivery: retry schedule and poll interval (scaled down in tests). */
   dispatcher?: Pick<DispatcherOptions, 'scheduleMs' | 'pollMs' | 'timeoutMs' | 'breakerThreshold' | 'breakerCooldownMs'>
+  /** Where the operator's dashboard answers (default: loopback only). */
+  dashboard?: DashboardMode
 }
 
 export class VcashServer {
@@ -44,8 +80,20 @@ export class VcashServer {
   dispatcher!: Dispatcher
   private sweep: NodeJS.Timeout | null = null
   private closing: Promise<void> | null = null
+  /** What the dashboard's live pages listen to: an SMS, a claim, a decision, a delivery attempt. */
+  readonly live = new EventEmitter<{change: [string]}>()
 
-  private constructor(readonly local: LocalVcash, readonly opts: ServeOptions) {}
+  private readonly log: Logger
+
+  private constructor(readonly local: LocalVcash, readonly opts: ServeOptions) {
+    this.log = opts.log ?? silentLogger()
+  }
+
+  /** Where the ledger is, for messages (never a password). */
+  get databaseWhere(): string {
+    const s = this.local.storage as {where?: string}
+    return s.where ?? this.opts.dataDir
+  }
 
   /** Development only: how far `POST /admin/dev/clock` has moved the server's clock (simulate's expiry steps). */
   clockOffsetMs = 0
@@ -54,9 +102,13 @@ export class VcashServer {
     const metricsHolder: {m?: Metrics} = {}
     const base = opts.now ?? (() => new Date())
     const holder: {srv?: VcashServer} = {}
+    const onEvent = (e: ServiceEvent) => {
+      metricsHolder.m?.onEvent(e)
+      holder.srv?.live.emit('change', e.type)
+    }
     const now = () => new Date(base().getTime() + (holder.srv?.clockOffsetMs ?? 0))
     const local = await openLocal({
-      dataDir: opts.dataDir, holder: 'server', now, onEvent: (e) => metricsHolder.m?.onEvent(e), failedCheckLimit: opts.failedCheckLimit, onImport: opts.onImport,
+      dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, holder: 'server', now, onEvent, failedCheckLimit: opts.failedCheckLimit, onImport: opts.onImport,
       awaitCredit: (tx, timeoutMs) => holder.srv?.awaitCredit(tx, timeoutMs) ?? Promise.resolve(false),
       creditWaitMs: opts.creditWaitMs,
     })
@@ -75,18 +127,22 @@ export class VcashServer {
     const {service, storage} = this.local
     const metrics = new Metrics(storage, {now: () => service.clock()})
     metricsHolder.m = metrics
-    if ((await storage.listStores()).length === 0) {
+    if ((this.opts.devStore ?? true) && (await storage.listStores()).length === 0) {
       this.devStore = await service.createStore({name: 'Development store', callback: {kind: 'none'}, mode: 'development'})
     }
     const bus = new EventEmitter<{notification: [NotificationRecord]}>()
     bus.setMaxListeners(100)
+    this.live.setMaxListeners(100)
     // The service's clock, so a simulated clock advance also moves delivery schedules.
     this.dispatcher = new Dispatcher({
       storage,
       now: () => service.clock(),
-      devOverride: this.opts.dev,
-      log: (line) => console.error(line),
+      log: (line) => this.log.warn(line.replace(/^vcash: /, '')),
+      onDelivery: (d) => this.log.info({notification: d.notification, store: d.store, event: d.event, channel: d.channel, attempt: d.attempt, status: d.status ?? undefined, delivered: d.delivered, error: d.error ?? undefined, next_attempt_at: d.nextAttemptAt ?? undefined, gave_up: d.gaveUp || undefined}, 'delivery'),
       onFirstAttempt: (n) => bus.emit('notification', n),
+      leaseMs: this.opts.outboxLeaseMs,
+      // After the attempt is saved: the page that refetches then shows it.
+      onAttempt: () => setTimeout(() => this.live.emit('change', 'delivery'), 50).unref(),
       ...this.opts.dispatcher,
     })
     const wake = () => this.dispatcher.wake()
@@ -96,10 +152,23 @@ export class VcashServer {
       metrics,
       adminToken,
       trustProxy: this.opts.trustProxy,
+      metricsToken: this.opts.metricsToken ?? null,
+      log: this.log,
       adminRouters: [eventsRouter(storage, {bus}), ...(this.opts.dev ? [this.devRouter()] : [])],
       onChange: wake,
+      dashboard: {mode: this.opts.dashboard ?? 'loopback', live: this.live, devOverride: this.opts.dev},
     })
-    const server = http.createServer({keepAliveTimeout: 5000, requestTimeout: 60_000, headersTimeout: 30_000}, handler)
+    const limits = {...DEFAULT_LIMITS, ...this.opts.limits}
+    const server = http.createServer({
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      // How often the header/request deadlines are enforced (Node's default is every 30 s).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    }, handler)
+    // Any socket silent this long both ways is closed (an SSE stream pings every 15 s).
+    server.timeout = limits.idleTimeoutMs
+    limitConnections(server, limits.maxConnections, this.log)
     this.server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
@@ -119,8 +188,8 @@ export class VcashServer {
     this.sweep = setInterval(() => {
       service.expireDue().then((n) => {
         if (n > 0) wake()
-      }, (error: unknown) => console.error('vcash: expiry sweep failed:', error))
-      this.sweepDevices().catch((error: unknown) => console.error('vcash: device sweep failed:', error))
+      }, (error: unknown) => this.log.error({err: error}, 'expiry sweep failed'))
+      this.sweepDevices().catch((error: unknown) => this.log.error({err: error}, 'device sweep failed'))
     }, every)
     this.sweep.unref()
   }
@@ -128,8 +197,8 @@ export class VcashServer {
   /** Devices silent past their store's limit go offline, returning ones online (contract §7); the outbox is woken for them. */
   async sweepDevices(): Promise<{offline: number; online: number}> {
     const r = await this.local.service.sweepDevices()
-    for (const d of r.offline) console.error(`vcash: device ${d.name} of store ${d.storeId} is offline: last heard from at ${d.lastContactAt}`)
-    for (const d of r.online) console.error(`vcash: device ${d.name} of store ${d.storeId} is back online`)
+    for (const d of r.offline) this.log.warn({store: d.storeId, device: d.name, last_contact_at: d.lastContactAt}, 'device offline')
+    for (const d of r.online) this.log.info({store: d.storeId, device: d.name, last_contact_at: d.lastContactAt}, 'device back online')
     if (r.offline.length + r.online.length > 0) this.dispatcher.wake()
     return {offline: r.offline.length, online: r.online.length}
   }
@@ -174,10 +243,54 @@ export class VcashServer {
         await closed
         clearTimeout(grace)
       }
-      await this.dispatcher?.stop().catch((error: unknown) => console.error('vcash: stopping the dispatcher failed:', error))
+      await this.dispatcher?.stop().catch((error: unknown) => this.log.error({err: error}, 'stopping the dispatcher failed'))
       removeAdminInfo(this.opts.dataDir)
       await this.local.close()
     })()
     return this.closing
   }
+}
+
+/**
+ * A hard cap (server.maxConnections: Node closes what comes over it), and below it room kept
+ * for whoever sends a request: when 90% of the cap is taken, each new connection closes the
+ * oldest one that has no request in flight (never sent one, or idle between keep-alive
+ * requests). So a crowd of idle sockets cannot lock checks out until its timeouts run: a
+ * client that connects and asks at once is served, and only real in-flight work can fill the cap.
+ */
+export function limitConnections(server: http.Server, max: number, log: Logger): void {
+  server.maxConnections = max
+  const soft = Math.max(1, Math.ceil(max * 0.9))
+  // Insertion order is age order: the first idle one found is the oldest.
+  const open = new Set<Socket>()
+  const inFlight = new Map<Socket, number>()
+  let evicted = 0
+  server.on('connection', (socket: Socket) => {
+    if (open.size >= soft) {
+      for (const old of open) {
+        if ((inFlight.get(old) ?? 0) > 0) continue
+        open.delete(old)
+        old.destroy()
+        if (evicted++ % 1000 === 0) log.warn({max, open: open.size, evicted}, 'connection limit reached: closing idle connections')
+        break
+      }
+    }
+    open.add(socket)
+    socket.once('close', () => {
+      open.delete(socket)
+      inFlight.delete(socket)
+    })
+  })
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1)
+    res.once('close', () => {
+      const n = (inFlight.get(socket) ?? 1) - 1
+      if (n > 0) inFlight.set(socket, n)
+      else inFlight.delete(socket)
+    })
+  })
+  server.on('drop', () => {
+    if (evicted++ % 1000 === 0) log.warn({max}, 'connection limit reached: refusing connections (every one has a request in flight)')
+  })
 }

@@ -50,6 +50,9 @@ export interface NotificationsTable {
   created_at: number
   version: number
   data: string
+  /** 0005_outbox_lease: until when (epoch ms) which instance holds it for delivery. */
+  leased_until?: number | null
+  leased_by?: string | null
 }
 
 export interface CreditsTable {
@@ -85,7 +88,19 @@ export interface BalancePointsTable {
   data: string
 }
 
+export interface SessionsTable {
+  id: string
+  kind: string
+  token_hash: string
+  created_at: number
+  expires_at: number
+  last_seen_at: number
+  revoked: number
+  label: string
+}
+
 export interface Database {
+  sessions: SessionsTable
   stores: StoresTable
   sms: SmsTable
   transactions: TransactionsTable
@@ -196,6 +211,31 @@ export const MIGRATIONS: Record<string, Migration> = {
         .addColumn('data', 'text', (c) => c.notNull())
         .execute()
       await db.schema.createIndex('balance_points_chain_at').on('balance_points').columns(['store_id', 'chain', 'at']).execute()
+    },
+  },
+  // Several instances on one PostgreSQL: a dispatcher leases the outbox rows it sends
+  // (FOR UPDATE SKIP LOCKED), and a dead instance's leases expire. Unused by the embedded store.
+  '0005_outbox_lease': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration runs against the schema before it, not Database
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('notifications').addColumn('leased_until', 'bigint').execute()
+      await db.schema.alterTable('notifications').addColumn('leased_by', 'text').execute()
+    },
+  },
+  '0006_sessions': {
+    // Dashboard sign-in: one-time links and browser sessions, tokens stored as sha256 hashes only.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration runs against the schema before it, not Database
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('link','session')`))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked', 'integer', (c) => c.notNull())
+        .addColumn('label', 'text', (c) => c.notNull())
+        .execute()
     },
   },
 }

@@ -2,15 +2,17 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import BetterSqlite3 from 'better-sqlite3'
-import {type Compilable, Kysely, type MigrationProvider, Migrator, sql, SqliteDialect} from 'kysely'
+import {type Compilable, Kysely, sql, SqliteDialect} from 'kysely'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
-import {deviceId} from '../core/devices.js'
-import type {BalancePoint, CreditRecord, DeviceRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {BalancePoint, CreditRecord, DeviceRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import {priorStatus} from '../core/transactions.js'
+import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
-import {type Batch, ConflictError, type LedgerBatch, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
+import * as sessions from './dashboard-queries.js'
+import * as devices from './device-queries.js'
+import {type Batch, ConflictError, type LedgerBatch, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
 
 /** `PRAGMA application_id` of a vcash ledger ("vcsh"): a foreign SQLite file is never taken for ours. */
 export const APPLICATION_ID = 0x76637368
@@ -20,6 +22,8 @@ export interface SqliteStorageOptions {
   dataDir: string
   /** Wait this long for another process's write (a CLI command beside the server). */
   busyTimeoutMs?: number
+  /** Apply pending migrations on open (default). `vcash db status` looks without changing anything. */
+  migrate?: boolean
 }
 
 interface Pending {
@@ -103,7 +107,7 @@ export class SqliteStorage implements Storage {
       throw asOpenError(error, this.file)
     }
     this.k = new Kysely<Database>({dialect: new SqliteDialect({database: this.db})})
-    await this.migrate()
+    if (this.opts.migrate !== false) await this.migrate()
   }
 
   /** A file that is not a vcash ledger (damaged, foreign, or from a newer vcash) is refused, never overwritten. */
@@ -124,7 +128,7 @@ export class SqliteStorage implements Storage {
     // elsewhere surfaces as SQLITE_CORRUPT on the read that meets it, answered as data_corrupt.
   }
 
-  private async migrate(): Promise<void> {
+  async migrate(): Promise<string[]> {
     const known = new Set(Object.keys(MIGRATIONS))
     const hasTable = this.db.prepare(`select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'`).get()
     if (hasTable) {
@@ -137,9 +141,15 @@ export class SqliteStorage implements Storage {
         })
       }
     }
-    const provider: MigrationProvider = {getMigrations: async () => MIGRATIONS}
-    const {error} = await new Migrator({db: this.k, provider}).migrateToLatest()
-    if (error) throw asWriteError(error, (m) => (this.fault = m))
+    try {
+      return await migrateToLatest(this.k)
+    } catch (error) {
+      throw asWriteError(error, (m) => (this.fault = m))
+    }
+  }
+
+  schema(): Promise<SchemaState> {
+    return schemaState(this.k)
   }
 
   async close(): Promise<void> {
@@ -177,6 +187,14 @@ export class SqliteStorage implements Storage {
   async flush(): Promise<void> {
     while (this.queue.length > 0 || this.scheduled) await new Promise((r) => setImmediate(r))
     await this.durable()
+  }
+
+  /** A write made outside the group commit (the dashboard's sessions): on disk before it is answered. */
+  private synced<T>(result: T): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.unsynced.push((error) => (error ? reject(error) : resolve(result)))
+      this.syncWal()
+    })
   }
 
   /** Resolves once everything committed so far is on disk. */
@@ -347,23 +365,15 @@ export class SqliteStorage implements Storage {
         ['creditUpdate', (p) => k.updateTable('credits').set({version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
     }
     for (const c of b.deviceContacts ?? []) {
-      const at = ms(c.at)
-      const contact = c.appVersion !== undefined || c.phone !== undefined ? JSON.stringify({appVersion: c.appVersion ?? null, phone: c.phone ?? null}) : null
-      const id = deviceId(c.storeId, c.name)
-      const data = JSON.stringify({id, storeId: c.storeId, name: c.name, kind: c.kind, lastContactAt: c.at, state: 'online', stateSince: c.at, createdAt: c.at})
-      // An upsert, not a read-then-write: the newest contact wins, an older one (a late spool) never moves it back.
+      const v = devices.contactValues(c)
+      // An upsert, not a read-then-write: it rides in the SMS's own batch and never conflicts.
       this.prepared(['deviceContact', (p) => k.insertInto('devices').values({
         id: p('id'), store_id: p('store'), name: p('name'), kind: p('kind'), last_contact_at: p('at'), state: 'online', state_since: p('at'), contact: p('contact'), version: 1, data: p('data'),
-      }).onConflict((oc) => oc.columns(['store_id', 'name']).doUpdateSet({
-        last_contact_at: sql`case when excluded.last_contact_at > devices.last_contact_at then excluded.last_contact_at else devices.last_contact_at end`,
-        kind: sql`excluded.kind`,
-        contact: sql`coalesce(excluded.contact, devices.contact)`,
-      }))]).run({id, store: c.storeId, name: c.name, kind: c.kind, at, contact, data})
+      }).onConflict((oc) => oc.columns(['store_id', 'name']).doUpdateSet(devices.CONTACT_ON_CONFLICT))]).run({id: v.id, store: c.storeId, name: c.name, kind: c.kind, at: v.at, contact: v.contact, data: v.data})
     }
     for (const d of b.devices ?? []) {
       once('device', d.id)
-      const {lastContactAt: _l, appVersion: _a, phone: _p, ...rest} = d
-      this.put('device', d, {id: d.id, store: d.storeId, name: d.name, kind: d.kind, at: ms(d.lastContactAt), state: d.state, since: ms(d.stateSince), version: d.version, next: d.version + 1, data: json(rest)},
+      this.put('device', d, {id: d.id, store: d.storeId, name: d.name, kind: d.kind, at: ms(d.lastContactAt), state: d.state, since: ms(d.stateSince), version: d.version, next: d.version + 1, data: devices.deviceData(d)},
         ['deviceInsert', (p) => k.insertInto('devices').values({id: p('id'), store_id: p('store'), name: p('name'), kind: p('kind'), last_contact_at: p('at'), state: p('state'), state_since: p('since'), contact: null, version: 1, data: p('data')})],
         // The last contact is the upsert's to move; a state change leaves it as it is.
         ['deviceUpdate', (p) => k.updateTable('devices').set({state: p('state'), state_since: p('since'), version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
@@ -578,39 +588,44 @@ export class SqliteStorage implements Storage {
   }
 
   listDevices(storeId?: string): Promise<DeviceRecord[]> {
-    let q = this.k.selectFrom('devices').select(['data', 'version', 'last_contact_at', 'contact'])
-    if (storeId) q = q.where('store_id', '=', storeId)
-    try {
-      return Promise.resolve((this.rows(q.orderBy('last_contact_at', 'desc').orderBy('id')) as DeviceRow[]).map(deviceRecord))
-    } catch (error) {
-      return Promise.reject(asReadError(error))
-    }
+    return devices.listDevices(this.k, storeId).catch((error: unknown) => Promise.reject(asReadError(error)))
   }
 
   getDevice(id: string): Promise<DeviceRecord | undefined> {
-    try {
-      const r = this.prepared(['getDevice', (p) => this.k.selectFrom('devices').select(['data', 'version', 'last_contact_at', 'contact']).where('id', '=', p('id'))]).get({id}) as DeviceRow | undefined
-      return Promise.resolve(r ? deviceRecord(r) : undefined)
-    } catch (error) {
-      return Promise.reject(asReadError(error))
-    }
+    return devices.getDevice(this.k, id).catch((error: unknown) => Promise.reject(asReadError(error)))
   }
 
   devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]> {
-    try {
-      const cols = ['data', 'version', 'last_contact_at', 'contact'] as const
-      const silent = this.prepared(['devicesSilent', (p) => this.k.selectFrom('devices').select(cols).where('state', '=', 'online').where('last_contact_at', '<', p('before')).orderBy('last_contact_at').limit(p('limit'))]).all({before: silentBefore.getTime(), limit}) as DeviceRow[]
-      const back = this.prepared(['devicesBack', (p) => this.k.selectFrom('devices').select(cols).where('state', '=', 'offline').whereRef('last_contact_at', '>', 'state_since').orderBy('last_contact_at').limit(p('limit'))]).all({limit}) as DeviceRow[]
-      return Promise.resolve([...silent, ...back].map(deviceRecord))
-    } catch (error) {
-      return Promise.reject(asReadError(error))
-    }
+    return devices.devicesToSweep(this.k, silentBefore, limit).catch((error: unknown) => Promise.reject(asReadError(error)))
   }
 
   lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined> {
-    return this.readOne(['lastBalancePoint', (p) => this.k.selectFrom('balance_points').select(['data', 'version'])
-      .where('store_id', '=', p('store')).where('chain', '=', p('chain')).where('at', '<=', p('at'))
-      .orderBy('at', 'desc').orderBy('id', 'desc').limit(sql.lit(1))], {store: storeId, chain, at: at.getTime()})
+    return devices.lastBalancePoint(this.k, storeId, chain, at).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]> {
+    return sessions.transactionTotals(this.k, since, until).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  // Sign-in rows are written outside the group commit: each is one statement, run whole between groups.
+  insertSession(s: SessionRecord): Promise<void> {
+    return sessions.insertSession(this.k, s).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
+  }
+
+  findSessionByTokenHash(hash: string): Promise<SessionRecord | undefined> {
+    return sessions.findSessionByTokenHash(this.k, hash).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  revokeSession(id: string, now: Date): Promise<boolean> {
+    return sessions.revokeSession(this.k, id, now).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
+  }
+
+  touchSession(id: string, at: Date): Promise<void> {
+    return sessions.touchSession(this.k, id, at).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
+  }
+
+  revokeAllSessions(): Promise<number> {
+    return sessions.revokeAllSessions(this.k).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
   }
 
   /** Insert records as they are (the import of an old data dir), in one transaction. */
@@ -625,18 +640,6 @@ export class SqliteStorage implements Storage {
       throw asWriteError(error, (m) => (this.fault = m))
     }
   }
-}
-
-type DeviceRow = Row & {last_contact_at: number; contact: string | null}
-
-/** A device as stored: its record, with the last contact (and the last heartbeat's words) from the upserted columns. */
-function deviceRecord(r: DeviceRow): DeviceRecord {
-  const d = record<DeviceRecord>(r)
-  d.lastContactAt = new Date(Number(r.last_contact_at)).toISOString()
-  const c = r.contact ? (JSON.parse(r.contact) as Pick<DeviceRecord, 'appVersion' | 'phone'>) : null
-  d.appVersion = c?.appVersion ?? null
-  d.phone = c?.phone ?? null
-  return d
 }
 
 function json(rec: {version: number}): string {

@@ -7,7 +7,7 @@
  * `UPDATE … WHERE id = ? AND version = ?` (a transaction also `AND status = ?`, so a claim is a
  * conditional update) and inserts new records (version 0) under the schema's unique keys.
  */
-import type {BalancePoint, CreditRecord, DeviceContact, DeviceRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
+import type {BalancePoint, CreditRecord, DeviceContact, DeviceRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 
 export interface Batch {
@@ -109,6 +109,12 @@ export interface Storage {
   /** Pending notifications due at `now`, oldest due first. */
   dueNotifications(now: Date, limit: number): Promise<NotificationRecord[]>
   listNotifications(q: NotificationQuery): Promise<NotificationRecord[]>
+  /**
+   * Several instances on one database: take due notifications for `holder` until `now + leaseMs`,
+   * skipping those another instance holds, so no two send one at once; a dead holder's leases
+   * expire. Saving a notification ends its lease. Engines served by one process omit it.
+   */
+  leaseDueNotifications?(now: Date, limit: number, holder: string, leaseMs: number): Promise<NotificationRecord[]>
 
   getCredit(id: string): Promise<CreditRecord | undefined>
 
@@ -122,6 +128,24 @@ export interface Storage {
   devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]>
   /** The newest balance of a chain known at or before `at` (ties: the highest id; ids sort by time). */
   lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined>
+  /** Transactions created in [since, until), counted and summed per store and status (dashboard totals). */
+  transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]>
+
+  // Dashboard sign-in (src/app/sessions.ts); storage/dashboard-queries.ts has the queries for any Kysely engine.
+  insertSession(s: SessionRecord): Promise<void>
+  findSessionByTokenHash(hash: string): Promise<SessionRecord | undefined>
+  /** Revoke one that is still live at `now`; true only for the caller that changed it (a link is single-use). */
+  revokeSession(id: string, now: Date): Promise<boolean>
+  touchSession(id: string, at: Date): Promise<void>
+  /** Sign out everywhere: every link and session stops working. Returns how many were live. */
+  revokeAllSessions(): Promise<number>
+}
+
+export interface TransactionTotal {
+  storeId: string
+  status: TransactionStatus
+  count: number
+  amount: Piastres
 }
 
 export class ConflictError extends Error {

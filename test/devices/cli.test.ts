@@ -20,7 +20,8 @@ describe('vcash devices and the gate settings on the command line', () => {
     const human = await runCli(['devices', '--data-dir', t.dataDir])
     expect(human.stdout).toMatch(/online\s+adb:R58M\s+tail\s+last contact .*phone locked: the screen is locked/)
     const missing = await runCli(['devices', '--data-dir', t.dataDir, '--store', 'st_nope', '--json'])
-    expect(missing.code).not.toBe(0)
+    expect(missing.code, missing.stderr).not.toBe(0)
+    expect(missing.stdout, missing.stderr).not.toBe('')
     expect(JSON.parse(missing.stdout)).toMatchObject({code: 'store_not_found'})
   })
 

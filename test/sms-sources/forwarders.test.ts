@@ -43,6 +43,16 @@ function httpSmsPayload(extra: Record<string, unknown> = {}): Buffer {
   )
 }
 
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+  } catch (error) {
+    expect(error).toBeInstanceOf(VcashError)
+    return `${(error as VcashError).code}/${(error as VcashError).http}`
+  }
+  return 'no error'
+}
+
 function code(fn: () => unknown): string {
   try {
     fn()
@@ -94,31 +104,31 @@ describe('httpSMS adapter', () => {
   const url = 'https://pay.example.com/api/sms/httpsms'
   const now = Date.parse('2026-04-13T20:00:00Z')
 
-  it('accepts its message.phone.received event', () => {
-    expect(fromHttpSms(httpSmsPayload(), {'x-event-type': 'message.phone.received'})).toEqual({sender: 'VF-Cash', body: BODY_TEXT, receivedAt: '2023-06-29T03:21:19.814Z', device: '+201000000007'})
+  it('accepts its message.phone.received event', async () => {
+    expect(await fromHttpSms(httpSmsPayload(), {'x-event-type': 'message.phone.received'})).toEqual({sender: 'VF-Cash', body: BODY_TEXT, receivedAt: '2023-06-29T03:21:19.814Z', device: '+201000000007'})
   })
 
-  it('verifies the Bearer JWT when a signing key is configured', () => {
-    const token = signHttpSmsToken('hs_key', {aud: url, now})
-    const out = fromHttpSms(httpSmsPayload(), {authorization: `Bearer ${token}`}, {signingKey: 'hs_key', url, now})
+  it('verifies the Bearer JWT when a signing key is configured', async () => {
+    const token = await signHttpSmsToken('hs_key', {aud: url, now})
+    const out = await fromHttpSms(httpSmsPayload(), {authorization: `Bearer ${token}`}, {signingKey: 'hs_key', url, now})
     expect(out.sender).toBe('VF-Cash')
   })
 
-  it('rejects a bad signature, a missing token, another audience, an expired token and alg tricks', () => {
-    const token = signHttpSmsToken('hs_key', {aud: url, now})
-    expect(code(() => fromHttpSms(httpSmsPayload(), {authorization: `Bearer ${token}`}, {signingKey: 'other', url, now}))).toBe('invalid_signature/401')
-    expect(code(() => fromHttpSms(httpSmsPayload(), {}, {signingKey: 'hs_key', url, now}))).toBe('invalid_signature/401')
-    expect(code(() => fromHttpSms(httpSmsPayload(), {authorization: `Bearer ${token}`}, {signingKey: 'hs_key', url: 'https://evil.example/x', now}))).toBe('invalid_signature/401')
-    expect(code(() => fromHttpSms(httpSmsPayload(), {authorization: `Bearer ${token}`}, {signingKey: 'hs_key', url, now: now + 3_600_000}))).toBe('invalid_signature/401')
+  it('rejects a bad signature, a missing token, another audience, an expired token and alg tricks', async () => {
+    const token = await signHttpSmsToken('hs_key', {aud: url, now})
+    expect(await codeOf(fromHttpSms(httpSmsPayload(), {authorization: `Bearer ${token}`}, {signingKey: 'other', url, now}))).toBe('invalid_signature/401')
+    expect(await codeOf(fromHttpSms(httpSmsPayload(), {}, {signingKey: 'hs_key', url, now}))).toBe('invalid_signature/401')
+    expect(await codeOf(fromHttpSms(httpSmsPayload(), {authorization: `Bearer ${token}`}, {signingKey: 'hs_key', url: 'https://evil.example/x', now}))).toBe('invalid_signature/401')
+    expect(await codeOf(fromHttpSms(httpSmsPayload(), {authorization: `Bearer ${token}`}, {signingKey: 'hs_key', url, now: now + 3_600_000}))).toBe('invalid_signature/401')
     const [, p] = token.split('.')
     const none = `${Buffer.from(JSON.stringify({alg: 'none', typ: 'JWT'})).toString('base64url')}.${p}.x`
-    expect(code(() => fromHttpSms(httpSmsPayload(), {authorization: `Bearer ${none}`}, {signingKey: 'hs_key', url, now}))).toBe('invalid_signature/401')
+    expect(await codeOf(fromHttpSms(httpSmsPayload(), {authorization: `Bearer ${none}`}, {signingKey: 'hs_key', url, now}))).toBe('invalid_signature/401')
   })
 
-  it('rejects other events and encrypted content', () => {
+  it('rejects other events and encrypted content', async () => {
     const sent = Buffer.from(JSON.stringify({type: 'message.phone.sent', data: {contact: 'x', content: 'y'}}))
-    expect(code(() => fromHttpSms(sent, {}))).toBe('invalid_payload/400')
-    expect(code(() => fromHttpSms(httpSmsPayload({encrypted: true}), {}))).toBe('invalid_payload/400')
-    expect(code(() => fromHttpSms(Buffer.from('[]'), {}))).toBe('invalid_payload/400')
+    expect(await codeOf(fromHttpSms(sent, {}))).toBe('invalid_payload/400')
+    expect(await codeOf(fromHttpSms(httpSmsPayload({encrypted: true}), {}))).toBe('invalid_payload/400')
+    expect(await codeOf(fromHttpSms(Buffer.from('[]'), {}))).toBe('invalid_payload/400')
   })
 })

@@ -90,10 +90,12 @@ export function spawnServe(dataDir: string, extraArgs: string[] = []): Promise<S
   return startServe(['--data-dir', dataDir, ...extraArgs], cliEnv())
 }
 
-/** `vcash serve --port 0 --json` with these arguments and exactly this environment. */
+/** `vcash serve --port 0 --json` with these arguments and exactly this environment (the dev store's secrets in its ready line). */
 export function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<ServeChild> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...args], {env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+    // Tests want the zero-setup store, which a server without a terminal no longer makes by itself.
+    const devStore = args.includes('--dev-store') || args.includes('--no-dev-store') ? [] : ['--dev-store']
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', '--show-dev-secrets', ...devStore, ...args], {env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
     let err = ''
     const timer = setTimeout(() => {

@@ -20,6 +20,7 @@ export default class CallbacksList extends BaseCommand {
 
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     store: f.store,
     state: Flags.string({summary: 'Only this delivery state.', options: ['pending', 'delivered', 'failed']}),
     transaction: Flags.string({summary: 'Only notifications about this transaction.'}),

@@ -21,6 +21,7 @@ Exits 1 when the receiver did not accept it.`
   static override args = {id: Args.string({description: 'Notification id (msg_…)', required: true})}
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     to: Flags.string({summary: 'Send to this URL instead of the store\'s (e.g. a local dev server).', helpValue: 'URL'}),
     force: Flags.boolean({summary: 'WHMCS: credit again even though the ledger says it was credited.'}),
   }

@@ -22,6 +22,7 @@ export default class CallbacksRetry extends BaseCommand {
   static override args = {id: Args.string({description: 'One notification id (msg_…)'})}
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     store: f.store,
     failed: Flags.boolean({summary: 'Retry every failed notification.'}),
     since: Flags.string({summary: 'With --failed: only those created at or after this ISO time.', helpValue: 'ISO_TIME', dependsOn: ['failed']}),

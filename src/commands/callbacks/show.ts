@@ -12,7 +12,7 @@ export default class CallbacksShow extends BaseCommand {
   static override summary = 'Show one notification with every delivery attempt'
   static override examples = ['<%= config.bin %> callbacks show msg_Ab12Cd34Ef56Gh78Ij90Kl12', '<%= config.bin %> callbacks show msg_Ab12Cd34Ef56Gh78Ij90Kl12 --json']
   static override args = {id: Args.string({description: 'Notification id (msg_…)', required: true})}
-  static override flags = {'data-dir': f.dataDir}
+  static override flags = {'data-dir': f.dataDir, 'database-url': f.databaseUrl}
 
   async run(): Promise<CallbacksShowResult> {
     const {args, flags} = await this.parse(CallbacksShow)

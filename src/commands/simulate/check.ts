@@ -23,6 +23,7 @@ export default class SimulateCheck extends BaseCommand {
 
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     store: f.store,
     server: f.server,
     'api-token': Flags.string({summary: 'Send the store API token (stores that require one).', env: 'VCASH_API_TOKEN'}),

@@ -30,6 +30,7 @@ export default class SimulateTransfer extends BaseCommand {
 
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     store: f.store,
     server: f.server,
     'device-token': Flags.string({summary: 'With --server: the store\'s device token.', env: 'VCASH_DEVICE_TOKEN'}),

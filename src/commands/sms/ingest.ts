@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 import chalk from 'chalk'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {dataDir, server, store} from '../../cli/flags.js'
+import {databaseUrl, dataDir, server, store} from '../../cli/flags.js'
 import {EXIT, VcashError} from '../../core/errors.js'
 import {readSmsFiles, type IngestInput} from '../../agent/ingest-files.js'
 import {parseSms} from '../../sms/parse.js'
@@ -47,6 +47,7 @@ Goes to --server with the store's device token when given; otherwise to the serv
 
   static override flags = {
     'data-dir': dataDir,
+    'database-url': databaseUrl,
     server,
     'device-token': deviceToken,
     store,

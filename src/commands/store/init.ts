@@ -29,7 +29,7 @@ On a terminal, asks for anything not given as a flag. Without a terminal (CI, sc
     '<%= config.bin %> store init --name Shop --callback get --callback-url https://shop.example.com/vcash.php --anti-spam --hold-over 5000',
   ]
 
-  static override flags = {'data-dir': f.dataDir, ...f.storeSettings}
+  static override flags = {'data-dir': f.dataDir, 'database-url': f.databaseUrl, ...f.storeSettings}
 
   async run(): Promise<StoreInitResult> {
     const {flags} = await this.parse(StoreInit)

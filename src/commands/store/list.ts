@@ -11,7 +11,7 @@ export interface StoreListResult {
 export default class StoreList extends BaseCommand {
   static override summary = 'List the stores in the data dir'
   static override examples = ['<%= config.bin %> store list', '<%= config.bin %> store list --json']
-  static override flags = {'data-dir': f.dataDir}
+  static override flags = {'data-dir': f.dataDir, 'database-url': f.databaseUrl}
 
   async run(): Promise<StoreListResult> {
     const {flags} = await this.parse(StoreList)

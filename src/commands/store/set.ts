@@ -25,6 +25,7 @@ export default class StoreSet extends BaseCommand {
   static override args = {id: Args.string({description: 'Store id (default: the only store)'})}
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     ...f.storeSettings,
     'rotate-tokens': Flags.boolean({summary: 'Issue a new API token and device token (the old ones stop working).'}),
   }

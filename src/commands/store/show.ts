@@ -15,6 +15,7 @@ export default class StoreShow extends BaseCommand {
   static override args = {id: Args.string({description: 'Store id (default: the only store)'})}
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     'show-signing-secret': Flags.boolean({summary: 'Also print the callback signing secret (to verify callbacks).'}),
   }
 

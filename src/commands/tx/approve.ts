@@ -15,7 +15,7 @@ export default class TxApprove extends BaseCommand {
   static override summary = 'Approve a transaction held by anti-spam (completes it and notifies the merchant)'
   static override examples = ['<%= config.bin %> tx approve tx_Ab12Cd34Ef56Gh78']
   static override args = {id: Args.string({description: 'Transaction id', required: true})}
-  static override flags = {'data-dir': f.dataDir}
+  static override flags = {'data-dir': f.dataDir, 'database-url': f.databaseUrl}
 
   async run(): Promise<TxApproveResult> {
     const {args, flags} = await this.parse(TxApprove)

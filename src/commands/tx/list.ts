@@ -25,6 +25,7 @@ export default class TxList extends BaseCommand {
 
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     store: f.store,
     status: Flags.string({summary: 'Only this status.', options: [...STATUS]}),
     phone: Flags.string({summary: 'Only transfers from this wallet phone.'}),

@@ -21,6 +21,7 @@ export default class TxMatch extends BaseCommand {
   static override args = {id: Args.string({description: 'Transaction id', required: true})}
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     'user-name': Flags.string({summary: 'The customer, as the merchant\'s site names them (the check\'s user_name).'}),
     'client-id': Flags.string({summary: 'The WHMCS client id to credit (the check\'s client_id).'}),
     'order-id': Flags.string({summary: 'The merchant\'s order this payment is for.'}),

@@ -15,7 +15,7 @@ export default class TxReject extends BaseCommand {
   static override summary = 'Reject a transaction held by anti-spam'
   static override examples = ['<%= config.bin %> tx reject tx_Ab12Cd34Ef56Gh78', '<%= config.bin %> tx reject tx_Ab12Cd34Ef56Gh78 --reason "phone owner says not theirs" --json']
   static override args = {id: Args.string({description: 'Transaction id', required: true})}
-  static override flags = {'data-dir': f.dataDir, reason: Flags.string({summary: 'Why (kept in the audit trail).'})}
+  static override flags = {'data-dir': f.dataDir, 'database-url': f.databaseUrl, reason: Flags.string({summary: 'Why (kept in the audit trail).'})}
 
   async run(): Promise<TxRejectResult> {
     const {args, flags} = await this.parse(TxReject)

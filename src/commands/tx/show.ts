@@ -12,7 +12,7 @@ export default class TxShow extends BaseCommand {
   static override summary = 'Show one transaction with its audit trail'
   static override examples = ['<%= config.bin %> tx show tx_Ab12Cd34Ef56Gh78', '<%= config.bin %> tx show tx_Ab12Cd34Ef56Gh78 --json']
   static override args = {id: Args.string({description: 'Transaction id', required: true})}
-  static override flags = {'data-dir': f.dataDir}
+  static override flags = {'data-dir': f.dataDir, 'database-url': f.databaseUrl}
 
   async run(): Promise<TxShowResult> {
     const {args, flags} = await this.parse(TxShow)

@@ -4,7 +4,7 @@ import {z} from 'zod'
 import {VcashError} from '../../core/errors.js'
 import {hashToken, tokenMatches} from '../../core/secrets.js'
 import {validationError} from '../../core/store-settings.js'
-import {bearer, isLoopback} from '../http-util.js'
+import {bearer, isDirectLoopback} from '../http-util.js'
 import {type RouteContext, sendIngestResult} from './context.js'
 import {smsDevice} from './devices.js'
 
@@ -19,8 +19,8 @@ export function adminRoutes(ctx: RouteContext, extra: express.Router[]): express
   const admin = express.Router()
   const adminTokenHash = hashToken(ctx.adminToken)
   admin.use((req, _res, next) => {
-    const peer = req.socket.remoteAddress ?? ''
-    if (!isLoopback(peer)) throw new VcashError('not_found', 'not found', {http: 404})
+    // Only a tool on this machine: a proxy on loopback relaying the internet says so in its headers.
+    if (!isDirectLoopback(req)) throw new VcashError('not_found', 'no such endpoint; see /openapi.json', {http: 404})
     const t = bearer(req)
     if (!t || !tokenMatches(t, adminTokenHash)) throw new VcashError('unauthorized', 'admin token required', {http: 401})
     next()
@@ -34,7 +34,7 @@ export function adminRoutes(ctx: RouteContext, extra: express.Router[]): express
     const store = await ctx.service.resolveStore(body.data.store_id)
     const r = await ctx.service.ingestSms(store, {sender: body.data.sender, body: body.data.body, receivedAt: body.data.received_at ?? null, source: body.data.source ?? 'cli', device: smsDevice(req, null)})
     ctx.onChange()
-    sendIngestResult(res, r)
+    sendIngestResult(ctx, res, r)
   })
   for (const r of extra) admin.use(r)
   return admin

@@ -1,6 +1,8 @@
 import express from 'express'
 
 import {VcashError} from '../../core/errors.js'
+import {tokenMatches} from '../../core/secrets.js'
+import {bearer, isDirectLoopback} from '../http-util.js'
 import {openApiDocument} from '../openapi.js'
 import type {RouteContext} from './context.js'
 
@@ -17,7 +19,15 @@ export function publicRoutes(ctx: RouteContext): express.Router {
     await ctx.storage.getStore('') // a read proves the ledger opens
     res.json({status: true, ok: true})
   })
-  r.get('/metrics', async (_req, res) => {
+  // Counts of SMS, checks and stores are the merchant's business: a local scraper (a direct
+  // loopback peer, not a proxy relaying someone) or one holding --metrics-token.
+  r.get('/metrics', async (req, res) => {
+    const token = bearer(req)
+    const allowed = ctx.metricsTokenHash && token ? tokenMatches(token, ctx.metricsTokenHash) : isDirectLoopback(req)
+    if (!allowed) {
+      if (ctx.metricsTokenHash) throw new VcashError('unauthorized', 'a valid metrics token is required', {http: 401, suggestion: 'Send Authorization: Bearer <the --metrics-token of this server>.'})
+      throw new VcashError('not_found', 'no such endpoint; see /openapi.json', {http: 404})
+    }
     res.set('content-type', ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics())
   })
   r.get('/openapi.json', (_req, res) => {

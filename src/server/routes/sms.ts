@@ -37,7 +37,7 @@ export function smsRoute(ctx: RouteContext): (req: IncomingMessage, res: ServerR
     if (!parsed.success) throw validationError(parsed.error)
     const r = await ctx.service.ingestSms(store, {sender: parsed.data.sender ?? '', body: parsed.data.body, receivedAt: parsed.data.received_at ? new Date(parsed.data.received_at).toISOString() : null, source: 'api', device: smsDevice(req, {name: 'api', kind: 'api'})})
     ctx.onChange()
-    sendIngestResult(res, r)
+    sendIngestResult(ctx, res, r)
   }
 }
 
@@ -48,22 +48,24 @@ export function smsRoute(ctx: RouteContext): (req: IncomingMessage, res: ServerR
 export function forwarderRoutes(ctx: RouteContext): express.Router {
   const r = express.Router()
   const raw = express.raw({type: () => true, limit: SMS_BODY_LIMIT})
-  const forwarder = (app: 'smsgateway' | 'httpsms', read: (body: Buffer, req: Request, key: string | null) => SmsForward) =>
+  const forwarder = (app: 'smsgateway' | 'httpsms', read: (body: Buffer, req: Request, key: string | null) => SmsForward | Promise<SmsForward>) =>
     r.post(`/api/sms/${app}`, raw, async (req, res) => {
       const token = typeof req.query.token === 'string' ? req.query.token : null
       const store = token ? await ctx.storage.findStoreByDeviceTokenHash(hashToken(token)) : undefined
       if (!store) throw new VcashError('unauthorized', 'a valid device token is required', {http: 401, suggestion: `Set the webhook URL in the app to …/api/sms/${app}?token=<device token>.`})
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-      const sms = read(body, req, store.forwarderSigningKey ?? null)
+      const sms = await read(body, req, store.forwarderSigningKey ?? null)
       const result = await ctx.service.ingestSms(store, {sender: sms.sender, body: sms.body, receivedAt: sms.receivedAt, source: app, device: {name: sms.device ? `${app}:${sms.device}` : app, kind: 'forwarder'}})
       ctx.onChange()
-      sendIngestResult(res, result)
+      sendIngestResult(ctx, res, result)
     })
   forwarder('smsgateway', (body, req, key) => {
     // SMS Gateway for Android always signs; without the key we could not tell its requests from anyone's.
     if (!key) throw new VcashError('forwarder_key_missing', 'this store has no forwarder signing key', {http: 409, suggestion: 'Copy the signing key from the SMS Gateway app settings: vcash store set --forwarder-signing-key KEY.'})
     return fromSmsGateway(body, req.headers, key)
   })
-  forwarder('httpsms', (body, req, key) => fromHttpSms(body, req.headers, key ? {signingKey: key} : {}))
+  // The JWT's audience is the URL httpSMS posts to, as the merchant typed it there: this request's
+  // URL as the client saw it (scheme and host from a trusted proxy's X-Forwarded-Proto/Host).
+  forwarder('httpsms', (body, req, key) => fromHttpSms(body, req.headers, key ? {signingKey: key, url: `${req.protocol}://${req.host}${req.originalUrl}`} : {}))
   return r
 }

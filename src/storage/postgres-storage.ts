@@ -1,0 +1,542 @@
+import os from 'node:os'
+
+import {Kysely, PostgresDialect, sql, type Transaction} from 'kysely'
+import pg from 'pg'
+
+import {BugError, EXIT, VcashError} from '../core/errors.js'
+import type {BalancePoint, CreditRecord, DeviceRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {Piastres} from '../core/money.js'
+import {priorStatus} from '../core/transactions.js'
+import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
+import {type Database, MIGRATIONS} from './schema.js'
+import * as sessions from './dashboard-queries.js'
+import * as devices from './device-queries.js'
+import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
+
+export const DEFAULT_POOL_MAX = 10
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000
+/** Serialises `open()` of instances starting together (one pg_advisory_lock key, "vcsh" + "migr"). */
+const MIGRATE_LOCK = sql.lit(BigInt('0x766373686d696772'))
+
+export interface PostgresStorageOptions {
+  /** `postgres://user:pass@host:port/db`; `?pool_max=` and `?statement_timeout=` (ms) override the defaults. */
+  url: string
+  /** Default: `VCASH_DB_POOL_MAX` or 10. */
+  poolMax?: number
+  /** Default: `VCASH_DB_STATEMENT_TIMEOUT_MS` or 15 s. */
+  statementTimeoutMs?: number
+  /** Apply pending migrations on open (default). `vcash db status` looks without changing anything. */
+  migrate?: boolean
+}
+
+type Row = {data: string; version: number}
+
+/**
+ * The ledger on PostgreSQL, for several vcash instances on one database. The same schema and
+ * the same Kysely queries as the embedded store; every batch is one PostgreSQL transaction
+ * (READ COMMITTED), and the conditional updates (`… WHERE version = ? [AND status = ?]`) make
+ * a racing writer — in this process or another instance — change nothing and get a ConflictError:
+ * PostgreSQL re-checks the WHERE of an UPDATE against the row a concurrent commit left.
+ */
+export class PostgresStorage implements Storage {
+  readonly pool: pg.Pool
+  private readonly k: Kysely<Database>
+  private fault: string | null = null
+  private faultKind: 'unreachable' | 'full' = 'unreachable'
+  private closed = false
+  private readonly inFlight = new Set<Promise<unknown>>()
+  readonly where: string
+
+  constructor(private readonly opts: PostgresStorageOptions) {
+    const cfg = poolConfig(opts)
+    this.where = cfg.where
+    this.pool = new pg.Pool(cfg.pool)
+    // An idle connection dropped (a failover, a restart) must not crash the process, nor mark the
+    // ledger faulty: the pool discards it and the next query connects again.
+    this.pool.on('error', () => {})
+    this.k = new Kysely<Database>({dialect: new PostgresDialect({pool: this.pool})})
+  }
+
+  async open(): Promise<void> {
+    try {
+      await sql`select 1`.execute(this.k)
+    } catch (error) {
+      throw asOpenError(error, this.where)
+    }
+    if (this.opts.migrate === false) {
+      await this.checkNotNewer()
+      return
+    }
+    await this.migrate()
+  }
+
+  /**
+   * Apply pending migrations; two instances starting together migrate once. Kysely's migrator
+   * takes its own advisory lock around the run, but creates its bookkeeping tables before it:
+   * one session lock around the whole of it keeps the second instance out until the first is done.
+   */
+  async migrate(): Promise<string[]> {
+    try {
+      return await this.k.connection().execute(async (conn) => {
+        await sql`select pg_advisory_lock(${MIGRATE_LOCK})`.execute(conn)
+        try {
+          await this.checkNotNewer(conn)
+          return await migrateToLatest(conn)
+        } finally {
+          await sql`select pg_advisory_unlock(${MIGRATE_LOCK})`.execute(conn)
+        }
+      })
+    } catch (error) {
+      throw asWriteError(error, (m) => (this.fault = m))
+    }
+  }
+
+  async schema(): Promise<SchemaState> {
+    try {
+      return await schemaState(this.k)
+    } catch (error) {
+      throw asReadError(error)
+    }
+  }
+
+  /** A database whose schema a newer vcash wrote, or that holds someone else's tables of our names, is refused. */
+  private async checkNotNewer(db: Kysely<Database> = this.k): Promise<void> {
+    const {rows} = await sql<{name: string}>`select table_name as name from information_schema.tables where table_schema = current_schema()
+      and table_name in ('kysely_migration', 'stores', 'sms', 'transactions', 'notifications', 'credits')`.execute(db)
+    const names = new Set(rows.map((r) => r.name))
+    if (!names.has('kysely_migration')) {
+      if (names.size > 0) {
+        throw new VcashError('data_corrupt', `${this.where} holds tables named like vcash's (${[...names].join(', ')}) but no vcash schema`, {
+          exit: EXIT.config,
+          suggestion: 'Give vcash a database (or a user whose search_path is a schema) of its own; vcash will not write over those tables.',
+        })
+      }
+      return
+    }
+    const done = await sql<{name: string}>`select name from kysely_migration`.execute(db)
+    const newer = done.rows.filter((r) => !(r.name in MIGRATIONS))
+    if (newer.length > 0) {
+      throw new VcashError('data_corrupt', `${this.where} was written by a newer vcash (schema ${newer.map((r) => r.name).join(', ')})`, {
+        exit: EXIT.config,
+        suggestion: 'Upgrade vcash to the version that made this database (npm i -g vcash@latest), or restore a backup made by this version.',
+      })
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.flush()
+    await this.k.destroy()
+  }
+
+  writeFault(): string | null {
+    return this.fault
+  }
+
+  // --- writes ---
+
+  commit(batch: Batch): Promise<void> {
+    if (this.closed) return Promise.reject(new BugError('commit after close'))
+    const p = this.runBatch(batch)
+    this.inFlight.add(p)
+    const forget = () => this.inFlight.delete(p)
+    p.then(forget, forget)
+    return p
+  }
+
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
+  }
+
+  private async runBatch(b: Batch): Promise<void> {
+    try {
+      await this.k.transaction().execute((trx) => this.apply(trx, b))
+    } catch (error) {
+      if (isConflict(error)) throw error instanceof ConflictError ? error : new ConflictError('batch', describe(b))
+      throw asWriteError(error, (m, kind) => {
+        this.fault = m
+        this.faultKind = kind
+      })
+    }
+    this.fault = null
+    for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits, b.devices, b.balancePoints]) {
+      for (const rec of list ?? []) rec.version += 1
+    }
+  }
+
+  private async apply(trx: Transaction<Database>, b: Batch): Promise<void> {
+    const seen = new Set<string>()
+    const once = (kind: string, id: string) => {
+      if (seen.has(`${kind}:${id}`)) throw new BugError(`${kind} ${id} appears twice in one batch`)
+      seen.add(`${kind}:${id}`)
+    }
+    for (const s of b.stores ?? []) {
+      once('store', s.id)
+      await put('store', s, () => trx.insertInto('stores').values({id: s.id, api_token_hash: s.apiTokenHash, device_token_hash: s.deviceTokenHash, created_at: ms(s.createdAt), version: 1, data: json(s)}),
+        () => trx.updateTable('stores').set({api_token_hash: s.apiTokenHash, device_token_hash: s.deviceTokenHash, version: s.version + 1, data: json(s)}).where('id', '=', s.id).where('version', '=', s.version))
+    }
+    for (const m of b.sms ?? []) {
+      once('sms', m.id)
+      await put('sms', m, () => trx.insertInto('sms').values({id: m.id, store_id: m.storeId, fingerprint: m.fingerprint, received_at: ms(m.receivedAt), stored_at: ms(m.storedAt), transaction_id: m.transactionId, version: 1, data: json(m)}),
+        () => trx.updateTable('sms').set({transaction_id: m.transactionId, version: m.version + 1, data: json(m)}).where('id', '=', m.id).where('version', '=', m.version))
+    }
+    for (const t of b.transactions ?? []) {
+      once('transaction', t.id)
+      // A claim is `… WHERE status = 'PENDING'`: of two instances claiming one transfer, one changes the row.
+      const from = priorStatus(t) ?? null
+      await put('transaction', t, () => trx.insertInto('transactions').values({
+        id: t.id, store_id: t.storeId, status: t.status, sender_phone: t.senderPhone, amount: t.amount, reference: t.reference, received_at: ms(t.receivedAt),
+        created_at: ms(t.createdAt), updated_at: ms(t.updatedAt), sms_id: t.smsId, version: 1, data: json(t),
+      }), () => {
+        let u = trx.updateTable('transactions').set({status: t.status, updated_at: ms(t.updatedAt), version: t.version + 1, data: json(t)}).where('id', '=', t.id).where('version', '=', t.version)
+        if (from !== null && from !== t.status) u = u.where('status', '=', from)
+        return u
+      })
+    }
+    for (const n of b.notifications ?? []) {
+      once('notification', n.id)
+      const due = n.state === 'pending' && n.nextAttemptAt ? ms(n.nextAttemptAt) : null
+      await put('notification', n, () => trx.insertInto('notifications').values({id: n.id, store_id: n.storeId, transaction_id: n.transactionId, state: n.state, next_attempt_at: due, created_at: ms(n.createdAt), version: 1, data: json(n)}),
+        // A saved attempt ends its lease: the next attempt is due at next_attempt_at, for any instance.
+        () => trx.updateTable('notifications').set({state: n.state, next_attempt_at: due, version: n.version + 1, data: json(n), leased_until: null, leased_by: null}).where('id', '=', n.id).where('version', '=', n.version))
+    }
+    for (const c of b.credits ?? []) {
+      once('credit', c.id)
+      await put('credit', c, () => trx.insertInto('credits').values({id: c.id, store_id: c.storeId, transaction_id: c.transactionId, version: 1, data: json(c)}),
+        () => trx.updateTable('credits').set({version: c.version + 1, data: json(c)}).where('id', '=', c.id).where('version', '=', c.version))
+    }
+    for (const d of b.devices ?? []) once('device', d.id)
+    await devices.applyDeviceWrites(trx, b)
+  }
+
+  // --- reads ---
+
+  private async rows(q: {execute(): Promise<unknown[]>}): Promise<Row[]> {
+    let rows: Row[]
+    try {
+      rows = (await q.execute()) as Row[]
+    } catch (error) {
+      throw asReadError(error)
+    }
+    // The database is reachable again: /healthz must not wait for a write (a load balancer that
+    // took this instance out of rotation sends none). A full database stays faulty until a write works.
+    if (this.fault !== null && this.faultKind === 'unreachable') this.fault = null
+    return rows
+  }
+
+  private async read<T>(q: {execute(): Promise<unknown[]>}): Promise<T[]> {
+    return (await this.rows(q)).map((r) => record<T>(r))
+  }
+
+  private async readOne<T>(q: {execute(): Promise<unknown[]>}): Promise<T | undefined> {
+    const [r] = await this.rows(q)
+    return r ? record<T>(r) : undefined
+  }
+
+  private async count(table: 'sms' | 'transactions'): Promise<number> {
+    const [r] = (await this.rows(this.k.selectFrom(table).select((e) => e.fn.countAll<number>().as('n')))) as unknown as {n: number}[]
+    return Number(r?.n ?? 0)
+  }
+
+  listStores(): Promise<StoreRecord[]> {
+    return this.read(this.k.selectFrom('stores').select(['data', 'version']).orderBy('created_at').orderBy('id'))
+  }
+
+  getStore(id: string): Promise<StoreRecord | undefined> {
+    return this.readOne(this.k.selectFrom('stores').select(['data', 'version']).where('id', '=', id))
+  }
+
+  findStoreByDeviceTokenHash(hash: string): Promise<StoreRecord | undefined> {
+    return this.readOne(this.k.selectFrom('stores').select(['data', 'version']).where('device_token_hash', '=', hash))
+  }
+
+  findStoreByApiTokenHash(hash: string): Promise<StoreRecord | undefined> {
+    return this.readOne(this.k.selectFrom('stores').select(['data', 'version']).where('api_token_hash', '=', hash))
+  }
+
+  findSmsByFingerprint(storeId: string, fingerprint: string): Promise<SmsRecord | undefined> {
+    return this.readOne(this.k.selectFrom('sms').select(['data', 'version']).where('store_id', '=', storeId).where('fingerprint', '=', fingerprint))
+  }
+
+  getSms(id: string): Promise<SmsRecord | undefined> {
+    return this.readOne(this.k.selectFrom('sms').select(['data', 'version']).where('id', '=', id))
+  }
+
+  countSms(): Promise<number> {
+    return this.count('sms')
+  }
+
+  getTransaction(id: string): Promise<TransactionRecord | undefined> {
+    return this.readOne(this.k.selectFrom('transactions').select(['data', 'version']).where('id', '=', id))
+  }
+
+  // PostgreSQL has no rowid: ties on both instants go by id (random, but the same order for every instance).
+  byClaim(storeId: string, phone: string, amount: Piastres): Promise<TransactionRecord[]> {
+    return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('store_id', '=', storeId).where('sender_phone', '=', phone).where('amount', '=', amount)
+      .orderBy('received_at').orderBy('created_at').orderBy('id').limit(500))
+  }
+
+  phonelessByAmount(storeId: string, amount: Piastres): Promise<TransactionRecord[]> {
+    return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('store_id', '=', storeId).where('sender_phone', 'is', null).where('amount', '=', amount)
+      .orderBy('received_at').orderBy('created_at').orderBy('id').limit(500))
+  }
+
+  byReference(storeId: string, reference: string): Promise<TransactionRecord[]> {
+    return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('store_id', '=', storeId).where('reference', '=', reference)
+      .orderBy('received_at').orderBy('created_at').orderBy('id').limit(500))
+  }
+
+  pendingReceivedBefore(before: Date, limit: number): Promise<TransactionRecord[]> {
+    return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
+      .where('status', '=', 'PENDING').where('received_at', '<', before.getTime())
+      .orderBy('received_at').limit(limit))
+  }
+
+  async hasPaid(storeId: string, phone: string): Promise<boolean> {
+    const rows = await this.rows(this.k.selectFrom('transactions').select(['id as data', 'version'])
+      .where('store_id', '=', storeId).where('sender_phone', '=', phone).where('status', '=', 'COMPLETED').limit(1))
+    return rows.length > 0
+  }
+
+  async listTransactions(q: TransactionQuery): Promise<{items: TransactionRecord[]; nextCursor: string | null}> {
+    const limit = Math.min(Math.max(q.limit ?? 50, 1), 500)
+    let s = this.k.selectFrom('transactions').select(['data', 'version', 'created_at', 'id'])
+    if (q.storeId) s = s.where('store_id', '=', q.storeId)
+    if (q.status) s = s.where('status', '=', q.status)
+    if (q.phone) s = s.where('sender_phone', '=', q.phone)
+    if (q.since) s = s.where('created_at', '>=', q.since.getTime())
+    if (q.until) s = s.where('created_at', '<', q.until.getTime())
+    if (q.cursor) {
+      const c = parseCursor(q.cursor)
+      s = s.where((e) => e.or([e('created_at', '<', c.at), e.and([e('created_at', '=', c.at), e('id', '<', c.id)])]))
+    }
+    // COLLATE "C": ids compare byte-wise, as SQLite does, whatever the database's locale.
+    s = s.orderBy('created_at', 'desc').orderBy(sql`id collate "C"`, 'desc').limit(limit + 1)
+    const rows = (await this.rows(s)) as (Row & {created_at: number; id: string})[]
+    const page = rows.slice(0, limit)
+    const last = page[page.length - 1]
+    return {
+      items: page.map((r) => record<TransactionRecord>(r)),
+      nextCursor: rows.length > limit && last ? `${last.created_at}.${last.id}` : null,
+    }
+  }
+
+  countTransactions(): Promise<number> {
+    return this.count('transactions')
+  }
+
+  getNotification(id: string): Promise<NotificationRecord | undefined> {
+    return this.readOne(this.k.selectFrom('notifications').select(['data', 'version']).where('id', '=', id))
+  }
+
+  dueNotifications(now: Date, limit: number): Promise<NotificationRecord[]> {
+    return this.read(this.k.selectFrom('notifications').select(['data', 'version'])
+      .where('state', '=', 'pending').where('next_attempt_at', '<=', now.getTime())
+      .orderBy('next_attempt_at').limit(limit))
+  }
+
+  /** Rows another instance holds (locked this instant, or leased and not expired) are skipped: SKIP LOCKED, then the lease. */
+  async leaseDueNotifications(now: Date, limit: number, holder: string, leaseMs: number): Promise<NotificationRecord[]> {
+    const at = now.getTime()
+    const due = this.k.selectFrom('notifications').select('id')
+      .where('state', '=', 'pending').where('next_attempt_at', '<=', at)
+      .where((e) => e.or([e('leased_until', 'is', null), e('leased_until', '<=', at)]))
+      .orderBy('next_attempt_at').limit(limit).forUpdate().skipLocked()
+    const rows = await this.rows(this.k.updateTable('notifications').set({leased_until: at + leaseMs, leased_by: holder})
+      .where('id', 'in', due).returning(['data', 'version', 'next_attempt_at']))
+    return rows.sort((a, b) => Number((a as Row & {next_attempt_at: number}).next_attempt_at) - Number((b as Row & {next_attempt_at: number}).next_attempt_at)).map((r) => record<NotificationRecord>(r))
+  }
+
+  async listNotifications(q: NotificationQuery): Promise<NotificationRecord[]> {
+    let s = this.k.selectFrom('notifications').select(['data', 'version'])
+    if (q.storeId) s = s.where('store_id', '=', q.storeId)
+    if (q.state) s = s.where('state', '=', q.state)
+    if (q.transactionId) s = s.where('transaction_id', '=', q.transactionId)
+    if (q.since) s = s.where('created_at', '>=', q.since.getTime())
+    s = s.orderBy('created_at', 'desc').orderBy(sql`id collate "C"`, 'desc')
+    if (q.limit) s = s.limit(q.limit)
+    return this.read(s)
+  }
+
+  getCredit(id: string): Promise<CreditRecord | undefined> {
+    return this.readOne(this.k.selectFrom('credits').select(['data', 'version']).where('id', '=', id))
+  }
+
+  // --- the dashboard's totals and sessions: the same Kysely functions as SQLite ---
+
+  listDevices(storeId?: string): Promise<DeviceRecord[]> {
+    return devices.listDevices(this.k, storeId).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  getDevice(id: string): Promise<DeviceRecord | undefined> {
+    return devices.getDevice(this.k, id).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]> {
+    return devices.devicesToSweep(this.k, silentBefore, limit).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined> {
+    return devices.lastBalancePoint(this.k, storeId, chain, at).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]> {
+    return sessions.transactionTotals(this.k, since, until).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  insertSession(s: SessionRecord): Promise<void> {
+    return this.written(sessions.insertSession(this.k, s))
+  }
+
+  findSessionByTokenHash(hash: string): Promise<SessionRecord | undefined> {
+    return sessions.findSessionByTokenHash(this.k, hash).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  revokeSession(id: string, now: Date): Promise<boolean> {
+    return this.written(sessions.revokeSession(this.k, id, now))
+  }
+
+  touchSession(id: string, at: Date): Promise<void> {
+    return this.written(sessions.touchSession(this.k, id, at))
+  }
+
+  revokeAllSessions(): Promise<number> {
+    return this.written(sessions.revokeAllSessions(this.k))
+  }
+
+  private written<T>(p: Promise<T>): Promise<T> {
+    return p.catch((error: unknown) => Promise.reject(asWriteError(error, (m, kind) => {
+      this.fault = m
+      this.faultKind = kind
+    })))
+  }
+}
+
+/** Insert a new record (version 0) or update the version it was read at; anything else is a conflict. */
+async function put(kind: string, rec: {id: string; version: number}, insert: () => {execute(): Promise<unknown>}, update: () => {executeTakeFirst(): Promise<{numUpdatedRows: bigint}>}): Promise<void> {
+  if (rec.version === 0) {
+    try {
+      await insert().execute()
+    } catch (error) {
+      if (pgCode(error) === '23505') throw new ConflictError(kind, rec.id)
+      throw error
+    }
+    return
+  }
+  const r = await update().executeTakeFirst()
+  if (r.numUpdatedRows !== 1n) throw new ConflictError(kind, rec.id)
+}
+
+/** Pool settings: the URL's `pool_max` / `statement_timeout`, else the env, else the defaults. */
+export function poolConfig(opts: PostgresStorageOptions): {pool: pg.PoolConfig; where: string} {
+  let u: URL
+  try {
+    u = new URL(opts.url)
+  } catch {
+    throw badUrl('is not a URL')
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw badUrl('must start with postgres:// or postgresql://')
+  const take = (key: string): string | null => {
+    const v = u.searchParams.get(key)
+    u.searchParams.delete(key)
+    return v
+  }
+  const int = (name: string, raw: string | null | undefined, min: number, max: number): number | undefined => {
+    if (raw === null || raw === undefined || raw === '') return undefined
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min || n > max) throw badUrl(`${name}=${raw.slice(0, 20)}: a whole number from ${min} to ${max}`)
+    return n
+  }
+  const poolMax = int('pool_max', take('pool_max'), 1, 1000) ?? opts.poolMax ?? int('VCASH_DB_POOL_MAX', process.env.VCASH_DB_POOL_MAX, 1, 1000) ?? DEFAULT_POOL_MAX
+  const timeout = int('statement_timeout', take('statement_timeout'), 0, 3_600_000) ?? opts.statementTimeoutMs ?? int('VCASH_DB_STATEMENT_TIMEOUT_MS', process.env.VCASH_DB_STATEMENT_TIMEOUT_MS, 0, 3_600_000) ?? DEFAULT_STATEMENT_TIMEOUT_MS
+  // Where, for messages: never the password.
+  const where = `postgres://${u.host || decodeURIComponent(u.searchParams.get('host') ?? 'localhost')}${u.pathname}`
+  return {
+    where,
+    pool: {
+      connectionString: u.toString(),
+      max: poolMax,
+      statement_timeout: timeout,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      application_name: `vcash@${os.hostname()}`,
+      // int8 (epoch ms, piastres, counts) as numbers: all of them are far below 2^53.
+      types: {getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser},
+    },
+  }
+}
+
+function badUrl(why: string): VcashError {
+  return new VcashError('invalid_flags', `--database-url ${why}`, {exit: EXIT.usage, suggestion: 'e.g. --database-url postgres://vcash:secret@db.internal:5432/vcash'})
+}
+
+function describe(b: Batch): string {
+  return [b.stores, b.sms, b.transactions, b.notifications, b.credits, b.devices, b.balancePoints].flatMap((l) => (l ?? []).map((r) => r.id)).join(',')
+}
+
+function json(rec: {version: number}): string {
+  const {version: _v, ...rest} = rec
+  return JSON.stringify(rest)
+}
+
+function record<T>(r: Row): T {
+  const o = JSON.parse(r.data) as T & {version: number}
+  o.version = Number(r.version)
+  return o
+}
+
+function ms(iso: string): number {
+  const t = Date.parse(iso)
+  if (Number.isNaN(t)) throw new BugError(`not an instant: ${iso}`)
+  return t
+}
+
+function parseCursor(cursor: string): {at: number; id: string} {
+  const m = /^(\d{1,16})\.([A-Za-z0-9_-]{1,64})$/.exec(cursor)
+  if (!m) throw new VcashError('invalid_input', 'cursor: not a cursor returned by this server', {http: 400, errors: [{field: 'cursor', message: 'not a cursor returned by this server'}]})
+  return {at: Number(m[1]), id: m[2]!}
+}
+
+function pgCode(error: unknown): string {
+  const c = (error as {code?: unknown})?.code
+  return typeof c === 'string' ? c : ''
+}
+
+/** Lost a race: a unique key, a serialization failure or a deadlock. The caller re-reads. */
+function isConflict(error: unknown): boolean {
+  if (error instanceof ConflictError) return true
+  const c = pgCode(error)
+  return c === '23505' || c === '40001' || c === '40P01'
+}
+
+function asOpenError(error: unknown, where: string): unknown {
+  const c = pgCode(error)
+  if (c === '3D000') return new VcashError('database_missing', `${where}: the database does not exist`, {exit: EXIT.config, suggestion: 'Create it first (createdb, or CREATE DATABASE vcash OWNER vcash), then start vcash again.', cause: error})
+  if (c === '28P01' || c === '28000') return new VcashError('database_auth', `${where}: the database refused the user or password`, {exit: EXIT.config, suggestion: 'Check the user and password in --database-url (or VCASH_DATABASE_URL).', cause: error})
+  return asWriteError(error, () => {})
+}
+
+/** The database unreachable, out of space or too slow: "try again later", and nothing was stored. */
+export function asWriteError(error: unknown, noteFault: (m: string, kind: 'unreachable' | 'full') => void): unknown {
+  if (error instanceof VcashError || error instanceof ConflictError || error instanceof BugError) return error
+  const c = pgCode(error)
+  const cls = c.slice(0, 2)
+  const unreachable = /^E[A-Z]+$/.test(c) || /timeout|terminated|Connection/i.test((error as Error)?.message ?? '')
+  if (!unreachable && !['08', '53', '57', '58'].includes(cls)) return error
+  const why = cls === '53' ? `the database is out of resources (${c})` : c === '57014' ? 'a database statement timed out' : `the database is unreachable (${c || (error as Error).message})`
+  noteFault(why, cls === '53' ? 'full' : 'unreachable')
+  return new VcashError('storage_unavailable', `storage unavailable: ${why}; nothing was stored`, {
+    http: 503,
+    exit: EXIT.unavailable,
+    suggestion: 'Retry in a moment; check that PostgreSQL is up and reachable.',
+    cause: error,
+  })
+}
+
+function asReadError(error: unknown): unknown {
+  return asWriteError(error, () => {})
+}

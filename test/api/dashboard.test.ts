@@ -1,0 +1,239 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {dashboardReachable} from '../../src/server/routes/dashboard-access.js'
+import {csrfOf, heldTransfer, holdFirstPayments, post, type Receiver, signIn, startReceiver, unmatchedTransfer, until, VF} from '../support/dashboard.js'
+import {postSms, runCli, startServer, type TestServer} from '../support/vcash.js'
+
+const peer = (remoteAddress: string, headers: Record<string, string> = {}) => ({socket: {remoteAddress}, headers: {host: '127.0.0.1:8080', ...headers}})
+
+describe('where the dashboard answers', () => {
+  it('loopback: only a direct peer on this machine, naming this machine', () => {
+    expect(dashboardReachable('loopback', peer('127.0.0.1'))).toBe(true)
+    expect(dashboardReachable('loopback', peer('::1', {host: '[::1]:8080'}))).toBe(true)
+    expect(dashboardReachable('loopback', peer('::ffff:127.0.0.1', {host: 'localhost:8080'}))).toBe(true)
+    expect(dashboardReachable('loopback', peer('203.0.113.9'))).toBe(false)
+    expect(dashboardReachable('loopback', peer('10.0.0.5'))).toBe(false)
+    // A forwarding header never makes a request local: it came through a proxy for someone else.
+    expect(dashboardReachable('loopback', peer('127.0.0.1', {'x-forwarded-for': '127.0.0.1'}))).toBe(false)
+    expect(dashboardReachable('loopback', peer('127.0.0.1', {forwarded: 'for=198.51.100.1'}))).toBe(false)
+    expect(dashboardReachable('loopback', peer('127.0.0.1', {'x-real-ip': '198.51.100.1'}))).toBe(false)
+    // DNS rebinding: a foreign name resolving to 127.0.0.1.
+    expect(dashboardReachable('loopback', peer('127.0.0.1', {host: 'evil.example:8080'}))).toBe(false)
+  })
+
+  it('public: anywhere (sign-in still required); off: nowhere', () => {
+    expect(dashboardReachable('public', peer('203.0.113.9', {'x-forwarded-for': '198.51.100.1', host: 'pay.example.com'}))).toBe(true)
+    expect(dashboardReachable('off', peer('127.0.0.1'))).toBe(false)
+  })
+})
+
+describe('dashboard over HTTP', () => {
+  let t: TestServer
+  let receiver: Receiver
+  beforeAll(async () => {
+    receiver = await startReceiver()
+    t = await startServer({dispatcher: {pollMs: 50, scheduleMs: [100, 200]}})
+    await holdFirstPayments(t, receiver.url)
+  })
+  afterAll(async () => {
+    await t?.close()
+    await receiver?.close()
+  })
+
+  it('a one-time link signs in once, with a locked-down cookie; a second use is refused', async () => {
+    const link = await t.server.local.service.sessions.createLink('tester')
+    const first = await fetch(`${t.url}/dashboard/login?token=${link.token}`, {redirect: 'manual'})
+    expect(first.status).toBe(303)
+    expect(first.headers.get('location')).toBe('/dashboard')
+    const setCookie = first.headers.get('set-cookie')!
+    expect(setCookie).toMatch(/^vcash_session=[A-Za-z0-9_-]{43};/)
+    expect(setCookie).toContain('HttpOnly')
+    expect(setCookie).toContain('SameSite=Strict')
+    expect(setCookie).toContain('Path=/dashboard')
+    expect(setCookie).not.toContain('Secure') // plain http on loopback
+    const page = await fetch(`${t.url}/dashboard`, {headers: {cookie: setCookie.split(';')[0]!}})
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
+    const again = await fetch(`${t.url}/dashboard/login?token=${link.token}`, {redirect: 'manual'})
+    expect(again.status).toBe(410)
+    expect(again.headers.get('set-cookie') ?? '').not.toContain('vcash_session')
+    expect(await again.text()).toContain('already used')
+  })
+
+  it('no cookie, a made-up cookie, a forwarded request: no dashboard', async () => {
+    expect((await fetch(`${t.url}/dashboard`)).status).toBe(401)
+    expect((await fetch(`${t.url}/dashboard`, {headers: {cookie: 'vcash_session=forged'}})).status).toBe(401)
+    const {cookie} = await signIn(t)
+    const proxied = await fetch(`${t.url}/dashboard`, {headers: {cookie, 'x-forwarded-for': '198.51.100.7'}})
+    expect(proxied.status).toBe(404)
+    expect(await proxied.json()).toMatchObject({status: false, code: 'not_found'})
+  })
+
+  it('a form without its token (or from another origin) is refused and changes nothing', async () => {
+    const id = await heldTransfer(t, '01012340001', '150', '900000001')
+    const {cookie} = await signIn(t)
+    const none = await post(t, `/dashboard/transactions/${id}/approve`, cookie, {})
+    expect(none.status).toBe(403)
+    const csrf = await csrfOf(t, cookie)
+    const foreign = await post(t, `/dashboard/transactions/${id}/approve`, cookie, {_csrf: csrf}, {origin: 'http://evil.example'})
+    expect(foreign.status).toBe(403)
+    // Another session's token is not this session's.
+    const other = await signIn(t)
+    const crossed = await post(t, `/dashboard/transactions/${id}/approve`, other.cookie, {_csrf: csrf})
+    expect(crossed.status).toBe(403)
+    expect((await t.server.local.storage.getTransaction(id))!.status).toBe('AWAITING_APPROVAL')
+    const ok = await post(t, `/dashboard/transactions/${id}/approve`, cookie, {_csrf: csrf})
+    expect(ok.status).toBe(303)
+    const tx = (await t.server.local.storage.getTransaction(id))!
+    expect(tx.status).toBe('COMPLETED')
+    expect(tx.audit.at(-1)!.by).toMatch(/^dashboard:tester:ss_/)
+    await until(() => receiver.events.some((e) => e.type === 'transaction.completed' && (e.data as {id?: string}).id === id))
+  })
+
+  it('reject needs a reason and records it; match completes an unclaimed transfer for a named customer', async () => {
+    const held = await heldTransfer(t, '01012340002', '80', '900000002')
+    const {cookie} = await signIn(t)
+    const csrf = await csrfOf(t, cookie)
+    expect((await post(t, `/dashboard/transactions/${held}/reject`, cookie, {_csrf: csrf, reason: ''})).status).toBe(400)
+    expect((await post(t, `/dashboard/transactions/${held}/reject`, cookie, {_csrf: csrf, reason: 'not our customer'})).status).toBe(303)
+    const rejected = (await t.server.local.storage.getTransaction(held))!
+    expect(rejected.status).toBe('REJECTED')
+    expect(rejected.audit.at(-1)!.why).toBe('rejected: not our customer')
+
+    const loose = await unmatchedTransfer(t, '01012340003', '60', '900000003')
+    const r = await post(t, `/dashboard/transactions/${loose}/match`, cookie, {_csrf: csrf, user_name: 'Omar', client_id: '77', back: '/dashboard/unmatched'})
+    expect(r.status).toBe(303)
+    expect(r.headers.get('location')).toBe('/dashboard/unmatched?done=matched')
+    expect((await t.server.local.storage.getTransaction(loose))!).toMatchObject({status: 'COMPLETED', userName: 'Omar', clientId: '77'})
+    // A second match of the same transfer is refused with the reason, not a crash.
+    const twice = await post(t, `/dashboard/transactions/${loose}/match`, cookie, {_csrf: csrf, user_name: 'Eve'})
+    expect(twice.status).toBe(409)
+    expect(await twice.text()).toContain('is COMPLETED')
+  })
+
+  it('an SMS carrying markup is shown as text, never run', async () => {
+    const id = await unmatchedTransfer(t, '01012340004', '12', '900000004', '<script>alert(1)</script><img src=x onerror=alert(2)> Eve')
+    const {cookie} = await signIn(t)
+    const html = await (await fetch(`${t.url}/dashboard/transactions/${id}`, {headers: {cookie}})).text()
+    expect(html).not.toContain('<script>alert')
+    expect(html).not.toContain('<img src=x')
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; Eve')
+    // Only our one script tag, from our own origin.
+    expect(html.match(/<script/g)).toHaveLength(1)
+  })
+
+  it('store settings: a bad value is shown on its field; a good one is saved; rotated tokens are shown once and work', async () => {
+    const {cookie} = await signIn(t)
+    const csrf = await csrfOf(t, cookie)
+    const form = {_csrf: csrf, name: 'Shop', callback: 'webhook', callback_url: receiver.url, rate: 'abc', currency_label: 'EGP', anti_spam: '1', hold_first: '1', pay_to: 'vodafone_cash:01099998888', match_window: '60', mode: 'development'}
+    const bad = await post(t, `/dashboard/stores/${t.storeId}`, cookie, form)
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toMatch(/id="rate-err">[^<]*rate/)
+    const good = await post(t, `/dashboard/stores/${t.storeId}`, cookie, {...form, rate: '1'})
+    expect(good.status).toBe(303)
+    const store = (await t.server.local.storage.getStore(t.storeId))!
+    expect(store).toMatchObject({name: 'Shop', matchWindowMinutes: 60, payTo: [{provider: 'vodafone_cash', wallet: '01099998888'}]})
+    expect(store.antiSpam.rules.duplicatePending).toBe(false) // unchecked box = off
+
+    const rotated = await post(t, `/dashboard/stores/${t.storeId}/rotate`, cookie, {_csrf: csrf})
+    expect(rotated.status).toBe(200)
+    expect(rotated.headers.get('cache-control')).toBe('no-store')
+    const text = await rotated.text()
+    const device = /id="tok-device">(vd_[A-Za-z0-9_-]+)</.exec(text)![1]!
+    expect((await postSms({url: t.url, deviceToken: t.deviceToken}, VF('01012340005', '5', '900000005'))).status).toBe(401)
+    expect((await postSms({url: t.url, deviceToken: device}, VF('01012340005', '5', '900000005'))).status).toBe(201)
+    t.deviceToken = device
+    // The settings page never shows them again.
+    expect(await (await fetch(`${t.url}/dashboard/stores/${t.storeId}`, {headers: {cookie}})).text()).not.toContain(device)
+  })
+
+  it('sign-in attempts are rate-limited per address', async () => {
+    let last = 0
+    for (let i = 0; i < 11; i++) last = (await fetch(`${t.url}/dashboard/login?token=guess${i}`)).status
+    expect(last).toBe(429)
+    // The limit is on guesses, not on a valid session.
+    const link = await t.server.local.service.sessions.createLink('tester')
+    expect((await fetch(`${t.url}/dashboard/login?token=${link.token}`, {redirect: 'manual'})).status).toBe(429)
+  })
+})
+
+describe('sessions end', () => {
+  it('after 12 hours idle; a link after 10 minutes; everywhere at once from the CLI', async () => {
+    let offset = 0
+    const t = await startServer({now: () => new Date(Date.now() + offset)})
+    try {
+      const a = await signIn(t)
+      expect((await fetch(`${t.url}/dashboard`, {headers: {cookie: a.cookie}})).status).toBe(200)
+      offset += 12 * 3_600_000 + 1000
+      expect((await fetch(`${t.url}/dashboard`, {headers: {cookie: a.cookie}})).status).toBe(401)
+      const link = await t.server.local.service.sessions.createLink('tester')
+      offset += 10 * 60_000 + 1000
+      expect((await fetch(`${t.url}/dashboard/login?token=${link.token}`, {redirect: 'manual'})).status).toBe(410)
+
+      offset = 0
+      const b = await signIn(t)
+      const signedOut = await runCli(['dashboard', '--sign-out-everywhere', '--json', '--data-dir', t.dataDir])
+      expect(signedOut.code).toBe(0)
+      expect(JSON.parse(signedOut.stdout).signed_out).toBeGreaterThanOrEqual(1)
+      expect((await fetch(`${t.url}/dashboard`, {headers: {cookie: b.cookie}})).status).toBe(401)
+
+      // The CLI's link (written beside the running server) signs in, once.
+      const made = await runCli(['dashboard', '--json', '--data-dir', t.dataDir])
+      expect(made.code).toBe(0)
+      const {url, opened} = JSON.parse(made.stdout) as {url: string; opened: boolean}
+      expect(opened).toBe(false)
+      expect(url.startsWith(`${t.url}/dashboard/login?token=`)).toBe(true)
+      expect((await fetch(url, {redirect: 'manual'})).status).toBe(303)
+      expect((await fetch(url, {redirect: 'manual'})).status).toBe(410)
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('--dashboard off: 404 even on loopback; public behind a trusted proxy over HTTPS: a Secure cookie', async () => {
+    const off = await startServer({dashboard: 'off'})
+    try {
+      expect((await fetch(`${off.url}/dashboard`)).status).toBe(404)
+    } finally {
+      await off.close()
+    }
+    const pub = await startServer({dashboard: 'public', trustProxy: ['127.0.0.1']})
+    try {
+      const link = await pub.server.local.service.sessions.createLink('tester')
+      const res = await fetch(`${pub.url}/dashboard/login?token=${link.token}`, {redirect: 'manual', headers: {'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https', host: 'pay.example.com'}})
+      expect(res.status).toBe(303)
+      expect(res.headers.get('set-cookie')).toContain('; Secure')
+    } finally {
+      await pub.close()
+    }
+  })
+})
+
+describe('page cost', () => {
+  it('each page is rendered by the server in well under 50 ms over 300 transfers', async () => {
+    const t = await startServer()
+    try {
+      for (let i = 0; i < 300; i++) await postSms(t, VF(`0101${String(2000000 + i).padStart(7, '0')}`, String(10 + (i % 90)), String(800000000 + i)))
+      const {cookie} = await signIn(t)
+      const tx = (await t.server.local.storage.listTransactions({limit: 1})).items[0]!
+      const timings: Record<string, number> = {}
+      for (const p of ['', '/transactions', `/transactions/${tx.id}`, '/held', '/unmatched', '/deliveries', '/stores', `/stores/${t.storeId}`]) {
+        await fetch(`${t.url}/dashboard${p}`, {headers: {cookie}}) // warm
+        const runs: number[] = []
+        let bytes = 0
+        for (let i = 0; i < 7; i++) {
+          const res = await fetch(`${t.url}/dashboard${p}`, {headers: {cookie}})
+          bytes = (await res.arrayBuffer()).byteLength
+          runs.push(Number(/app;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')![1]))
+        }
+        runs.sort((a, b) => a - b)
+        timings[p || '/'] = runs[3]!
+        console.error(`dashboard ${p || '/'}: server median ${runs[3]!.toFixed(1)} ms, ${bytes} bytes of HTML`)
+      }
+      // The bound is loose for a loaded 2-core CI box; the numbers printed are what to watch.
+      for (const ms of Object.values(timings)) expect(ms).toBeLessThan(50)
+    } finally {
+      await t.close()
+    }
+  }, 60_000)
+})
