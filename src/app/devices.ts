@@ -2,7 +2,10 @@
  * Devices (contract §7): whatever brings a store's SMS in. Each SMS or heartbeat moves the
  * device's last contact (in the SMS's own commit: no write of its own); a sweep in the
  * server's loop tells the merchant once when a device falls silent past the store's limit
- * (`device.offline`) and once when it is heard from again (`device.online`).
+ * (`device.offline`) and once when it is heard from again (`device.online`). Only a device
+ * that has sent a heartbeat is watched for silence: one that only posts SMS (a forwarder app,
+ * a script) is silent whenever nobody pays, and an alarm every night would teach merchants to
+ * ignore the one that matters.
  */
 import {deviceId} from '../core/devices.js'
 import {deviceSilenceMinutes} from '../core/gates.js'

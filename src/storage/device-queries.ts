@@ -66,7 +66,8 @@ export async function getDevice(k: Db, id: string): Promise<DeviceRecord | undef
 }
 
 export async function devicesToSweep(k: Db, silentBefore: Date, limit: number): Promise<DeviceRecord[]> {
-  const silent = await k.selectFrom('devices').select(DEVICE_COLUMNS).where('state', '=', 'online').where('last_contact_at', '<', silentBefore.getTime()).orderBy('last_contact_at').limit(limit).execute()
+  // Only devices that beat are watched: a forwarder that only posts SMS is silent whenever nobody pays.
+  const silent = await k.selectFrom('devices').select(DEVICE_COLUMNS).where('state', '=', 'online').where('last_contact_at', '<', silentBefore.getTime()).where('contact', 'is not', null).orderBy('last_contact_at').limit(limit).execute()
   const back = await k.selectFrom('devices').select(DEVICE_COLUMNS).where('state', '=', 'offline').whereRef('last_contact_at', '>', 'state_since').orderBy('last_contact_at').limit(limit).execute()
   return [...silent, ...back].map(deviceRecord)
 }

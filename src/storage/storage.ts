@@ -122,8 +122,8 @@ export interface Storage {
   listDevices(storeId?: string): Promise<DeviceRecord[]>
   getDevice(id: string): Promise<DeviceRecord | undefined>
   /**
-   * What the silence sweep looks at: online devices last heard from before `silentBefore`, and
-   * offline devices heard from since they went offline.
+   * What the silence sweep looks at: online devices that have sent a heartbeat and were last heard
+   * from before `silentBefore`, and offline devices heard from since they went offline.
    */
   devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]>
   /** The newest balance of a chain known at or before `at` (ties: the highest id; ids sort by time). */

@@ -92,6 +92,7 @@ describe('devices', () => {
   it('an SMS is a contact too: the device it names (X-Vcash-Device) is kept online, in the same commit', async () => {
     const {t, catcher} = await setup()
     await t.server.local.service.updateStore(t.storeId, {deviceSilenceMinutes: 10})
+    expect((await heartbeat(t, {name: 'adb:PHONE1'})).status).toBe(200)
     const post = (ref: string) => fetch(`${t.url}/api/sms`, {method: 'POST', headers: {authorization: `Bearer ${t.deviceToken}`, 'content-type': 'application/json', 'x-vcash-device': 'adb:PHONE1'}, body: JSON.stringify({sender: 'VF-Cash', body: VF_R1('01012345678', '100', ref)})})
     expect((await post('000000000101')).status).toBe(201)
     // A forwarder's re-send is still a contact.
@@ -103,6 +104,16 @@ describe('devices', () => {
     expect(list[0]).toMatchObject({name: 'adb:PHONE1', kind: 'tail', state: 'online'})
     expect((await advance(t, 2 * 60_000)).devices).toEqual({offline: 1, online: 0})
     await until('device.offline', () => deviceEvents(catcher).length === 1)
+  })
+
+  it('a device that only posts SMS (no heartbeat) is listed but never reported offline: it is silent whenever nobody pays', async () => {
+    const {t, catcher} = await setup()
+    const res = await fetch(`${t.url}/api/sms`, {method: 'POST', headers: {authorization: `Bearer ${t.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender: 'VF-Cash', body: VF_R1('01012345679', '100', '000000000111')})})
+    expect(res.status).toBe(201)
+    expect((await devices(t)).map((d) => [d.name, d.kind, d.state])).toEqual([['api', 'api', 'online']])
+    expect((await advance(t, 24 * 60 * 60_000)).devices).toEqual({offline: 0, online: 0})
+    await new Promise((r) => setTimeout(r, 200))
+    expect(deviceEvents(catcher)).toEqual([])
   })
 
   it('GET /api/devices needs the store API token; the heartbeat the device token and a name', async () => {

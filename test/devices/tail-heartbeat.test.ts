@@ -7,7 +7,8 @@ import fs from 'node:fs'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {remoteTarget} from '../../src/agent/spool.js'
+import {remoteTarget, resolveTarget} from '../../src/agent/spool.js'
+import {postHeartbeat} from '../../src/agent/heartbeat.js'
 import type {DeviceView} from '../../src/core/views.js'
 import {SmsTail, type TailEvent} from '../../src/agent/tail.js'
 import {FakeAdbServer, FakePhone} from '../support/fake-adb-server.js'
@@ -88,5 +89,14 @@ describe('sms tail heartbeat', () => {
     await new Promise((r) => setTimeout(r, 300))
     const beats = events.filter((e) => e.type === 'heartbeat')
     expect(beats).toEqual([{type: 'heartbeat', ok: false, message: expect.stringMatching(/HTTP 404: .*does not take heartbeats/)}])
+  })
+
+  it('a local tail (no device token) beats through the loopback admin API into the store it names', async () => {
+    const t = await startServer({expireEveryMs: 3_600_000})
+    closers.push(() => t.close())
+    const target = resolveTarget({dataDir: t.dataDir, storeId: t.storeId})
+    expect(await postHeartbeat(target, {name: 'adb:LOCAL1', kind: 'tail', app_version: null, phone: {state: 'no_device', detail: 'No Android phone is connected with USB debugging on.'}})).toEqual({ok: true})
+    const list = (await t.server.local.service.listDevices(t.storeId)).map((d) => [d.name, d.phone?.state])
+    expect(list).toEqual([['adb:LOCAL1', 'no_device']])
   })
 })

@@ -204,7 +204,9 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     it('the silence sweep sees silent online devices and offline devices heard from again; a state change is version-checked', async () => {
       const s = await open()
       await s.commit({stores: [store('st_a')]})
-      await s.commit({deviceContacts: [{storeId: 'st_a', name: 'old', kind: 'tail', at: '2026-01-01T00:00:00Z'}, {storeId: 'st_a', name: 'fresh', kind: 'api', at: '2026-01-01T01:00:00Z'}]})
+      const beat = {appVersion: null, phone: null}
+      await s.commit({deviceContacts: [{storeId: 'st_a', name: 'old', kind: 'tail', at: '2026-01-01T00:00:00Z', ...beat}, {storeId: 'st_a', name: 'fresh', kind: 'api', at: '2026-01-01T01:00:00Z', ...beat}, {storeId: 'st_a', name: 'sms-only', kind: 'forwarder', at: '2026-01-01T00:00:00Z'}]})
+      // A device that never beat (SMS only) is not watched for silence.
       const silent = await s.devicesToSweep(new Date('2026-01-01T00:30:00Z'), 10)
       expect(silent.map((d) => d.name)).toEqual(['old'])
       const off = {...silent[0]!, state: 'offline' as const, stateSince: '2026-01-01T00:31:00Z'}
