@@ -360,6 +360,8 @@ export interface SmsPost {
   body: string
   /** ISO-8601 receive time. */
   received_at: string
+  /** The device it came from (`adb:SERIAL`), sent as the X-Vcash-Device header (contract §7). */
+  device?: string
 }
 
 export type PostOutcome =
@@ -403,11 +405,12 @@ export async function postSms(target: ServerTarget, sms: SmsPost, signal?: Abort
   const url = target.endpoint
   const timeout = AbortSignal.timeout(target.timeoutMs ?? 15_000)
   let res: Response
+  const {device, ...fields} = sms
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: {'content-type': 'application/json', authorization: `Bearer ${target.token}`},
-      body: JSON.stringify({...target.extra, ...sms}),
+      headers: {'content-type': 'application/json', authorization: `Bearer ${target.token}`, ...(device ? {'x-vcash-device': device} : {})},
+      body: JSON.stringify({...target.extra, ...fields}),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     })
   } catch (error) {
@@ -469,7 +472,8 @@ async function sendEntries(spool: Spool, entries: SpoolEntry[], target: ServerTa
   let sent = 0
   for (const entry of entries) {
     if (signal?.aborted) break
-    const outcome = await postWithRefresh(target, {sender: entry.sender, body: entry.body, received_at: entry.receivedAt}, signal)
+    const device = entry.source.startsWith('adb:') ? entry.source : undefined
+    const outcome = await postWithRefresh(target, {sender: entry.sender, body: entry.body, received_at: entry.receivedAt, device}, signal)
     if (outcome.kind === 'retry') return {ok: false, sent, message: outcome.message, retryAfterMs: outcome.retryAfterMs}
     if (outcome.kind === 'rejected') {
       spool.reject(entry.seq, outcome)

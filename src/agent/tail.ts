@@ -19,6 +19,7 @@ import {type AdbDevice, AdbHost, type AdbOptions, toAdbDevice} from './adb/clien
 import {CursorStore} from './adb/cursor.js'
 import {type InboxMessage, type InboxQuery, listCommand, parseList, readInbox} from './adb/inbox.js'
 import {describeState, noDeviceError, selectDevice} from './adb/select.js'
+import {LOCK_PROBE, LOCKED_HINT, type PhoneState, postHeartbeat, readLockProbe} from './heartbeat.js'
 import {flushSpool, type PostOutcome, Spool, type SpoolEntry, type SpoolInput, type ServerTarget} from './spool.js'
 
 export type ParseFn = (input: SmsInput) => ParseResult
@@ -51,6 +52,10 @@ export interface SmsTailOptions extends SmsSourceOptions {
   backoff?: {initialMs: number; maxMs: number}
   /** Stop on SIGINT (default true). A second SIGINT falls through to Node's default. */
   handleSigint?: boolean
+  /** Tell the server this often that the tail is alive and how the phone is (contract §7); 0 = never. Default 60 s. */
+  heartbeatMs?: number
+  /** Sent with each heartbeat (`vcash/0.3.0`). */
+  appVersion?: string
 }
 
 export type TailEvent =
@@ -66,6 +71,10 @@ export type TailEvent =
   | {type: 'server-down'; message: string; pending: number; retryInMs: number}
   | {type: 'server-up'; pending: number}
   | {type: 'warning'; message: string}
+  /** The phone's screen lock changed (read at each heartbeat): locked phones may refuse to show the inbox. */
+  | {type: 'phone'; serial: string; state: 'locked' | 'ready'; message: string; suggestion: string}
+  /** Heartbeats started or stopped getting through (reported on change only). */
+  | {type: 'heartbeat'; ok: boolean; message: string | null}
   | {type: 'stopping'; pending: number}
 
 export interface TailSummary {
@@ -130,6 +139,14 @@ function sleep(ms: number, signal: AbortSignal, wake?: {fn?: () => void}): Promi
   })
 }
 
+/** What the heartbeat says about the phone while the tail waits for it. */
+const PHONE_STATE_OF: Readonly<Record<string, PhoneState>> = {
+  device_unauthorized: 'unauthorized',
+  device_offline: 'offline',
+  device_not_found: 'unplugged',
+  no_device: 'no_device',
+}
+
 export class SmsTail extends EventEmitter {
   private readonly opts: Required<Pick<SmsTailOptions, 'intervalMs' | 'forward' | 'handleSigint'>> & SmsTailOptions
   private readonly abort = new AbortController()
@@ -149,6 +166,10 @@ export class SmsTail extends EventEmitter {
   private nextFlushAt = 0
   private backoffMs = 0
   private nextAdbRetryAt = 0
+  private nextHeartbeatAt = 0
+  private heartbeatOk: boolean | null = null
+  private phoneState: {state: PhoneState; detail: string | null} = {state: 'unknown', detail: null}
+  private locked: boolean | null = null
   private readonly summary: TailSummary = {read: 0, forwarded: 0, delivered: {new: 0, duplicate: 0, ignored: 0}, rejected: 0, pending: 0}
 
   constructor(options: SmsTailOptions) {
@@ -189,8 +210,10 @@ export class SmsTail extends EventEmitter {
         if (this.trackerDead && Date.now() >= this.nextAdbRetryAt) await this.connectTracker(false)
         if (this.active) await this.pollActive()
         if (this.spool.size > 0 && Date.now() >= this.nextFlushAt) await this.flush()
+        if (this.heartbeatMs > 0 && Date.now() >= this.nextHeartbeatAt) await this.heartbeat()
         const untilFlush = this.spool.size > 0 ? Math.max(0, this.nextFlushAt - Date.now()) : Number.POSITIVE_INFINITY
-        await sleep(Math.min(this.opts.intervalMs, untilFlush), signal, this.wake)
+        const untilBeat = this.heartbeatMs > 0 ? Math.max(0, this.nextHeartbeatAt - Date.now()) : Number.POSITIVE_INFINITY
+        await sleep(Math.min(this.opts.intervalMs, untilFlush, untilBeat), signal, this.wake)
       }
       this.summary.pending = this.spool.size
       this.emitEvent({type: 'stopping', pending: this.spool.size})
@@ -255,10 +278,41 @@ export class SmsTail extends EventEmitter {
     this.emitEvent({type: 'device-lost', serial, reason})
   }
 
+  private get heartbeatMs(): number {
+    return this.opts.heartbeatMs ?? 60_000
+  }
+
+  /** Beat once (and look at the screen lock first); never throws: the SMS matter more. */
+  private async heartbeat(): Promise<void> {
+    this.nextHeartbeatAt = Date.now() + this.heartbeatMs
+    const serial = this.active ?? this.chosen
+    if (this.active) await this.probeLock(this.active)
+    const phone = this.active ? {state: this.locked ? 'locked' as const : 'ready' as const, detail: this.locked ? 'the screen is locked' : null} : this.phoneState
+    const r = await postHeartbeat(this.opts.target, {name: `adb:${serial ?? 'no-phone'}`, kind: 'tail', app_version: this.opts.appVersion ?? null, phone}, this.abort.signal).catch((error: unknown) => ({ok: false as const, status: null, message: (error as Error).message}))
+    if (this.abort.signal.aborted) return
+    if (r.ok !== this.heartbeatOk) this.emitEvent({type: 'heartbeat', ok: r.ok, message: r.ok ? null : r.message})
+    this.heartbeatOk = r.ok
+  }
+
+  private async probeLock(serial: string): Promise<void> {
+    let locked: boolean | null
+    try {
+      locked = readLockProbe(await this.adb.shell(serial, LOCK_PROBE))
+    } catch {
+      return
+    }
+    if (locked === null || locked === this.locked) return
+    const was = this.locked
+    this.locked = locked
+    if (locked) this.emitEvent({type: 'phone', serial, state: 'locked', message: `The phone ${serial} is locked.`, suggestion: LOCKED_HINT})
+    else if (was) this.emitEvent({type: 'phone', serial, state: 'ready', message: `The phone ${serial} is unlocked.`, suggestion: ''})
+  }
+
   private waiting(code: string, message: string, suggestion: string): void {
     const k = `${code}:${message}`
     if (k === this.lastWaiting) return
     this.lastWaiting = k
+    this.phoneState = {state: PHONE_STATE_OF[code] ?? 'unknown', detail: message}
     this.emitEvent({type: 'waiting', code, message, suggestion})
   }
 

@@ -57,6 +57,14 @@ export interface CheckOptions {
   creditWaitMs?: number
 }
 
+/** Why a claim waits for the operator: the gates' codes (their reasons are in the trail already) and anti-spam's rules. */
+function holdReason(held: string[], gates: number, input: CheckInput): string {
+  const spam = held.slice(gates)
+  if (gates === 0) return `held by anti-spam: ${spam.join(', ')}`
+  const who = input.userName ?? input.clientId ?? 'an anonymous check'
+  return `claimed by ${who}; held by the gates: ${held.slice(0, gates).join(', ')}${spam.length > 0 ? `; held by anti-spam: ${spam.join(', ')}` : ''}`
+}
+
 /**
  * The transfers a claim is about (contract §3): every transfer of the store with that phone (or
  * wallet reference) and amount, oldest received first; `pending` are those a claim may take now,
@@ -148,7 +156,9 @@ export class Checks {
     if (tx) {
       const ambiguous = ambiguousPayer(payer, pending)
       const paidBefore = phone !== null && store.antiSpam.enabled && store.antiSpam.rules.firstPayment ? await this.ctx.storage.hasPaid(store.id, phone) : false
-      const held = [...ambiguous, ...trippedRules(store, {
+      // Gates set at ingest (age, receiving wallet, balance chain, no sender id) hold whoever claims.
+      const gateHolds = tx.holds ?? []
+      const held = [...gateHolds.map((h) => h.gate), ...ambiguous, ...trippedRules(store, {
         tx,
         phoneHasPaidBefore: () => paidBefore,
         recentFailedChecks: this.failedByPhone.count(claimKey, nowMs),
@@ -160,7 +170,7 @@ export class Checks {
       // Contract §3: `true` is said once. For WHMCS it waits for the credit, so it is not said here.
       const patch = {userName: input.userName, clientId: input.clientId, orderId: input.orderId ?? null, heldBy: held, confirmedAt: held.length === 0 && !whmcs ? at : null}
       const next = held.length > 0
-        ? transition(tx, {to: 'AWAITING_APPROVAL', by, why: `held by anti-spam: ${held.join(', ')}`, at: now, patch})
+        ? transition(tx, {to: 'AWAITING_APPROVAL', by, why: holdReason(held, gateHolds.length, input), at: now, patch})
         : transition(tx, {to: 'COMPLETED', by, why: `claimed by ${input.userName ?? input.clientId ?? 'an anonymous check'}${input.orderId ? ` for order ${input.orderId}` : ''}`, at: now, patch})
       const event: NotificationEvent = held.length > 0 ? 'transaction.awaiting_approval' : 'transaction.completed'
       const n = this.ctx.buildNotification(store, next, event, now)

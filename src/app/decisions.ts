@@ -1,5 +1,6 @@
 import {VcashError} from '../core/errors.js'
 import type {NotificationEvent, TransactionRecord} from '../core/model.js'
+import {newSortableId} from '../core/secrets.js'
 import {transition} from '../core/transactions.js'
 import {ConflictError} from '../storage/storage.js'
 import {type AppContext, MAX_RETRIES} from './context.js'
@@ -45,8 +46,12 @@ export class Decisions {
       const n = this.ctx.buildNotification(store, next, event, now)
       // A transfer held for a checkout page's intent decides the intent too, in the same commit.
       const follow = this.intents ? await this.intents.followDecision(store, next, by) : {intents: [], notifications: []}
+      // The operator vouched for a receipt the chain could not: its balance anchors the chain again.
+      const anchor = to === 'COMPLETED' && next.balanceChain && next.balance !== null && (next.holds ?? []).some((h) => h.gate === 'balance_mismatch' || h.gate === 'no_sender_id')
+        ? [{id: newSortableId('bal', Date.parse(next.receivedAt)), storeId: next.storeId, chain: next.balanceChain, at: next.receivedAt, balance: next.balance, source: 'approval' as const, smsId: next.smsId, transactionId: next.id, version: 0}]
+        : []
       try {
-        await this.ctx.storage.commit({transactions: [next], intents: follow.intents, notifications: [...(n ? [n] : []), ...follow.notifications]})
+        await this.ctx.storage.commit({transactions: [next], intents: follow.intents, notifications: [...(n ? [n] : []), ...follow.notifications], balancePoints: anchor})
         if (n) this.ctx.emit({type: 'notification_queued', outcome: event})
         return next
       } catch (error) {

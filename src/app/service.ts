@@ -1,9 +1,10 @@
 import type {StoreSettingsInput} from '../core/store-settings.js'
-import type {IntentRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {DeviceRecord, IntentRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Storage} from '../storage/storage.js'
 import {type CheckInput, type CheckOptions, type CheckResult, Checks} from './checks.js'
 import type {AppContext, BuildIntentNotification, BuildNotification, ServiceEvent} from './context.js'
 import {Decisions} from './decisions.js'
+import {type BuildDeviceNotification, Devices, type HeartbeatInput, type SweepResult} from './devices.js'
 import {expireDue, type ExpiryScope} from './expiry.js'
 import {type IngestInput, type IngestResult, ingestSms} from './ingest.js'
 import {type ClaimIntentInput, type ClaimIntentResult, type CreateIntentInput, Intents} from './intents.js'
@@ -16,6 +17,7 @@ export type {BuildNotification, ServiceEvent} from './context.js'
 export type {CheckInput, CheckOutcome, CheckResult} from './checks.js'
 export type {IngestInput, IngestResult} from './ingest.js'
 export type {CreatedStore} from './stores.js'
+export type {BuildDeviceNotification, HeartbeatInput, SweepResult} from './devices.js'
 export type {RotatedSecret} from './secret-rotation.js'
 export type {ImportedStore, StoreDocument} from './store-transfer.js'
 export type {ClaimIntentInput, ClaimIntentResult, CreateIntentInput} from './intents.js'
@@ -26,6 +28,8 @@ export interface VcashServiceOptions extends CheckOptions {
   buildNotification?: BuildNotification
   /** The same for payment intents' events (intent.paid, intent.expired). */
   buildIntentNotification?: BuildIntentNotification
+  /** Puts `device.offline` / `device.online` in the outbox (contract §7). */
+  buildDeviceNotification?: BuildDeviceNotification
   now?: () => Date
   onEvent?: (e: ServiceEvent) => void
 }
@@ -44,6 +48,7 @@ export class VcashService {
   private readonly checks: Checks
   private readonly decisions: Decisions
   private readonly intents: Intents
+  readonly devices: Devices
 
   constructor(opts: VcashServiceOptions) {
     this.storage = opts.storage
@@ -54,6 +59,7 @@ export class VcashService {
     this.checks = new Checks(this.ctx, this.stores, opts)
     this.intents = new Intents(this.ctx, this.stores)
     this.decisions = new Decisions(this.ctx, this.stores, this.intents)
+    this.devices = new Devices(this.ctx, opts.buildDeviceNotification ?? (() => null))
   }
 
   /** The service's idea of now (moved forward only by `vcash serve --dev` for simulations). */
@@ -171,5 +177,18 @@ export class VcashService {
   /** An operator pays a pending intent with an unclaimed transfer of the same amount. */
   matchIntent(intentId: string, transactionId: string, by: string, storeId?: string): Promise<IntentRecord> {
     return this.intents.matchByHand(intentId, transactionId, by, storeId)
+  }
+
+  heartbeat(store: StoreRecord, hb: HeartbeatInput): Promise<DeviceRecord> {
+    return this.devices.heartbeat(store, hb)
+  }
+
+  listDevices(storeId?: string): Promise<DeviceRecord[]> {
+    return this.devices.list(storeId)
+  }
+
+  /** Devices silent past their store's limit go offline, returning ones come online; each told once. */
+  sweepDevices(limit = 500): Promise<SweepResult> {
+    return this.devices.sweep(limit)
   }
 }

@@ -12,7 +12,7 @@ export interface CreatedStore {
 }
 
 /** The record fields a store's validated settings decide (money thresholds as piastres). */
-export function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 'rate' | 'currencyLabel' | 'antiSpam' | 'requireToken' | 'allowIps' | 'matchWindowMinutes' | 'mode' | 'forwarderSigningKey' | 'payTo'> {
+export function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callback' | 'rate' | 'currencyLabel' | 'antiSpam' | 'requireToken' | 'allowIps' | 'matchWindowMinutes' | 'mode' | 'forwarderSigningKey' | 'payTo' | 'gates' | 'deviceSilenceMinutes'> {
   return {
     name: s.name,
     callback: s.callback,
@@ -30,6 +30,8 @@ export function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callb
     mode: s.mode,
     forwarderSigningKey: s.forwarderSigningKey,
     payTo: s.payTo,
+    gates: s.gates,
+    deviceSilenceMinutes: s.deviceSilenceMinutes,
   }
 }
 
@@ -70,7 +72,7 @@ export class Stores {
     if (patch.callback?.kind === 'whmcs' && cur.callback.kind === 'whmcs') {
       patch = {...patch, callback: {...patch.callback, secret: patch.callback.secret || cur.callback.secret, identifier: patch.callback.identifier || cur.callback.identifier}}
     }
-    const merged = {...base, ...patch, antiSpam: {...base.antiSpam, ...(patch.antiSpam ?? {})}}
+    const merged = {...base, ...patch, antiSpam: {...base.antiSpam, ...(patch.antiSpam ?? {})}, gates: {...base.gates, ...(patch.gates ?? {})}}
     const s = parseStoreSettings(merged)
     const next: StoreRecord = {...cur, ...storeFields(s), updatedAt: this.ctx.now().toISOString()}
     await this.ctx.storage.commit({stores: [next]})

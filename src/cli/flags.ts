@@ -179,4 +179,18 @@ export const storeSettings = {
   'match-window': Flags.integer({summary: 'Minutes a transfer can be claimed after it arrives.', min: 1, max: 43_200}),
   'forwarder-signing-key': Flags.string({summary: 'Signing key set in your SMS forwarder app (SMS Gateway for Android, httpSMS); "off" to clear.', env: 'VCASH_FORWARDER_SIGNING_KEY'}),
   mode: Flags.string({summary: 'production: https callbacks to public addresses only; development: http://localhost allowed.', options: ['production', 'development']}),
+  'receipt-age-limit': Flags.custom<number | null>({summary: 'Age gate: a receipt whose SMS is older than this when it arrives is never claimed automatically (e.g. 48h, 3d, 90m; "off" to disable; default 48h).', helpValue: 'DURATION', parse: async (input) => (input.trim().toLowerCase() === 'off' ? null : parseMinutes(input, '--receipt-age-limit'))})(),
+  'hold-foreign-wallet': Flags.boolean({summary: 'Hold a receipt credited to a wallet or account that is not one of --pay-to (default on).', allowNo: true}),
+  'balance-chain': Flags.string({summary: 'A receipt whose balance contradicts its wallet\'s balance chain: hold it for approval, only mark it, or do not check (default hold).', options: ['hold', 'mark', 'off']}),
+  'allow-no-sender-id': Flags.boolean({summary: 'Accept SMS forwarded without a sender id (iOS Shortcuts); held for approval unless the balance chain verifies them (default off).', allowNo: true}),
+  'device-silence-limit': Flags.custom<number>({summary: 'Report a device offline (device.offline) after this long without an SMS or heartbeat (e.g. 30m, 2h; default 30m).', helpValue: 'DURATION', parse: async (input) => parseMinutes(input, '--device-silence-limit')})(),
+}
+
+/** "90", "90m", "2h", "3d" → minutes (a bare number is minutes). */
+export function parseMinutes(input: string, flag: string): number {
+  const m = /^\s*(\d{1,6})\s*(m|min|h|d)?\s*$/i.exec(input)
+  if (!m) throw new Error(`${flag} "${input.slice(0, 20)}" is not a duration; use e.g. 30m, 2h or 3d`)
+  const n = Number(m[1])
+  const unit = (m[2] ?? 'm').toLowerCase()
+  return unit === 'd' ? n * 1440 : unit === 'h' ? n * 60 : n
 }

@@ -22,6 +22,12 @@ export interface StoreAnswers {
   forwarderSigningKey?: string
   /** provider:wallet pairs; ['off'] clears. */
   payTo?: string[]
+  /** Minutes, or null for off. */
+  receiptAgeLimit?: number | null
+  holdForeignWallet?: boolean
+  balanceChain?: 'hold' | 'mark' | 'off'
+  allowNoSenderId?: boolean
+  deviceSilenceLimit?: number
 }
 
 /** Turn answers into a settings patch: only what was given, so `store set` changes just that. */
@@ -61,6 +67,13 @@ export function answersToSettings(a: StoreAnswers, current?: StoreSettingsInput)
       return {provider: (i > 0 ? p.slice(0, i) : p) as 'vodafone_cash', wallet: i > 0 ? p.slice(i + 1) : ''}
     })
   }
+  const gates: NonNullable<StoreSettingsInput['gates']> = {}
+  if (a.receiptAgeLimit !== undefined) gates.receiptAgeLimitMinutes = a.receiptAgeLimit
+  if (a.holdForeignWallet !== undefined) gates.holdForeignWallet = a.holdForeignWallet
+  if (a.balanceChain !== undefined) gates.balanceChain = a.balanceChain
+  if (a.allowNoSenderId !== undefined) gates.allowNoSenderId = a.allowNoSenderId
+  if (Object.keys(gates).length > 0) out.gates = gates
+  if (a.deviceSilenceLimit !== undefined) out.deviceSilenceMinutes = a.deviceSilenceLimit
   if (a.forwarderSigningKey !== undefined) out.forwarderSigningKey = a.forwarderSigningKey === 'off' ? null : a.forwarderSigningKey
   return out
 }
@@ -86,6 +99,11 @@ export interface StoreFlagValues {
   mode?: string
   'forwarder-signing-key'?: string
   'pay-to'?: string[]
+  'receipt-age-limit'?: number | null
+  'hold-foreign-wallet'?: boolean
+  'balance-chain'?: string
+  'allow-no-sender-id'?: boolean
+  'device-silence-limit'?: number
 }
 
 export function answersFromFlags(f: StoreFlagValues): StoreAnswers {
@@ -109,5 +127,10 @@ export function answersFromFlags(f: StoreFlagValues): StoreAnswers {
     mode: f.mode as StoreAnswers['mode'],
     forwarderSigningKey: f['forwarder-signing-key'],
     payTo: f['pay-to'],
+    receiptAgeLimit: f['receipt-age-limit'],
+    holdForeignWallet: f['hold-foreign-wallet'],
+    balanceChain: f['balance-chain'] as StoreAnswers['balanceChain'],
+    allowNoSenderId: f['allow-no-sender-id'],
+    deviceSilenceLimit: f['device-silence-limit'],
   }
 }

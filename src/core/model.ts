@@ -68,7 +68,33 @@ export interface StoreRecord {
   mode: 'development' | 'production'
   /** The store's receiving wallets and accounts (contract §6). Absent on stores made before it existed. */
   payTo?: PayTo[]
+  /** Gates against fakes and replays (core/gates.ts). Absent on stores made before they existed: the defaults apply. */
+  gates?: GateSettings
+  /** A device silent this long is reported offline (`device.offline`). Absent: DEFAULT_DEVICE_SILENCE_MINUTES. */
+  deviceSilenceMinutes?: number
   version: number
+}
+
+/** What a store decides about receipts that may be fakes or replays (docs/gates.md). */
+export interface GateSettings {
+  /** A receipt whose SMS time is older than this at ingest is never claimed automatically; null = off. */
+  receiptAgeLimitMinutes: number | null
+  /** With pay_to set, a receipt naming another receiving wallet or account waits for the operator. */
+  holdForeignWallet: boolean
+  /** `hold`: a receipt contradicting its wallet's balance chain waits for the operator; `mark`: only marked; `off`. */
+  balanceChain: 'hold' | 'mark' | 'off'
+  /** Accept SMS that arrive without a sender id (iOS Shortcuts); they then wait for the operator unless the balance chain verifies them. */
+  allowNoSenderId: boolean
+}
+
+/** The balance chain's verdict on a receipt: its balance follows from the last known one, contradicts it, or cannot be told. */
+export type ChainVerdict = 'verified' | 'suspicious' | 'unknown'
+
+/** A gate that keeps a receipt from being claimed automatically, and why (also written to the audit trail). */
+export interface GateHold {
+  /** Stable code: too_old, foreign_wallet, balance_mismatch, no_sender_id. */
+  gate: string
+  why: string
 }
 
 export type TransactionStatus = 'PENDING' | 'COMPLETED' | 'AWAITING_APPROVAL' | 'REJECTED' | 'EXPIRED'
@@ -112,10 +138,18 @@ export interface TransactionRecord {
    * For WHMCS stores that happens only once WHMCS confirmed the credit.
    */
   confirmedAt?: string | null
-  /** Anti-spam rules that held this transaction back. */
+  /** Anti-spam rules (and gates) that held this transaction back. */
   heldBy: string[]
   /** The payment intent this transfer paid (or is held for), when it was claimed on a checkout page. */
   intentId?: string | null
+  /** Gates that hold this receipt for the operator whoever claims it (set at ingest; absent = none). */
+  holds?: GateHold[]
+  /** The balance chain's verdict (absent on receipts stored before the chain existed). */
+  verdict?: ChainVerdict
+  /** Which balance chain the receipt belongs to (its wallet or account), when it carries a balance. */
+  balanceChain?: string | null
+  /** The receiving wallet or account the SMS names (a phone, or an account's last digits), when it names one. */
+  receivingAccount?: string | null
   audit: AuditEntry[]
   version: number
 }
@@ -147,6 +181,8 @@ export type NotificationEvent =
   | 'transaction.expired'
   | 'intent.paid'
   | 'intent.expired'
+  | 'device.offline'
+  | 'device.online'
 
 export interface DeliveryAttempt {
   at: string
@@ -163,7 +199,7 @@ export interface NotificationRecord {
   /** Stable event id: the idempotency key (`msg_…`), sent as webhook-id. */
   id: string
   storeId: string
-  /** The transfer it is about; for `intent.expired`, which has none, the intent's id. */
+  /** The transfer it is about; for `intent.expired`, which has none, the intent's id; for `device.*` events, the device's id. */
   transactionId: string
   /** Set on `intent.*` events. */
   intentId?: string | null
@@ -233,6 +269,54 @@ export interface IntentRecord {
   createdAt: string
   updatedAt: string
   audit: IntentAuditEntry[]
+  version: number
+}
+
+/** What brings a store's SMS in (contract §7): a tethered phone (`vcash sms tail`), a forwarder app, or a direct API client. */
+export type DeviceKind = 'tail' | 'forwarder' | 'api'
+
+export interface DeviceRecord {
+  /** Derived from the store and the name: the same device is one row however it reports. */
+  id: string
+  storeId: string
+  /** How the device calls itself: `adb:SERIAL`, `smsgateway:DEVICE_ID`, `api`. */
+  name: string
+  kind: DeviceKind
+  /** Its last SMS or heartbeat (the storage keeps the newest; a late, older one never moves it back). */
+  lastContactAt: string
+  state: 'online' | 'offline'
+  /** When `state` last changed (or the device was first seen). */
+  stateSince: string
+  /** The software that reported last (`vcash/0.3.0`, an app's version), when it said. */
+  appVersion?: string | null
+  /** What the last heartbeat said about the phone (ready, locked, unauthorized, offline, unplugged). */
+  phone?: {state: string; detail?: string | null} | null
+  createdAt: string
+  version: number
+}
+
+/** A device's SMS or heartbeat: the storage upserts it without a read, inside the SMS's own commit. */
+export interface DeviceContact {
+  storeId: string
+  name: string
+  kind: DeviceKind
+  at: string
+  appVersion?: string | null
+  phone?: DeviceRecord['phone']
+}
+
+/** One known balance of a wallet or account: a receipt, a send or cash-out that shows the balance, or an operator's approval. */
+export interface BalancePoint {
+  id: string
+  storeId: string
+  /** `family:account` (see core/gates.ts chainKey). */
+  chain: string
+  /** The SMS time the balance was true at (the phone's receive time). */
+  at: string
+  balance: Piastres
+  source: 'receipt' | 'movement' | 'approval'
+  smsId: string | null
+  transactionId: string | null
   version: number
 }
 

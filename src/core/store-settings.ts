@@ -3,6 +3,7 @@ import {z} from 'zod'
 
 import {DEFAULT_ANTISPAM_RULES} from './antispam.js'
 import {VcashError} from './errors.js'
+import {DEFAULT_DEVICE_SILENCE_MINUTES, DEFAULT_GATES, deviceSilenceMinutes, gatesOf} from './gates.js'
 import {type CallbackConfig, PROVIDERS, type StoreRecord} from './model.js'
 import {tryNormalisePhone} from './phone.js'
 import {formatMoney, formatRate, parseRate, tryParseMoney} from './money.js'
@@ -87,6 +88,13 @@ export const storeSettingsSchema = z.object({
   mode: z.enum(['development', 'production']).default('production'),
   forwarderSigningKey: z.string().trim().min(8, 'must be at least 8 characters').max(256).nullable().default(null),
   payTo: z.array(payToSchema).max(20).default([]),
+  gates: z.object({
+    receiptAgeLimitMinutes: z.number().int().min(5).max(60 * 24 * 365).nullable().default(DEFAULT_GATES.receiptAgeLimitMinutes),
+    holdForeignWallet: z.boolean().default(DEFAULT_GATES.holdForeignWallet),
+    balanceChain: z.enum(['hold', 'mark', 'off']).default(DEFAULT_GATES.balanceChain),
+    allowNoSenderId: z.boolean().default(DEFAULT_GATES.allowNoSenderId),
+  }).default({...DEFAULT_GATES}),
+  deviceSilenceMinutes: z.number().int().min(1).max(60 * 24 * 30).default(DEFAULT_DEVICE_SILENCE_MINUTES),
 }).superRefine((s, ctx) => {
   // Catch it when the merchant sets it up, not hours later when the first delivery is refused.
   if (s.mode === 'production' && s.callback.kind !== 'none' && s.callback.url.startsWith('http:')) {
@@ -129,6 +137,8 @@ export function settingsOf(s: StoreRecord): StoreSettingsInput {
     mode: s.mode,
     forwarderSigningKey: s.forwarderSigningKey ?? null,
     payTo: s.payTo ?? [],
+    gates: gatesOf(s),
+    deviceSilenceMinutes: deviceSilenceMinutes(s),
   }
 }
 
@@ -161,6 +171,13 @@ export function publicStore(s: StoreRecord): Record<string, unknown> {
     mode: s.mode,
     forwarder_signing_key_set: Boolean(s.forwarderSigningKey),
     pay_to: s.payTo ?? [],
+    gates: ((g) => ({
+      receipt_age_limit_minutes: g.receiptAgeLimitMinutes,
+      hold_foreign_wallet: g.holdForeignWallet,
+      balance_chain: g.balanceChain,
+      allow_no_sender_id: g.allowNoSenderId,
+    }))(gatesOf(s)),
+    device_silence_minutes: deviceSilenceMinutes(s),
   }
 }
 

@@ -1,4 +1,4 @@
-import type {AuditEntry, SmsRecord, TransactionRecord} from './model.js'
+import type {AuditEntry, ChainVerdict, DeviceRecord, GateHold, SmsRecord, TransactionRecord} from './model.js'
 import {formatMoney} from './money.js'
 
 /** The API's (snake_case, decimal-string) view of records. */
@@ -21,6 +21,12 @@ export interface TransactionView {
   user_name: string | null
   client_id: string | null
   held_by: string[]
+  /** The balance chain's verdict on the receipt (docs/gates.md). */
+  verdict: ChainVerdict
+  /** Gates that keep it from being claimed automatically, with why. */
+  holds: GateHold[]
+  /** The wallet or account the SMS says it was credited to, when it says. */
+  receiving_account: string | null
   audit: AuditEntry[]
 }
 
@@ -44,6 +50,9 @@ export function transactionView(t: TransactionRecord): TransactionView {
     user_name: t.userName,
     client_id: t.clientId,
     held_by: t.heldBy,
+    verdict: t.verdict ?? 'unknown',
+    holds: t.holds ?? [],
+    receiving_account: t.receivingAccount ?? null,
     audit: t.audit,
   }
 }
@@ -61,4 +70,35 @@ export interface SmsView {
 
 export function smsView(s: SmsRecord): SmsView {
   return {id: s.id, store_id: s.storeId, sender: s.sender, received_at: s.receivedAt, outcome: s.outcome, reason: s.reason, transaction_id: s.transactionId, source: s.source}
+}
+
+export interface DeviceView {
+  id: string
+  store_id: string
+  name: string
+  kind: DeviceRecord['kind']
+  state: DeviceRecord['state']
+  state_since: string
+  last_contact_at: string
+  /** Seconds since the last SMS or heartbeat, at `now`. */
+  silent_for_seconds: number
+  app_version: string | null
+  phone: DeviceRecord['phone']
+  created_at: string
+}
+
+export function deviceView(d: DeviceRecord, now: Date): DeviceView {
+  return {
+    id: d.id,
+    store_id: d.storeId,
+    name: d.name,
+    kind: d.kind,
+    state: d.state,
+    state_since: d.stateSince,
+    last_contact_at: d.lastContactAt,
+    silent_for_seconds: Math.max(0, Math.floor((now.getTime() - Date.parse(d.lastContactAt)) / 1000)),
+    app_version: d.appVersion ?? null,
+    phone: d.phone ?? null,
+    created_at: d.createdAt,
+  }
 }

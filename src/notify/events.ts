@@ -1,7 +1,7 @@
-import type {IntentRecord, NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {DeviceRecord, IntentRecord, NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import {convertAmount, formatMoney, parseRate} from '../core/money.js'
 import {newSortableId} from '../core/secrets.js'
-import {transactionView} from '../core/views.js'
+import {deviceView, transactionView} from '../core/views.js'
 
 /**
  * Which events each channel hears. GET callbacks and WHMCS credit are about money the
@@ -39,6 +39,7 @@ export function buildNotification(store: StoreRecord, tx: TransactionRecord, eve
       status: tx.status,
       provider: tx.provider,
       reference: tx.reference ?? '',
+      verdict: tx.verdict ?? 'unknown',
       timestamp: String(Math.floor(now.getTime() / 1000)),
       // A transfer that paid a checkout page's intent says which order it paid: this callback is
       // a GET store's one notice of it (GET callbacks hear completions only, never intent.*).
@@ -102,6 +103,30 @@ export function buildIntentNotification(store: StoreRecord, intent: IntentRecord
     event,
     channel: 'webhook',
     payload: {type: event, timestamp: at, data},
+    createdAt: at,
+    state: 'pending',
+    attempts: [],
+    nextAttemptAt: at,
+    lastError: null,
+    version: 0,
+  }
+}
+
+/**
+ * `device.offline` / `device.online` (contract §7). Webhooks only: a GET callback or a WHMCS
+ * credit means money to the merchant's site, and a device event must never look like one.
+ * `transactionId` carries the device's id (the outbox's key for what an event is about).
+ */
+export function buildDeviceNotification(store: StoreRecord, device: DeviceRecord, event: 'device.offline' | 'device.online', now: Date, silenceMinutes: number): NotificationRecord | null {
+  if (store.callback.kind !== 'webhook') return null
+  const at = now.toISOString()
+  return {
+    id: newSortableId('msg'),
+    storeId: store.id,
+    transactionId: device.id,
+    event,
+    channel: 'webhook',
+    payload: {type: event, timestamp: at, data: {...deviceView(device, now), silence_limit_minutes: silenceMinutes}},
     createdAt: at,
     state: 'pending',
     attempts: [],

@@ -11,6 +11,7 @@ import type {Metrics} from './metrics.js'
 import {adminRoutes} from './routes/admin.js'
 import {checkRoute} from './routes/check.js'
 import {type CheckoutOptions, checkoutRoutes} from './routes/checkout.js'
+import {deviceRoutes, devicesAdminRouter} from './routes/devices.js'
 import {type DashboardOptions, dashboardRoutes} from './routes/dashboard.js'
 import {logFailure, type RouteContext} from './routes/context.js'
 import {publicRoutes} from './routes/public.js'
@@ -100,8 +101,9 @@ function createExpressApp(ctx: RouteContext, o: AppOptions): express.Express {
   a.use(forwarderRoutes(ctx))
   a.use(intentRoutes(ctx))
   a.use(checkoutRoutes(ctx, o.checkout))
+  a.use(deviceRoutes(ctx))
   for (const r of o.routers ?? []) a.use(r)
-  a.use('/admin', adminRoutes(ctx, o.adminRouters ?? []))
+  a.use('/admin', adminRoutes(ctx, [...(o.adminRouters ?? []), devicesAdminRouter(ctx)]))
   if (o.dashboard) a.use('/dashboard', dashboardRoutes(ctx, o.dashboard))
 
   a.use((_req, _res) => {

@@ -26,6 +26,8 @@ export interface SmsForward {
   body: string
   /** ISO-8601 receive time from the phone, or null when the app gave none. */
   receivedAt: string | null
+  /** The app's id for the phone (SMS Gateway's deviceId, httpSMS's owner number), when it gives one. */
+  device?: string | null
 }
 
 export type HeaderBag = Record<string, string | string[] | undefined> | Headers
@@ -64,6 +66,11 @@ function isoOrNull(v: unknown): string | null {
   if (typeof v !== 'string' || v.trim() === '') return null
   const t = Date.parse(v)
   return Number.isNaN(t) ? null : new Date(t).toISOString()
+}
+
+/** An app's device id, when it is a short printable token (it becomes part of the device's name). */
+function deviceOf(v: unknown): string | null {
+  return typeof v === 'string' && /^[\x21-\x7e]{1,60}$/.test(v.trim()) ? v.trim() : null
 }
 
 function timingSafeEqualStr(a: string, b: string): boolean {
@@ -106,7 +113,7 @@ export function fromSmsGateway(rawBody: Buffer, headers: HeaderBag, signingKey: 
     throw invalidPayload('payload.message is missing (encrypted payloads are not supported: turn end-to-end encryption off for this webhook)', 'payload.message')
   }
   if (typeof sender !== 'string' || sender.trim() === '') throw invalidPayload('payload.phoneNumber is missing', 'payload.phoneNumber')
-  return {sender: sender.trim(), body, receivedAt: isoOrNull(p.receivedAt)}
+  return {sender: sender.trim(), body, receivedAt: isoOrNull(p.receivedAt), device: deviceOf(doc.deviceId)}
 }
 
 /** Signs like the app does: for tests and for people wiring their own forwarder. */
@@ -184,7 +191,7 @@ export async function fromHttpSms(rawBody: Buffer, headers: HeaderBag, opts: Htt
   const body = data.content
   if (typeof sender !== 'string' || sender.trim() === '') throw invalidPayload('data.contact is missing', 'data.contact')
   if (typeof body !== 'string' || body === '') throw invalidPayload('data.content is missing', 'data.content')
-  return {sender: sender.trim(), body, receivedAt: isoOrNull(data.timestamp) ?? isoOrNull(doc.time)}
+  return {sender: sender.trim(), body, receivedAt: isoOrNull(data.timestamp) ?? isoOrNull(doc.time), device: deviceOf(data.owner ?? data.to)}
 }
 
 /** An httpSMS-style token, for tests and local tooling. */

@@ -13,7 +13,7 @@ export class Metrics {
   private readonly queued: client.Counter<'event'>
   readonly requests: client.Counter<'route' | 'status'>
 
-  constructor(storage: Storage) {
+  constructor(storage: Storage, opts: {now?: () => Date} = {}) {
     const registers = [this.registry]
     client.collectDefaultMetrics({register: this.registry, prefix: 'vcash_'})
     // prom-client names three gauges `*_total`, which Prometheus reserves for counters
@@ -29,6 +29,19 @@ export class Metrics {
     }})
     new client.Gauge({name: 'vcash_sms_stored', help: 'SMS kept (raw bodies)', registers, async collect() {
       this.set(await storage.countSms())
+    }})
+    // Device health (contract §7): how many are online/offline, and how long each has been silent.
+    const now = opts.now ?? (() => new Date())
+    new client.Gauge({name: 'vcash_devices', help: 'Devices bringing SMS in, by state (online, offline)', labelNames: ['state'], registers, async collect() {
+      const list = await storage.listDevices()
+      this.set({state: 'online'}, list.filter((d) => d.state === 'online').length)
+      this.set({state: 'offline'}, list.filter((d) => d.state === 'offline').length)
+    }})
+    new client.Gauge({name: 'vcash_device_silence_seconds', help: 'Seconds since each device\'s last SMS or heartbeat', labelNames: ['store_id', 'device', 'kind'], registers, async collect() {
+      const list = await storage.listDevices()
+      const at = now().getTime()
+      this.reset()
+      for (const d of list) this.set({store_id: d.storeId, device: d.name, kind: d.kind}, Math.max(0, Math.round((at - Date.parse(d.lastContactAt)) / 1000)))
     }})
   }
 

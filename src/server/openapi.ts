@@ -1,4 +1,6 @@
 /** The API description served at /openapi.json (contract §2), kept beside the routes. */
+import {PHONE_STATES} from './routes/devices.js'
+
 const err = {$ref: '#/components/schemas/Error'}
 const errResponse = (description: string) => ({description, content: {'application/json': {schema: err}}})
 const json = (description: string, ref: string) => ({description, content: {'application/json': {schema: {$ref: `#/components/schemas/${ref}`}}}})
@@ -61,6 +63,9 @@ export function openApiDocument(): Record<string, unknown> {
             user_name: {type: ['string', 'null']},
             client_id: {type: ['string', 'null']},
             held_by: {type: 'array', items: {type: 'string'}},
+            verdict: {enum: ['verified', 'suspicious', 'unknown'], description: 'The balance chain\'s verdict: the receipt\'s balance follows from the wallet\'s last known one, contradicts it, or cannot be told (docs/gates.md)'},
+            holds: {type: 'array', description: 'Gates that keep the receipt from being claimed automatically: too_old, foreign_wallet, balance_mismatch, no_sender_id', items: {type: 'object', required: ['gate', 'why'], properties: {gate: {type: 'string'}, why: {type: 'string'}}}},
+            receiving_account: {type: ['string', 'null'], description: 'The wallet or account the SMS says it was credited to'},
             audit: {type: 'array', items: {type: 'object', properties: {at: {type: 'string'}, by: {type: 'string'}, from: {type: ['string', 'null']}, to: {type: 'string'}, why: {type: 'string'}}}},
           },
         },
@@ -104,6 +109,34 @@ export function openApiDocument(): Record<string, unknown> {
           required: ['status', 'ok'],
           properties: {status: {type: 'boolean'}, ok: {type: 'boolean'}, code: {type: 'string'}, message: {type: 'string'}},
           description: 'Liveness only: no counts (public behind a proxy).',
+        },
+        Device: {
+          type: 'object',
+          required: ['id', 'store_id', 'name', 'kind', 'state', 'state_since', 'last_contact_at', 'silent_for_seconds'],
+          properties: {
+            id: {type: 'string'},
+            store_id: {type: 'string'},
+            name: {type: 'string', examples: ['adb:R58M123ABC', 'smsgateway:ffffffffceb0b1db', 'api']},
+            kind: {enum: ['tail', 'forwarder', 'api']},
+            state: {enum: ['online', 'offline']},
+            state_since: {type: 'string', format: 'date-time'},
+            last_contact_at: {type: 'string', format: 'date-time'},
+            silent_for_seconds: {type: 'integer'},
+            app_version: {type: ['string', 'null']},
+            phone: {type: ['object', 'null'], properties: {state: {enum: PHONE_STATES}, detail: {type: ['string', 'null']}}},
+            created_at: {type: 'string', format: 'date-time'},
+          },
+        },
+        DeviceAnswer: {type: 'object', required: ['status', 'device'], properties: {status: {const: true}, device: {$ref: '#/components/schemas/Device'}}},
+        DeviceList: {type: 'object', required: ['status', 'devices'], properties: {status: {const: true}, devices: {type: 'array', items: {$ref: '#/components/schemas/Device'}}}},
+        DeviceEvent: {
+          type: 'object',
+          required: ['type', 'timestamp', 'data'],
+          properties: {
+            type: {enum: ['device.offline', 'device.online']},
+            timestamp: {type: 'string', format: 'date-time'},
+            data: {allOf: [{$ref: '#/components/schemas/Device'}], type: 'object', properties: {silence_limit_minutes: {type: 'integer'}}},
+          },
         },
         WebhookEvent: {
           type: 'object',
@@ -229,8 +262,10 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           operationId: 'ingestSms',
           summary: 'Ingest one received SMS (from the wallet phone)',
+          description: 'An optional `X-Vcash-Device` header names the device (e.g. `adb:SERIAL`); its last contact moves with the SMS. Leave `sender` out (or null) for a channel that forwards the text only: stored as ignored (`no_sender_id`) unless the store allows it (docs/gates.md).',
           security: [{deviceToken: []}],
-          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['sender', 'body'], additionalProperties: false, properties: {sender: {type: 'string', maxLength: 64}, body: {type: 'string', maxLength: 10000}, received_at: {type: ['string', 'null'], format: 'date-time'}}}}}},
+          parameters: [{name: 'X-Vcash-Device', in: 'header', required: false, schema: {type: 'string', maxLength: 100}}],
+          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['body'], additionalProperties: false, properties: {sender: {type: ['string', 'null'], maxLength: 64}, body: {type: 'string', maxLength: 10000}, received_at: {type: ['string', 'null'], format: 'date-time'}}}}}},
           responses: {
             ...ingestResponses,
             400: errResponse('Bad body'),
@@ -299,6 +334,28 @@ export function openApiDocument(): Record<string, unknown> {
             401: errResponse('Wrong device token, or the JWT does not verify (key, expiry, issuer, audience)'),
             413: errResponse('Body too large'),
           },
+        },
+      },
+      '/api/devices/heartbeat': {
+        post: {
+          operationId: 'deviceHeartbeat',
+          summary: 'A device says it is alive (contract §7); vcash sms tail sends one every minute',
+          security: [{deviceToken: []}],
+          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['name'], additionalProperties: false, properties: {
+            name: {type: 'string', maxLength: 100},
+            kind: {enum: ['tail', 'forwarder', 'api']},
+            app_version: {type: ['string', 'null'], maxLength: 64},
+            phone: {type: ['object', 'null'], properties: {state: {enum: PHONE_STATES}, detail: {type: ['string', 'null']}}},
+          }}}}},
+          responses: {200: json('The device as the server now sees it', 'DeviceAnswer'), 400: errResponse('Bad body'), 401: errResponse('Missing or wrong device token')},
+        },
+      },
+      '/api/devices': {
+        get: {
+          operationId: 'listDevices',
+          summary: 'The store\'s devices and their last contact; one silent past the store\'s limit is offline',
+          security: [{apiToken: []}],
+          responses: {200: json('The devices, most recently heard from first', 'DeviceList'), 401: errResponse('Unauthorized')},
         },
       },
       '/api/transactions': {
@@ -433,6 +490,21 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {...deliveredAnswer, 400: {description: 'Not accepted: retried'}},
         },
       },
+      deviceEvent: {
+        post: {
+          operationId: 'onDeviceEvent',
+          summary: 'Webhook callback: device.offline after the store\'s silence limit, device.online when it is heard from again',
+          description: 'Signed like every webhook (Standard Webhooks). Sent to webhook stores only: a GET callback or a WHMCS credit means money, and a device event must never look like one.',
+          security: [],
+          parameters: [
+            {name: 'webhook-id', in: 'header', required: true, schema: {type: 'string'}},
+            {name: 'webhook-timestamp', in: 'header', required: true, schema: {type: 'string'}},
+            {name: 'webhook-signature', in: 'header', required: true, schema: {type: 'string'}},
+          ],
+          requestBody: {required: true, content: {'application/json': {schema: {$ref: '#/components/schemas/DeviceEvent'}}}},
+          responses: {...deliveredAnswer, 400: {description: 'Not accepted: retried'}},
+        },
+      },
       getCallback: {
         get: {
           operationId: 'onTransactionCompletedGet',
@@ -440,7 +512,7 @@ export function openApiDocument(): Record<string, unknown> {
           description: '`signature` is the hex HMAC-SHA256 of the query string before `&signature=` under the store signing secret; `event_id` is the same on every retry.',
           security: [],
           parameters: [
-            ...['trans_id', 'amount', 'converted_amount', 'currency_label', 'phone', 'user_name', 'store_id', 'status', 'provider', 'reference', 'timestamp', 'event_id', 'signature'].map((name) => ({name, in: 'query', required: true, schema: {type: 'string'}})),
+            ...['trans_id', 'amount', 'converted_amount', 'currency_label', 'phone', 'user_name', 'store_id', 'status', 'provider', 'reference', 'verdict', 'timestamp', 'event_id', 'signature'].map((name) => ({name, in: 'query', required: true, schema: {type: 'string'}})),
             // A transfer that paid a checkout page's intent says which (docs/checkout.md).
             ...['intent_id', 'order_id'].map((name) => ({name, in: 'query', required: false, schema: {type: 'string'}, description: 'Only for a transfer that paid a payment intent'})),
           ],

@@ -125,7 +125,7 @@ export class VcashServer {
 
   private async listen(metricsHolder: {m?: Metrics}): Promise<void> {
     const {service, storage} = this.local
-    const metrics = new Metrics(storage)
+    const metrics = new Metrics(storage, {now: () => service.clock()})
     metricsHolder.m = metrics
     if ((this.opts.devStore ?? true) && (await storage.listStores()).length === 0) {
       this.devStore = await service.createStore({name: 'Development store', callback: {kind: 'none'}, mode: 'development'})
@@ -189,8 +189,18 @@ export class VcashServer {
       service.expireDue().then((n) => {
         if (n > 0) wake()
       }, (error: unknown) => this.log.error({err: error}, 'expiry sweep failed'))
+      this.sweepDevices().catch((error: unknown) => this.log.error({err: error}, 'device sweep failed'))
     }, every)
     this.sweep.unref()
+  }
+
+  /** Devices silent past their store's limit go offline, returning ones online (contract §7); the outbox is woken for them. */
+  async sweepDevices(): Promise<{offline: number; online: number}> {
+    const r = await this.local.service.sweepDevices()
+    for (const d of r.offline) this.log.warn({store: d.storeId, device: d.name, last_contact_at: d.lastContactAt}, 'device offline')
+    for (const d of r.online) this.log.info({store: d.storeId, device: d.name, last_contact_at: d.lastContactAt}, 'device back online')
+    if (r.offline.length + r.online.length > 0) this.dispatcher.wake()
+    return {offline: r.offline.length, online: r.online.length}
   }
 
   /** A check of a WHMCS store waits here (bounded) until the dispatcher has WHMCS's confirmation. */
@@ -213,8 +223,9 @@ export class VcashServer {
       if (!Number.isSafeInteger(ms) || ms < 0 || ms > 366 * 24 * 3_600_000) throw new VcashError('invalid_input', 'advance_ms: a whole number of milliseconds, at most a year', {http: 400})
       this.clockOffsetMs += ms
       const expired = await this.local.service.expireDue()
+      const devices = await this.sweepDevices()
       this.dispatcher.wake()
-      res.json({status: true, offset_ms: this.clockOffsetMs, now: this.local.service.clock().toISOString(), expired})
+      res.json({status: true, offset_ms: this.clockOffsetMs, now: this.local.service.clock().toISOString(), expired, devices})
     })
     return r
   }

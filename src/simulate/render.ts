@@ -54,7 +54,12 @@ export interface RenderInput {
   at?: Date
   name?: string
   reference?: string
-  balance?: Piastres
+  /**
+   * The wallet's balance after the transfer. Default: a random one. null: leave the balance out:
+   * a made-up balance contradicts the balance chain of a server that has seen the wallet
+   * before, and the receipt would be held as suspicious.
+   */
+  balance?: Piastres | null
 }
 
 const NAMES = ['Ahmed S Example', 'Mona A Test', 'Samy H Sample', 'Tamer H ALSAMPLE', 'Nour E Demo', 'SAMEH ABDU LLATIF SAMPLEE']
@@ -107,6 +112,9 @@ export function renderReceipt(input: RenderInput): RenderedSms {
   // A random middle initial: e& receipts carry no reference, so two runs must not render the same text.
   const name = input.name ?? pick(NAMES).replace(/ [A-Z] /, () => ` ${String.fromCharCode(65 + crypto.randomInt(26))} `)
   const balance = input.balance ?? input.amount + crypto.randomInt(0, 500_000)
+  const shown = input.balance !== null
+  // The balance phrase of each layout, or nothing.
+  const bal = (text: string) => (shown ? text : '')
   const wallet = `010${randomDigits(8)}`
   const vfRef = input.reference ?? `0${randomDigits(11)}`
   const ymd = `${t.year}-${t.month}-${t.day}`
@@ -115,26 +123,26 @@ export function renderReceipt(input: RenderInput): RenderedSms {
   const sms = (sender: string, body: string, reference: string, hasPhone = true): RenderedSms => ({sender, body, reference, layout, hasPhone})
   switch (layout) {
     case 'VF-R1':
-      return sms('VF-Cash', `تم استلام مبلغ ${plain(input.amount)} جنيه من رقم ${input.phone} المسجل بإسم ${name} على رقم محفظتك  ${wallet}.\nرصيدك الحالي: ${formatMoney(balance)} جنيه\nتاريخ العملية: ${hm} ${ymd}\nرقم العملية: ${vfRef}\n${VF_PROMO}\n`, vfRef)
+      return sms('VF-Cash', `تم استلام مبلغ ${plain(input.amount)} جنيه من رقم ${input.phone} المسجل بإسم ${name} على رقم محفظتك  ${wallet}.\n${bal(`رصيدك الحالي: ${formatMoney(balance)} جنيه\n`)}تاريخ العملية: ${hm} ${ymd}\nرقم العملية: ${vfRef}\n${VF_PROMO}\n`, vfRef)
     case 'VF-R2':
-      return sms('VF-Cash', `تم استلام مبلغ ${formatMoney(input.amount)} جنيه من ${input.phone}؛\nالمسجل بإسم ${name}\nعلى رقم محفظتك ${wallet} بتاريخ ${hm} ${ymd}.\nرصيدك الحالي: ${formatMoney(balance)} جنيه\nرقم العملية: ${vfRef}\n تقدر ${VF_PROMO}`, vfRef)
+      return sms('VF-Cash', `تم استلام مبلغ ${formatMoney(input.amount)} جنيه من ${input.phone}؛\nالمسجل بإسم ${name}\nعلى رقم محفظتك ${wallet} بتاريخ ${hm} ${ymd}.\n${bal(`رصيدك الحالي: ${formatMoney(balance)} جنيه\n`)}رقم العملية: ${vfRef}\n تقدر ${VF_PROMO}`, vfRef)
     case 'VF-R3':
-      return sms('VF-Cash', `تم استلام مبلغ ${plain(input.amount)} جنيه من رقم  ${input.phone} ؛ المسجل بإسم ${name} رصيدك الحالي ${formatMoney(balance)} تاريخ العملية ${hm} ${ymd} رقم العملية  ${vfRef}.دلوقتي تقدر تسحب من محفظتك برسوم 5 جنيه بس بدل 1%! ${VF_PROMO}`, vfRef)
+      return sms('VF-Cash', `تم استلام مبلغ ${plain(input.amount)} جنيه من رقم  ${input.phone} ؛ المسجل بإسم ${name} ${bal(`رصيدك الحالي ${formatMoney(balance)} `)}تاريخ العملية ${hm} ${ymd} رقم العملية  ${vfRef}.دلوقتي تقدر تسحب من محفظتك برسوم 5 جنيه بس بدل 1%! ${VF_PROMO}`, vfRef)
     case 'VF-R4':
-      return sms('VF-Cash', `تم استلام مبلغ ${formatMoney(input.amount)} جنيه من رقم ${input.phone}؛ المسجل بإسم ${name}. رصيدك الحالي ${formatMoney(balance)} جنيه. تاريخ العملية \u200E${dmy} ${hm}\u200E رقم العملية ${vfRef}.`, vfRef)
+      return sms('VF-Cash', `تم استلام مبلغ ${formatMoney(input.amount)} جنيه من رقم ${input.phone}؛ المسجل بإسم ${name}. ${bal(`رصيدك الحالي ${formatMoney(balance)} جنيه. `)}تاريخ العملية \u200E${dmy} ${hm}\u200E رقم العملية ${vfRef}.`, vfRef)
     case 'VF-R5': {
       // Built from parts: ICU's en-US pattern puts a comma after the year, the wallet does not.
       const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', {timeZone: 'Africa/Cairo', month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', hour12: true}).formatToParts(at).map((x) => [x.type, x.value]))
       const stamp = `${p.month} ${p.day}, ${p.year} ${p.hour}:${p.minute}:${p.second} ${p.dayPeriod}`
-      return sms('VF-Cash', `${stamp}: Received EGP${commas(input.amount)} from 002${input.phone} to Mobile Account Number ${randomDigits(4)}. Ref: ${vfRef} Available Balance: ${formatMoney(balance)}`, vfRef)
+      return sms('VF-Cash', `${stamp}: Received EGP${commas(input.amount)} from 002${input.phone} to Mobile Account Number ${randomDigits(4)}. Ref: ${vfRef}${bal(` Available Balance: ${formatMoney(balance)}`)}`, vfRef)
     }
     case 'EA-R1':
-      return sms('e& money', `تم إستلام مبلغ ${formatMoney(input.amount)} ج.م من رقم ${input.phone} المسجل باسم${name.toUpperCase()}   بنجاح. رصيد محفظتك الحالى ${formatMoney(balance)} ج.م.${EA_PROMO}`, '')
+      return sms('e& money', `تم إستلام مبلغ ${formatMoney(input.amount)} ج.م من رقم ${input.phone} المسجل باسم${name.toUpperCase()}   بنجاح. ${bal(`رصيد محفظتك الحالى ${formatMoney(balance)} ج.م.`)}${EA_PROMO}`, '')
     case 'EA-R2':
       return sms('e& money', `تم إيداع مبلغ ${formatMoney(input.amount)}  في حسابك بنجاح من رقم حساب 002${input.phone} المسجل باسم ${name.toUpperCase()} \n ${EA_PROMO}`, '')
     case 'OR-R1': {
       const reference = input.reference ?? randomDigits(10)
-      return sms('Orange Cash', `تم إستلام عملية تحويل أموال بمبلغ ${formatMoney(input.amount)} جنيه من ${name}، رصيدك الحالي ${formatMoney(balance)} جنيه. رقم المعاملة ${reference}\n100 جنيه كاش باك لما تحول، تدفع او تودع فلوس في محفظة اورنچ كاش`, reference, false)
+      return sms('Orange Cash', `تم إستلام عملية تحويل أموال بمبلغ ${formatMoney(input.amount)} جنيه من ${name}، ${bal(`رصيدك الحالي ${formatMoney(balance)} جنيه. `)}رقم المعاملة ${reference}\n100 جنيه كاش باك لما تحول، تدفع او تودع فلوس في محفظة اورنچ كاش`, reference, false)
     }
   }
 }

@@ -11,7 +11,7 @@ import {listCallbacks} from '../notify/admin.js'
 import {type LocalVcash, openLocal} from '../app/runtime.js'
 import {runningServer} from '../io/admin-info.js'
 import {VcashServer} from '../server/serve.js'
-import {formatMoney, parseMoney} from '../core/money.js'
+import {formatMoney, parseMoney, type Piastres} from '../core/money.js'
 import {settingsOf} from '../core/store-settings.js'
 import {normalisePhone} from '../core/phone.js'
 import {type Caught, Catcher, FAKE_WHMCS} from './catcher.js'
@@ -113,6 +113,8 @@ export class ScenarioRunner {
    * transfers are dated on it and its expiry is judged on it; the server's clock never moves.
    */
   private clockOffsetMs = 0
+  /** The simulated wallets' balances (in-process runs): each receipt continues its wallet's balance chain. */
+  private balances: Map<string, Piastres> | null = null
 
   constructor(private readonly opts: RunnerOptions = {}) {}
 
@@ -129,6 +131,9 @@ export class ScenarioRunner {
     try {
       await this.catcher.start(t.catcherPort ?? 0)
       this.target = t.server ? await remoteTarget({...t, server: t.server}, scenario.name) : await inProcessTarget()
+      // A fresh in-process server knows no balances: the run keeps them. A remote one may have
+      // seen the wallet before, so its receipts show none (a made-up one would look forged).
+      this.balances = t.server ? null : new Map()
       if (scenario.store) await this.configure(interpolate(scenario.store, {steps: {}, env}))
       for (const [index, raw] of scenario.steps.entries()) {
         const t0 = Date.now()
@@ -167,6 +172,15 @@ export class ScenarioRunner {
     }
   }
 
+  /** InstaPay arrivals land in the Vodafone Cash wallet: one balance for both. */
+  private nextBalance(provider: string, amount: Piastres): Piastres | null {
+    if (!this.balances) return null
+    const wallet = provider === 'instapay' ? 'vodafone_cash' : provider
+    const next = (this.balances.get(wallet) ?? 100_000 * (1 + this.balances.size)) + amount
+    this.balances.set(wallet, next)
+    return next
+  }
+
   private remember(step: Step, data: Record<string, unknown>): void {
     if (step.id) this.results[step.id] = data
   }
@@ -175,8 +189,9 @@ export class ScenarioRunner {
     if (s.transfer) {
       const phone = normalisePhone(s.transfer.phone, 'transfer.phone')
       const amount = parseMoney(s.transfer.amount, 'transfer.amount')
-      const receivedAt = this.receivedAt(s.transfer.received_at)
-      const sms = renderReceipt({provider: s.transfer.provider, layout: s.transfer.layout, phone, amount, lang: s.transfer.lang ?? defaultLang(s.transfer.provider), at: receivedAt ? new Date(receivedAt) : this.now()})
+      // A phone always knows when it received an SMS: it tells two equal dateless receipts (e& EA-R2) apart.
+      const receivedAt = this.receivedAt(s.transfer.received_at) ?? this.now().toISOString()
+      const sms = renderReceipt({provider: s.transfer.provider, layout: s.transfer.layout, phone, amount, lang: s.transfer.lang ?? defaultLang(s.transfer.provider), at: new Date(receivedAt), balance: this.nextBalance(s.transfer.provider, amount)})
       const r = await this.postSms(sms.sender, sms.body, receivedAt)
       if (s.id) this.sms[s.id] = {sender: sms.sender, body: sms.body, received_at: receivedAt}
       this.remember(s, {transaction_id: r.transaction_id, status: r.status, reference: sms.reference || null, outcome: r.outcome, phone, amount: formatMoney(amount)})

@@ -4,13 +4,14 @@ import {Kysely, PostgresDialect, sql, type Transaction} from 'kysely'
 import pg from 'pg'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
-import type {CreditRecord, IntentRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {BalancePoint, CreditRecord, DeviceRecord, IntentRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import {priorIntentStatus} from '../core/intents.js'
 import {priorStatus} from '../core/transactions.js'
 import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
 import * as sessions from './dashboard-queries.js'
+import * as devices from './device-queries.js'
 import {type Batch, ConflictError, type IntentQuery, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
 
 export const DEFAULT_POOL_MAX = 10
@@ -160,7 +161,7 @@ export class PostgresStorage implements Storage {
       })
     }
     this.fault = null
-    for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits, b.intents]) {
+    for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits, b.intents, b.devices, b.balancePoints]) {
       for (const rec of list ?? []) rec.version += 1
     }
   }
@@ -214,6 +215,8 @@ export class PostgresStorage implements Storage {
         id: i.id, store_id: i.storeId, order_id: i.orderId, status: i.status, amount: i.amount, expires_at: ms(i.expiresAt), transaction_id: i.transactionId, created_at: ms(i.createdAt), version: 1, data: json(i),
       }), () => trx.updateTable('intents').set({status: i.status, transaction_id: i.transactionId, version: i.version + 1, data: json(i)}).where('id', '=', i.id).where('version', '=', i.version).where('status', '=', from))
     }
+    for (const d of b.devices ?? []) once('device', d.id)
+    await devices.applyDeviceWrites(trx, b)
   }
 
   // --- reads ---
@@ -407,6 +410,22 @@ export class PostgresStorage implements Storage {
 
   // --- the dashboard's totals and sessions: the same Kysely functions as SQLite ---
 
+  listDevices(storeId?: string): Promise<DeviceRecord[]> {
+    return devices.listDevices(this.k, storeId).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  getDevice(id: string): Promise<DeviceRecord | undefined> {
+    return devices.getDevice(this.k, id).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]> {
+    return devices.devicesToSweep(this.k, silentBefore, limit).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined> {
+    return devices.lastBalancePoint(this.k, storeId, chain, at).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
   transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]> {
     return sessions.transactionTotals(this.k, since, until).catch((error: unknown) => Promise.reject(asReadError(error)))
   }
@@ -498,7 +517,7 @@ function badUrl(why: string): VcashError {
 }
 
 function describe(b: Batch): string {
-  return [b.stores, b.sms, b.transactions, b.notifications, b.credits, b.intents].flatMap((l) => (l ?? []).map((r) => r.id)).join(',')
+  return [b.stores, b.sms, b.transactions, b.notifications, b.credits, b.intents, b.devices, b.balancePoints].flatMap((l) => (l ?? []).map((r) => r.id)).join(',')
 }
 
 function json(rec: {version: number}): string {

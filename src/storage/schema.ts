@@ -87,6 +87,31 @@ export interface SessionsTable {
   label: string
 }
 
+export interface DevicesTable {
+  id: string
+  store_id: string
+  name: string
+  kind: string
+  /** The newest SMS or heartbeat; upserted without a read (see SqliteStorage.apply). */
+  last_contact_at: number
+  state: string
+  state_since: number
+  /** The last heartbeat's JSON ({appVersion, phone}); kept when an SMS touches the device. */
+  contact: string | null
+  version: number
+  data: string
+}
+
+export interface BalancePointsTable {
+  id: string
+  store_id: string
+  chain: string
+  at: number
+  balance: number
+  version: number
+  data: string
+}
+
 export interface Database {
   sessions: SessionsTable
   stores: StoresTable
@@ -95,6 +120,8 @@ export interface Database {
   notifications: NotificationsTable
   credits: CreditsTable
   intents: IntentsTable
+  devices: DevicesTable
+  balance_points: BalancePointsTable
 }
 
 /** Migrations in order. A database holding a name not listed here was made by a newer vcash. */
@@ -189,6 +216,40 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('intents_open_amount').on('intents').columns(['store_id', 'amount', 'created_at']).where(sql.ref('status'), '=', 'pending').execute()
       await db.schema.createIndex('intents_expiring').on('intents').columns(['expires_at']).where(sql.ref('status'), '=', 'pending').execute()
       await db.schema.createIndex('intents_store_created').on('intents').columns(['store_id', 'created_at', 'id']).execute()
+    },
+  },
+  // Several instances on one PostgreSQL: a dispatcher leases the outbox rows it sends
+  // (FOR UPDATE SKIP LOCKED), and a dead instance's leases expire. Unused by the embedded store.
+  '0004_devices': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration runs against the schema before it, not Database
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('last_contact_at', 'bigint', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('online','offline')`))
+        .addColumn('state_since', 'bigint', (c) => c.notNull())
+        .addColumn('contact', 'text')
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        // A device is one row per store and name, however often and by whatever path it reports.
+        .addUniqueConstraint('devices_store_name', ['store_id', 'name'])
+        .execute()
+      // The silence sweep: online devices by last contact.
+      await db.schema.createIndex('devices_state_contact').on('devices').columns(['state', 'last_contact_at']).execute()
+      // The balance chain of each receiving wallet or account: known balances by SMS time.
+      await db.schema.createTable('balance_points')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+        .addColumn('chain', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('balance', 'bigint', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('balance_points_chain_at').on('balance_points').columns(['store_id', 'chain', 'at']).execute()
     },
   },
   // Several instances on one PostgreSQL: a dispatcher leases the outbox rows it sends

@@ -5,13 +5,14 @@ import BetterSqlite3 from 'better-sqlite3'
 import {type Compilable, Kysely, sql, SqliteDialect} from 'kysely'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
-import type {CreditRecord, IntentRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {BalancePoint, CreditRecord, DeviceRecord, IntentRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import {priorIntentStatus} from '../core/intents.js'
 import {priorStatus} from '../core/transactions.js'
 import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
 import * as sessions from './dashboard-queries.js'
+import * as devices from './device-queries.js'
 import {type Batch, ConflictError, type IntentQuery, type LegacyBatch, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
 
 /** `PRAGMA application_id` of a vcash ledger ("vcsh"): a foreign SQLite file is never taken for ours. */
@@ -287,7 +288,7 @@ export class SqliteStorage implements Storage {
       return
     }
     for (const p of done) {
-      for (const list of [p.batch.stores, p.batch.sms, p.batch.transactions, p.batch.notifications, p.batch.credits, p.batch.intents]) {
+      for (const list of [p.batch.stores, p.batch.sms, p.batch.transactions, p.batch.notifications, p.batch.credits, p.batch.intents, p.batch.devices, p.batch.balancePoints]) {
         for (const rec of list ?? []) rec.version += 1
       }
     }
@@ -374,6 +375,26 @@ export class SqliteStorage implements Storage {
       },
       ['intentInsert', (p) => k.insertInto('intents').values({id: p('id'), store_id: p('store'), order_id: p('order'), status: p('status'), amount: p('amount'), expires_at: p('expires'), transaction_id: p('tx'), created_at: p('created'), version: 1, data: p('data')})],
       ['intentUpdate', (p) => k.updateTable('intents').set({status: p('status'), transaction_id: p('tx'), version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version')).where('status', '=', p('from'))])
+    }
+    for (const c of b.deviceContacts ?? []) {
+      const v = devices.contactValues(c)
+      // An upsert, not a read-then-write: it rides in the SMS's own batch and never conflicts.
+      this.prepared(['deviceContact', (p) => k.insertInto('devices').values({
+        id: p('id'), store_id: p('store'), name: p('name'), kind: p('kind'), last_contact_at: p('at'), state: 'online', state_since: p('at'), contact: p('contact'), version: 1, data: p('data'),
+      }).onConflict((oc) => oc.columns(['store_id', 'name']).doUpdateSet(devices.CONTACT_ON_CONFLICT))]).run({id: v.id, store: c.storeId, name: c.name, kind: c.kind, at: v.at, contact: v.contact, data: v.data})
+    }
+    for (const d of b.devices ?? []) {
+      once('device', d.id)
+      this.put('device', d, {id: d.id, store: d.storeId, name: d.name, kind: d.kind, at: ms(d.lastContactAt), state: d.state, since: ms(d.stateSince), version: d.version, next: d.version + 1, data: devices.deviceData(d)},
+        ['deviceInsert', (p) => k.insertInto('devices').values({id: p('id'), store_id: p('store'), name: p('name'), kind: p('kind'), last_contact_at: p('at'), state: p('state'), state_since: p('since'), contact: null, version: 1, data: p('data')})],
+        // The last contact is the upsert's to move; a state change leaves it as it is.
+        ['deviceUpdate', (p) => k.updateTable('devices').set({state: p('state'), state_since: p('since'), version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
+    }
+    for (const bp of b.balancePoints ?? []) {
+      once('balancePoint', bp.id)
+      this.put('balancePoint', bp, {id: bp.id, store: bp.storeId, chain: bp.chain, at: ms(bp.at), balance: bp.balance, version: bp.version, next: bp.version + 1, data: json(bp)},
+        ['balancePointInsert', (p) => k.insertInto('balance_points').values({id: p('id'), store_id: p('store'), chain: p('chain'), at: p('at'), balance: p('balance'), version: 1, data: p('data')})],
+        ['balancePointUpdate', (p) => k.updateTable('balance_points').set({version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
     }
   }
 
@@ -640,6 +661,21 @@ export class SqliteStorage implements Storage {
   }
 
   /** Insert records as they are (the import of an old data dir), in one transaction. */
+  listDevices(storeId?: string): Promise<DeviceRecord[]> {
+    return devices.listDevices(this.k, storeId).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  getDevice(id: string): Promise<DeviceRecord | undefined> {
+    return devices.getDevice(this.k, id).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]> {
+    return devices.devicesToSweep(this.k, silentBefore, limit).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
+
+  lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined> {
+    return devices.lastBalancePoint(this.k, storeId, chain, at).catch((error: unknown) => Promise.reject(asReadError(error)))
+  }
   importAll(b: LegacyBatch): void {
     const tx = this.db.transaction(() => {
       for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits]) for (const r of list) r.version = 0

@@ -7,7 +7,7 @@
  * `UPDATE … WHERE id = ? AND version = ?` (a transaction also `AND status = ?`, so a claim is a
  * conditional update) and inserts new records (version 0) under the schema's unique keys.
  */
-import type {CreditRecord, IntentRecord, IntentStatus, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
+import type {BalancePoint, CreditRecord, DeviceContact, DeviceRecord, IntentRecord, IntentStatus, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 
 export interface Batch {
@@ -18,10 +18,19 @@ export interface Batch {
   credits?: CreditRecord[]
   /** An intent's change is a conditional update on its version and the status it was made from. */
   intents?: IntentRecord[]
+  /** State changes of devices (the silence sweep), version-checked like every record. */
+  devices?: DeviceRecord[]
+  /**
+   * A device was heard from: inserted when new, else its last contact moves forward (never
+   * back) without a read or a version check, so it rides in the SMS's own commit and two SMS
+   * from one phone never conflict over it.
+   */
+  deviceContacts?: DeviceContact[]
+  balancePoints?: BalancePoint[]
 }
 
 /** Everything the previous engine's data dirs held (they had no intents). */
-export type LegacyBatch = Required<Omit<Batch, 'intents'>>
+export type LegacyBatch = Required<Pick<Batch, 'stores' | 'sms' | 'transactions' | 'notifications' | 'credits'>>
 
 export interface IntentQuery {
   storeId?: string
@@ -128,6 +137,16 @@ export interface Storage {
   /** Newest first. */
   listIntents(q: IntentQuery): Promise<IntentRecord[]>
 
+  /** A store's devices (all stores' when omitted), most recently heard from first. */
+  listDevices(storeId?: string): Promise<DeviceRecord[]>
+  getDevice(id: string): Promise<DeviceRecord | undefined>
+  /**
+   * What the silence sweep looks at: online devices that have sent a heartbeat and were last heard
+   * from before `silentBefore`, and offline devices heard from since they went offline.
+   */
+  devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]>
+  /** The newest balance of a chain known at or before `at` (ties: the highest id; ids sort by time). */
+  lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined>
   /** Transactions created in [since, until), counted and summed per store and status (dashboard totals). */
   transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]>
 

@@ -70,7 +70,7 @@ describe('SMS Gateway for Android adapter', () => {
   it('accepts its real payload signed over body + timestamp', () => {
     const raw = smsGatewayPayload()
     const headers = {'x-signature': signSmsGateway(raw, KEY, ts)['X-Signature'], 'x-timestamp': String(ts)}
-    expect(fromSmsGateway(raw, headers, KEY, {now})).toEqual({sender: 'VF-Cash', body: BODY_TEXT, receivedAt: '2024-06-22T08:46:11.000Z'})
+    expect(fromSmsGateway(raw, headers, KEY, {now})).toEqual({sender: 'VF-Cash', body: BODY_TEXT, receivedAt: '2024-06-22T08:46:11.000Z', device: 'ffffffffceb0b1db0000018e937c815b'})
   })
 
   it('matches the documented algorithm byte for byte (hex HMAC-SHA256 of body then timestamp)', async () => {
@@ -105,7 +105,7 @@ describe('httpSMS adapter', () => {
   const now = Date.parse('2026-04-13T20:00:00Z')
 
   it('accepts its message.phone.received event', async () => {
-    expect(await fromHttpSms(httpSmsPayload(), {'x-event-type': 'message.phone.received'})).toEqual({sender: 'VF-Cash', body: BODY_TEXT, receivedAt: '2023-06-29T03:21:19.814Z'})
+    expect(await fromHttpSms(httpSmsPayload(), {'x-event-type': 'message.phone.received'})).toEqual({sender: 'VF-Cash', body: BODY_TEXT, receivedAt: '2023-06-29T03:21:19.814Z', device: '+201000000007'})
   })
 
   it('verifies the Bearer JWT when a signing key is configured', async () => {

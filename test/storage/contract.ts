@@ -5,7 +5,8 @@
 import {describe, expect, it} from 'vitest'
 
 import {transitionIntent} from '../../src/core/intents.js'
-import type {IntentRecord, SmsRecord, StoreRecord, TransactionRecord} from '../../src/core/model.js'
+import {deviceId} from '../../src/core/devices.js'
+import type {BalancePoint, DeviceContact, IntentRecord, SmsRecord, StoreRecord, TransactionRecord} from '../../src/core/model.js'
 import {transition} from '../../src/core/transactions.js'
 import {ConflictError, type Storage} from '../../src/storage/storage.js'
 
@@ -182,6 +183,62 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       })
       await s.commit({notifications: [n('n2', '2026-01-01T00:02:00Z'), n('n1', '2026-01-01T00:01:00Z'), n('n3', '2026-01-01T00:00:30Z', 'delivered'), n('n4', '2026-01-01T09:00:00Z')]})
       expect((await s.dueNotifications(new Date('2026-01-01T00:05:00Z'), 10)).map((x) => x.id)).toEqual(['n1', 'n2'])
+      await s.close()
+    })
+
+    it('a device contact is an upsert: new devices appear online, the newest contact wins, a late older one never moves it back', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a'), store('st_b')]})
+      const contact = (name: string, at: string, o: Partial<DeviceContact> = {}): DeviceContact => ({storeId: 'st_a', name, kind: 'tail', at, ...o})
+      // Two contacts of one device in one group, and an SMS in the same batch: no conflict.
+      await Promise.all([
+        s.commit({sms: [sms('sms_d1', 'st_a')], deviceContacts: [contact('adb:P1', '2026-01-01T00:05:00Z')]}),
+        s.commit({deviceContacts: [contact('adb:P1', '2026-01-01T00:03:00Z', {phone: {state: 'locked', detail: null}, appVersion: 'vcash/1'})]}),
+      ])
+      await s.commit({deviceContacts: [contact('adb:P1', '2026-01-01T00:01:00Z')]})
+      const d = (await s.getDevice(deviceId('st_a', 'adb:P1')))!
+      expect(d).toMatchObject({name: 'adb:P1', storeId: 'st_a', kind: 'tail', state: 'online', lastContactAt: '2026-01-01T00:05:00.000Z', appVersion: 'vcash/1', phone: {state: 'locked'}})
+      // An SMS's contact (no heartbeat words) keeps what the last heartbeat said.
+      await s.commit({deviceContacts: [contact('adb:P1', '2026-01-01T00:06:00Z')]})
+      expect((await s.getDevice(d.id))?.phone).toEqual({state: 'locked', detail: null})
+      await s.commit({deviceContacts: [{...contact('api', '2026-01-01T00:02:00Z', {kind: 'api'}), storeId: 'st_b'}]})
+      expect((await s.listDevices('st_a')).map((x) => x.name)).toEqual(['adb:P1'])
+      expect((await s.listDevices()).map((x) => x.name)).toEqual(['adb:P1', 'api'])
+      await s.close()
+    })
+
+    it('the silence sweep sees silent online devices and offline devices heard from again; a state change is version-checked', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a')]})
+      const beat = {appVersion: null, phone: null}
+      await s.commit({deviceContacts: [{storeId: 'st_a', name: 'old', kind: 'tail', at: '2026-01-01T00:00:00Z', ...beat}, {storeId: 'st_a', name: 'fresh', kind: 'api', at: '2026-01-01T01:00:00Z', ...beat}, {storeId: 'st_a', name: 'sms-only', kind: 'forwarder', at: '2026-01-01T00:00:00Z'}]})
+      // A device that never beat (SMS only) is not watched for silence.
+      const silent = await s.devicesToSweep(new Date('2026-01-01T00:30:00Z'), 10)
+      expect(silent.map((d) => d.name)).toEqual(['old'])
+      const off = {...silent[0]!, state: 'offline' as const, stateSince: '2026-01-01T00:31:00Z'}
+      const stale = {...silent[0]!, state: 'offline' as const, stateSince: '2026-01-01T00:32:00Z'}
+      await s.commit({devices: [off]})
+      await expect(s.commit({devices: [stale]})).rejects.toBeInstanceOf(ConflictError)
+      expect(await s.devicesToSweep(new Date('2026-01-01T00:30:00Z'), 10)).toEqual([])
+      // Heard from again after it went offline: the sweep brings it back.
+      await s.commit({deviceContacts: [{storeId: 'st_a', name: 'old', kind: 'tail', at: '2026-01-01T00:40:00Z'}]})
+      const back = await s.devicesToSweep(new Date('2026-01-01T00:30:00Z'), 10)
+      expect(back.map((d) => [d.name, d.state, d.lastContactAt])).toEqual([['old', 'offline', '2026-01-01T00:40:00.000Z']])
+      await s.close()
+    })
+
+    it('the last balance of a chain at a time: by SMS time, per store and chain', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a'), store('st_b')]})
+      const p = (id: string, at: string, balance: number, o: Partial<BalancePoint> = {}): BalancePoint => ({id, storeId: 'st_a', chain: 'vodafone', at, balance, source: 'receipt', smsId: null, transactionId: null, version: 0, ...o})
+      await s.commit({balancePoints: [p('b2', '2026-01-01T00:02:00Z', 200), p('b1', '2026-01-01T00:01:00Z', 100), p('b3', '2026-01-01T00:03:00+02:00', 999), p('x', '2026-01-01T00:02:30Z', 5, {chain: 'bank:0130'}), p('y', '2026-01-01T00:02:30Z', 7, {storeId: 'st_b'})]})
+      // 00:03+02:00 is 22:03Z the day before: the oldest point, whatever its text says.
+      expect((await s.lastBalancePoint('st_a', 'vodafone', new Date('2026-01-01T00:00:30Z')))?.balance).toBe(999)
+      expect((await s.lastBalancePoint('st_a', 'vodafone', new Date('2026-01-01T00:02:59Z')))?.balance).toBe(200)
+      expect((await s.lastBalancePoint('st_a', 'vodafone', new Date('2026-01-01T00:01:00Z')))?.balance).toBe(100)
+      expect((await s.lastBalancePoint('st_a', 'bank:0130', new Date('2026-01-01T09:00:00Z')))?.balance).toBe(5)
+      expect(await s.lastBalancePoint('st_a', 'bank:9999', new Date('2026-01-01T09:00:00Z'))).toBeUndefined()
+      expect(await s.lastBalancePoint('st_a', 'vodafone', new Date('2025-12-31T00:00:00Z'))).toBeUndefined()
       await s.close()
     })
 

@@ -51,6 +51,8 @@ export class FakePhone {
   readonly commands: string[] = []
   /** When set, `content` prints this (as a provider error would) instead of rows. */
   providerError: string | null = null
+  /** The screen lock, as `dumpsys deviceidle` prints it (Android 8+); null: an older phone that does not say. */
+  locked: boolean | null = false
   private nextId = 1
 
   constructor(readonly model = 'Pixel_7') {}
@@ -88,6 +90,8 @@ export class FakePhone {
     if (words[0] === 'echo') return {out: `${words.slice(1).join(' ')}\n`, ok: true}
     if (words[0] === 'getprop' && words[1] === 'ro.product.model') return {out: `${this.model}\n`, ok: true}
     if (words[0] === 'content' && words[1] === 'query') return {out: this.contentQuery(words.slice(2)), ok: true}
+    // `dumpsys deviceidle | grep …`: the lines the grep keeps.
+    if (words[0] === 'dumpsys' && words[1] === 'deviceidle') return {out: this.locked === null ? '' : `  mScreenOn=true\n  mScreenLocked=${this.locked}\n`, ok: this.locked !== null}
     return {out: `/system/bin/sh: ${words[0] ?? ''}: not found\n`, ok: false}
   }
 

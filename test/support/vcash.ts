@@ -125,8 +125,19 @@ export function waitExit(child: ChildProcess): Promise<number | null> {
   })
 }
 
-export const VF_R1 = (phone: string, amount: string, ref: string) =>
-  `تم استلام مبلغ ${amount} جنيه من رقم ${phone} المسجل بإسم Ahmed S Example على رقم محفظتك  01000000002.\nرصيدك الحالي: 6116.66 جنيه\nتاريخ العملية: 22:04 26-04-13\nرقم العملية: ${ref}\n`
+/** "HH:MM YY-MM-DD" in Cairo, as Vodafone Cash prints the time of a transfer. */
+export function cairoStamp(at: Date): string {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {timeZone: 'Africa/Cairo', year: '2-digit', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}).formatToParts(at).map((x) => [x.type, x.value]))
+  return `${p.hour}:${p.minute} ${p.year}-${p.month}-${p.day}`
+}
+
+/**
+ * A VF-R1 receipt dated now (the age gate holds old ones) and without the balance line (each
+ * test's receipts would otherwise contradict one another's balance chain; test/app/gates.test.ts
+ * builds chains on purpose).
+ */
+export const VF_R1 = (phone: string, amount: string, ref: string, at = new Date()) =>
+  `تم استلام مبلغ ${amount} جنيه من رقم ${phone} المسجل بإسم Ahmed S Example على رقم محفظتك  01000000002.\nتاريخ العملية: ${cairoStamp(at)}\nرقم العملية: ${ref}\n`
 
 export async function postSms(t: {url: string; deviceToken: string}, body: string, sender = 'VF-Cash'): Promise<{status: number; json: Record<string, unknown>}> {
   const res = await fetch(`${t.url}/api/sms`, {method: 'POST', headers: {authorization: `Bearer ${t.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender, body})})

@@ -46,7 +46,8 @@ export default class SimulateTransfer extends BaseCommand {
     const amount = parseMoney(flags.amount, '--amount')
     if (amount <= 0) throw new VcashError('invalid_input', '--amount must be more than zero')
     const provider = flags.provider as Provider
-    const sms = renderReceipt({provider, phone, amount, lang: flags.lang as 'ar' | 'en' | undefined})
+    // No made-up balance: it would contradict the store's balance chain and be held as suspicious.
+    const sms = renderReceipt({provider, phone, amount, lang: flags.lang as 'ar' | 'en' | undefined, balance: null})
     let r: {outcome: string; transaction: Record<string, unknown> | null}
     if (flags.server) {
       if (!flags['device-token']) throw new VcashError('missing_flags', 'with --server, pass the store\'s --device-token', {suggestion: 'It was printed by `vcash store init` / the first `vcash serve`.'})

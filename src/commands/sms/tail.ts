@@ -69,6 +69,8 @@ Every message is written to a spool on disk before anything else, so nothing is 
 
 When the data dir holds several stores, --store is required (checked before the phone is touched): the local server cannot tell which store the phone's SMS belong to.
 
+While it runs it sends a heartbeat every --heartbeat seconds (with what it sees of the phone: ready, locked, unauthorized, offline, unplugged), so the store reports the phone offline (a device.offline webhook) when the tail stops or the laptop sleeps; \`vcash devices\` lists it. It says when the phone is locked, offline or has not authorised this computer, and how to fix it.
+
 With --since, messages from that time on are backfilled first (idempotently), then new ones followed. With --json, each event is one JSON line on stdout.`
 
   static override examples = [
@@ -77,6 +79,7 @@ With --since, messages from that time on are backfilled first (idempotently), th
     {description: 'Pick a phone and a remote server', command: '<%= config.bin %> sms tail --serial R58M123ABC --server https://pay.example.com --device-token vd_…'},
     {description: 'Catch up on the last 6 hours, then keep following, polling every 2 s', command: '<%= config.bin %> sms tail --since 6h --interval 2'},
     {description: 'Machine-readable events, one JSON object per line', command: '<%= config.bin %> sms tail --json'},
+    {description: 'Heartbeat every 20 s, so a store with a short silence limit hears quickly when this laptop sleeps', command: '<%= config.bin %> sms tail --heartbeat 20'},
   ]
 
   static override flags = {
@@ -88,6 +91,7 @@ With --since, messages from that time on are backfilled first (idempotently), th
     interval: Flags.integer({summary: 'Seconds between inbox polls.', default: 3, min: 1, max: 3600}),
     since: Flags.string({summary: 'Backfill from this time first: a date, an ISO time, or 12h / 3d back.', helpValue: 'DATE'}),
     'forward-all': forwardAll,
+    heartbeat: Flags.integer({summary: 'Seconds between heartbeats telling the server this tail and phone are alive (0 = none); the store reports the device offline after its silence limit.', default: 60, min: 0, max: 3600}),
   }
 
   /** NDJSON: one event per line, the summary last. */
@@ -109,6 +113,8 @@ With --since, messages from that time on are backfilled first (idempotently), th
       sinceMs: flags.since === undefined ? undefined : parseSince(flags.since).getTime(),
       forward: flags['forward-all'] ? 'all' : 'wallet',
       prompt: this.canPrompt() ? promptForDevice : undefined,
+      heartbeatMs: flags.heartbeat * 1000,
+      appVersion: `vcash/${this.config.version}`,
     })
     const json = this.jsonEnabled()
     tail.on('event', (e) => (json ? this.logJson(eventJson(e)) : this.render(e, target.label)))
@@ -154,6 +160,12 @@ With --since, messages from that time on are backfilled first (idempotently), th
         break
       case 'warning':
         this.note(err.yellow(e.message))
+        break
+      case 'phone':
+        this.note(e.state === 'locked' ? `${chalk.yellow('locked:')} ${e.message}\n  ${e.suggestion}` : chalk.green(e.message))
+        break
+      case 'heartbeat':
+        this.note(e.ok ? chalk.dim(`heartbeats reach ${label}; \`vcash devices\` shows this phone`) : `${chalk.yellow('heartbeat not delivered:')} ${e.message ?? ''}; SMS are still forwarded`)
         break
       case 'stopping':
         break

@@ -6,6 +6,7 @@ import {hashToken, tokenMatches} from '../../core/secrets.js'
 import {validationError} from '../../core/store-settings.js'
 import {bearer, isDirectLoopback} from '../http-util.js'
 import {type RouteContext, sendIngestResult} from './context.js'
+import {smsDevice} from './devices.js'
 
 const adminSmsSchema = z.object({store_id: z.string().max(64).optional(), sender: z.string().min(1).max(64), body: z.string().min(1).max(10_000), received_at: z.iso.datetime({offset: true}).nullable().optional(), source: z.string().max(20).optional()})
 
@@ -31,7 +32,7 @@ export function adminRoutes(ctx: RouteContext, extra: express.Router[]): express
     const body = adminSmsSchema.safeParse(req.body)
     if (!body.success) throw validationError(body.error)
     const store = await ctx.service.resolveStore(body.data.store_id)
-    const r = await ctx.service.ingestSms(store, {sender: body.data.sender, body: body.data.body, receivedAt: body.data.received_at ?? null, source: body.data.source ?? 'cli'})
+    const r = await ctx.service.ingestSms(store, {sender: body.data.sender, body: body.data.body, receivedAt: body.data.received_at ?? null, source: body.data.source ?? 'cli', device: smsDevice(req, null)})
     ctx.onChange()
     sendIngestResult(ctx, res, r)
   })

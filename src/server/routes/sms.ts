@@ -9,9 +9,11 @@ import {validationError} from '../../core/store-settings.js'
 import {fromHttpSms, fromSmsGateway, type SmsForward} from '../forwarders.js'
 import {bearer, readBody} from '../http-util.js'
 import {type RouteContext, SMS_BODY_LIMIT, sendIngestResult} from './context.js'
+import {smsDevice} from './devices.js'
 
 const smsSchema = z.object({
-  sender: z.string().trim().min(1, 'the SMS sender id is required').max(64),
+  // Absent or null: a channel that forwards the text only (iOS Shortcuts); the store decides (docs/gates.md).
+  sender: z.string().trim().min(1, 'the SMS sender id is required (leave it out, or null, for a channel that has none)').max(64).nullable().optional(),
   body: z.string().min(1, 'the SMS text is required').max(10_000),
   received_at: z.iso.datetime({offset: true}).optional().nullable(),
 }).strict()
@@ -33,7 +35,7 @@ export function smsRoute(ctx: RouteContext): (req: IncomingMessage, res: ServerR
     }
     const parsed = smsSchema.safeParse(json)
     if (!parsed.success) throw validationError(parsed.error)
-    const r = await ctx.service.ingestSms(store, {sender: parsed.data.sender, body: parsed.data.body, receivedAt: parsed.data.received_at ? new Date(parsed.data.received_at).toISOString() : null, source: 'api'})
+    const r = await ctx.service.ingestSms(store, {sender: parsed.data.sender ?? '', body: parsed.data.body, receivedAt: parsed.data.received_at ? new Date(parsed.data.received_at).toISOString() : null, source: 'api', device: smsDevice(req, {name: 'api', kind: 'api'})})
     ctx.onChange()
     sendIngestResult(ctx, res, r)
   }
@@ -53,7 +55,7 @@ export function forwarderRoutes(ctx: RouteContext): express.Router {
       if (!store) throw new VcashError('unauthorized', 'a valid device token is required', {http: 401, suggestion: `Set the webhook URL in the app to …/api/sms/${app}?token=<device token>.`})
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       const sms = await read(body, req, store.forwarderSigningKey ?? null)
-      const result = await ctx.service.ingestSms(store, {sender: sms.sender, body: sms.body, receivedAt: sms.receivedAt, source: app})
+      const result = await ctx.service.ingestSms(store, {sender: sms.sender, body: sms.body, receivedAt: sms.receivedAt, source: app, device: {name: sms.device ? `${app}:${sms.device}` : app, kind: 'forwarder'}})
       ctx.onChange()
       sendIngestResult(ctx, res, result)
     })
