@@ -14,7 +14,7 @@
 
 import {EXIT, VcashError} from '../core/errors.js'
 import type {TransactionRecord} from '../core/model.js'
-import {buildNotification} from '../notify/events.js'
+import {buildIntentNotification, buildNotification} from '../notify/events.js'
 import {type ServiceEvent, VcashService} from './service.js'
 import {acquireLock, type FileLock} from '../io/lock.js'
 import {hasLegacyData, importLegacy, type ImportReport, readLegacy} from '../storage/legacy-import.js'
@@ -57,7 +57,7 @@ export async function openLocal(opts: OpenLocalOptions): Promise<LocalVcash> {
     await storage.open()
     const imported = sqlite ? await importOnce(opts.dataDir, sqlite, opts.now?.() ?? new Date()) : null
     if (imported) opts.onImport?.(imported)
-    const service = new VcashService({storage, buildNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit, creditWaitMs: opts.creditWaitMs})
+    const service = new VcashService({storage, buildNotification, buildIntentNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit, creditWaitMs: opts.creditWaitMs})
     return {
       service,
       storage,
