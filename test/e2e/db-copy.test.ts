@@ -4,7 +4,9 @@
  */
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
+import path from 'node:path'
 
+import BetterSqlite3 from 'better-sqlite3'
 import {afterAll, afterEach, describe, expect, inject, it} from 'vitest'
 
 import {dropDatabases, tempDatabase} from '../support/postgres.js'
@@ -85,6 +87,11 @@ describe.skipIf(!available)('vcash db copy from a data dir into PostgreSQL', () 
     // Parents first: stores before the tables that reference it.
     expect(names.indexOf('stores')).toBeLessThan(names.indexOf('transactions'))
     expect(names).toEqual(expect.arrayContaining(['stores', 'sms', 'transactions', 'notifications', 'credits', 'sessions']))
+    // Every table the ledger has, whichever migrations made it (Kysely's bookkeeping aside).
+    const src = new BetterSqlite3(path.join(dir, 'vcash.db'), {readonly: true})
+    const all = (src.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`).all() as {name: string}[]).map((r) => r.name)
+    src.close()
+    expect([...names].sort()).toEqual(all.sort())
     const rows = (j: CopyJson, name: string) => j.tables.find((x) => x.table === name)!
     expect(rows(live.json, 'transactions').rows).toBe(30)
     expect(rows(live.json, 'sms').rows).toBe(30)
