@@ -1,7 +1,10 @@
-// npm run bench [-- --quick] [-- --sizes 1k,100k]
+// npm run bench [-- --quick] [-- --sizes 1k,100k] [-- --database postgres]
 // Load from this process (autocannon) against `vcash serve` (NODE_ENV=production, a child
 // process) over loopback, with the data dir pre-filled; every figure also as a ratio to a bare
 // node:http server measured in the same run.
+// --database postgres: the same scenarios against `vcash serve --database-url` on a throwaway
+// PostgreSQL cluster (durable: fsync on) that this process starts, with one instance and with two
+// (the load split across both), the same data copied in with `vcash db copy`.
 import {spawn, spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -9,8 +12,10 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import autocannon from 'autocannon'
+import pg from 'pg'
 
 import {BENCH_TOKENS, seedDataDir} from './seed.js'
+import {findPgBin, startCluster} from '../scripts/pg-cluster.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
@@ -19,6 +24,10 @@ const sizesArg = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : 
 const SIZES = sizesArg.split(',').map((s) => ({label: s, n: Number(s.replace(/k$/i, '000').replace(/m$/i, '000000'))}))
 const DURATION = quick ? 3 : 10
 const CONNECTIONS = 50
+const DATABASE = args.includes('--database') ? args[args.indexOf('--database') + 1] : 'embedded'
+if (!['embedded', 'postgres'].includes(DATABASE)) throw new Error(`--database ${DATABASE}: embedded or postgres`)
+// One line per request at info: the bench reads stderr only when a server fails to start.
+const SERVE_FLAGS = ['--port', '0', '--json', '--failed-check-limit', '1000000000', '--log-level', 'warn']
 
 const env = {...process.env, NODE_ENV: 'production', NO_COLOR: '1'}
 delete env.VITEST
@@ -44,11 +53,20 @@ function rssMb(pid) {
   return m ? Math.round(Number(m[1]) / 1024) : null
 }
 
-async function load(opts) {
+/** Load `urls` (the connections and requests split evenly across them) and sum what they served. */
+async function load({urls, ...opts}) {
   // A fixed number of requests (`amount`) or a fixed time, never both.
-  const r = await autocannon({connections: CONNECTIONS, ...(opts.amount ? {} : {duration: DURATION}), ...opts})
-  const non2xx = r.non2xx + r.errors + r.timeouts
-  return {rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx, total: r.requests.total}
+  const rs = await Promise.all(urls.map((url) => autocannon({
+    connections: Math.max(1, Math.round(CONNECTIONS / urls.length)),
+    ...(opts.amount ? {} : {duration: DURATION}),
+    ...opts,
+    ...(opts.amount ? {amount: Math.ceil(opts.amount / urls.length)} : {}),
+    url,
+  })))
+  const sum = (f) => rs.reduce((n, r) => n + f(r), 0)
+  // Latencies: the worse of the instances' (percentiles do not add up).
+  const worst = (f) => Math.max(...rs.map(f))
+  return {rps: Math.round(sum((r) => r.requests.average)), p50: worst((r) => r.latency.p50), p99: worst((r) => r.latency.p99), non2xx: sum((r) => r.non2xx + r.errors + r.timeouts), total: sum((r) => r.requests.total)}
 }
 
 let seq = 0
@@ -56,17 +74,18 @@ const nextRef = () => String(900_000_000_000 + seq++)
 const smsBody = (phone, amount, ref) => `تم استلام مبلغ ${amount} جنيه من رقم ${phone} المسجل بإسم Bench Payer على رقم محفظتك  01000000002.\nرصيدك الحالي: 6116.66 جنيه\nتاريخ العملية: 22:04 26-04-13\nرقم العملية: ${ref}\n`
 const benchPhone = (i) => `011${String(10_000_000 + i).slice(-8)}`
 
-async function measureVcash(url, ceilingRps) {
+async function measureVcash(urls, ceilingRps) {
+  const url = urls[0]
   const results = {}
   const checkPath = (phone, amount, user) => `/api/payment_link_check?store_id=${BENCH_TOKENS.storeId}&phone=${phone}&amount=${amount}&user_name=${user}`
   // Misses as a user's traffic looks: a different never-paid phone on every request.
   let m = 0
   const missPhone = () => `012${String(m++).padStart(8, '0')}`
-  results.check_miss = await load({url, requests: [{setupRequest: (req) => ({...req, method: 'GET', path: checkPath(missPhone(), '1', 'x')})}]})
+  results.check_miss = await load({urls, requests: [{setupRequest: (req) => ({...req, method: 'GET', path: checkPath(missPhone(), '1', 'x')})}]})
   results.check_miss.distinct_phones = m
   // …and a run of 200,000 distinct phones keeps its rate (the failed-check tracker stays cheap when full).
   if (!quick) {
-    results.check_miss_200k = await load({url, requests: [{setupRequest: (req) => ({...req, method: 'GET', path: checkPath(missPhone(), '1', 'x')})}], amount: 200_000})
+    results.check_miss_200k = await load({urls, requests: [{setupRequest: (req) => ({...req, method: 'GET', path: checkPath(missPhone(), '1', 'x')})}], amount: 200_000})
     results.check_miss_200k.distinct_phones = 200_000
   }
 
@@ -82,7 +101,7 @@ async function measureVcash(url, ceilingRps) {
   let h = 0
   let paid = 0
   const started = Date.now()
-  results.check_hit = await load({url, requests: [{
+  results.check_hit = await load({urls, requests: [{
     setupRequest: (req) => ({...req, method: 'GET', path: checkPath(prepared[h % hits].phone, prepared[h++ % hits].amount, 'u')}),
     onResponse: (status, body) => {
       if (status === 200 && /"status":true/.test(body)) paid++
@@ -94,10 +113,10 @@ async function measureVcash(url, ceilingRps) {
   results.check_hit.rps = Math.round(paid / ((Date.now() - started) / 1000))
 
   const ingestReq = (req) => ({...req, method: 'POST', path: '/api/sms', headers: {authorization: `Bearer ${BENCH_TOKENS.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender: 'VF-Cash', body: smsBody(benchPhone(500_000 + seq), '50', nextRef())})})
-  results.ingest = await load({url, requests: [{setupRequest: ingestReq}]})
+  results.ingest = await load({urls, requests: [{setupRequest: ingestReq}]})
 
   let k = 0
-  results.mix = await load({url, requests: [{setupRequest: (req) => (k++ % 5 === 0 ? ingestReq(req) : {...req, method: 'GET', path: checkPath('01099999999', '1', 'x')})}]})
+  results.mix = await load({urls, requests: [{setupRequest: (req) => (k++ % 5 === 0 ? ingestReq(req) : {...req, method: 'GET', path: checkPath('01099999999', '1', 'x')})}]})
   for (const r of Object.values(results)) r.ratio = Math.round((r.rps / ceilingRps) * 100) / 100
   return results
 }
@@ -113,12 +132,93 @@ function timeCommand(cmd, cmdArgs, runs = 10) {
   return Math.round(times[Math.floor(runs / 2)])
 }
 
+/** A new database on the cluster holding a copy of `dataDir` (made by `vcash db copy`, verified). */
+async function copiedDatabase(adminUrl, dataDir, name) {
+  const admin = new pg.Client({connectionString: adminUrl})
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const u = new URL(adminUrl)
+  u.pathname = `/${name}`
+  const t = Date.now()
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), 'db', 'copy', '--from', dataDir, '--to', u.toString(), '--json'], {env, encoding: 'utf8'})
+  if (r.status !== 0) throw new Error(`db copy failed: ${r.stdout}${r.stderr}`)
+  return {url: u.toString(), copyMs: Date.now() - t, rows: JSON.parse(r.stdout).rows}
+}
+
+async function stopChild(srv) {
+  srv.child.kill('SIGTERM')
+  await new Promise((r) => srv.child.once('exit', r))
+}
+
+/** One and two `vcash serve --database-url` on a copy of the seeded data dir, each on a fresh database. */
+async function measurePostgres(adminUrl, dir, size, ceilingRps) {
+  const out = {stored: size.n}
+  for (const n of [1, 2]) {
+    const db = await copiedDatabase(adminUrl, dir, `vcash_bench_${size.label}_${n}`.toLowerCase())
+    const t1 = Date.now()
+    const srvs = []
+    for (let i = 0; i < n; i++) srvs.push(await startChild(path.join(ROOT, 'bin/run.js'), ['serve', '--database-url', db.url, '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'vcash-bench-inst-')), ...SERVE_FLAGS]))
+    const startMs = Date.now() - t1
+    const results = await measureVcash(srvs.map((s) => s.ready.url), ceilingRps)
+    const rss = srvs.map((s) => rssMb(s.child.pid))
+    for (const s of srvs) await stopChild(s)
+    out[n === 1 ? 'one' : 'two'] = {copy_ms: db.copyMs, copied_rows: db.rows, start_ms: startMs, rss_mb: rss.join('+'), ...results}
+    console.error(`${size.label} postgres, ${n} instance(s): done`)
+  }
+  return out
+}
+
+async function mainPostgres(report) {
+  const bin = findPgBin()
+  if (!bin) throw new Error('--database postgres needs PostgreSQL installed (Debian: apt-get install postgresql)')
+  const cluster = await startCluster(bin, {durable: true})
+  try {
+    for (const size of SIZES) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `vcash-bench-${size.label}-`))
+      await seedDataDir(dir, size.n)
+      report.sizes[size.label] = await measurePostgres(cluster.url, dir, size, report.ceiling.rps)
+      fs.rmSync(dir, {recursive: true, force: true})
+    }
+  } finally {
+    cluster.stop()
+  }
+  const cols = SIZES.flatMap((s) => [[s.label, 'one'], [s.label, 'two']])
+  const rows = [['scenario', ...cols.map(([l, k]) => `${l} stored, ${k === 'one' ? '1 instance' : '2 instances'}`)]]
+  for (const sc of ['check_miss', 'check_miss_200k', 'check_hit', 'ingest', 'mix']) {
+    if (!cols.some(([l, k]) => report.sizes[l][k][sc])) continue
+    rows.push([sc, ...cols.map(([l, k]) => {
+      const r = report.sizes[l][k][sc]
+      return r ? `${r.rps}/s (${Math.round(r.ratio * 100)}%) p50 ${r.p50} p99 ${r.p99} ms${r.non2xx ? ` [${r.non2xx} non-2xx]` : ''}` : '-'
+    })])
+  }
+  rows.push(['server RSS', ...cols.map(([l, k]) => `${report.sizes[l][k].rss_mb} MB`)])
+  rows.push(['start-up', ...cols.map(([l, k]) => `${report.sizes[l][k].start_ms} ms`)])
+  rows.push(['db copy', ...cols.map(([l, k]) => `${report.sizes[l][k].copied_rows} rows in ${report.sizes[l][k].copy_ms} ms`)])
+  const text = [`PostgreSQL (throwaway cluster on this machine, fsync on), ceiling (bare node:http): ${report.ceiling.rps} req/s — ${CONNECTIONS} connections in all, ${DURATION} s each; two instances: split across both, latencies the worse of the two`, '', ...mdTable(rows)].join('\n')
+  console.log(text)
+  fs.mkdirSync(path.join(ROOT, 'bench/results'), {recursive: true})
+  fs.writeFileSync(path.join(ROOT, 'bench/results/postgres-latest.json'), `${JSON.stringify(report, null, 2)}\n`)
+  fs.writeFileSync(path.join(ROOT, 'bench/results/postgres-latest.md'), `${text}\n`)
+}
+
+function mdTable(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  const table = rows.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`)
+  table.splice(1, 0, `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+  return table
+}
+
 async function main() {
   const report = {date: new Date().toISOString(), machine: {cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version}, duration_s: DURATION, connections: CONNECTIONS, ceiling: null, sizes: {}, cli: {}}
   const ceil = await startChild(path.join(ROOT, 'bench/ceiling.js'), [])
-  report.ceiling = await load({url: ceil.ready.url})
+  report.ceiling = await load({urls: [ceil.ready.url]})
   ceil.child.kill('SIGTERM')
   console.error(`ceiling (bare node:http): ${report.ceiling.rps} req/s, p99 ${report.ceiling.p99} ms`)
+  if (DATABASE === 'postgres') {
+    report.database = 'postgres'
+    return mainPostgres(report)
+  }
 
   for (const size of SIZES) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `vcash-bench-${size.label}-`))
@@ -126,10 +226,10 @@ async function main() {
     await seedDataDir(dir, size.n)
     const seedMs = Date.now() - t0
     const t1 = Date.now()
-    const srv = await startChild(path.join(ROOT, 'bin/run.js'), ['serve', '--data-dir', dir, '--port', '0', '--json', '--failed-check-limit', '1000000000', '--log-level', 'warn'])
+    const srv = await startChild(path.join(ROOT, 'bin/run.js'), ['serve', '--data-dir', dir, ...SERVE_FLAGS])
     const startMs = Date.now() - t1
     const rssIdle = rssMb(srv.child.pid)
-    const results = await measureVcash(srv.ready.url, report.ceiling.rps)
+    const results = await measureVcash([srv.ready.url], report.ceiling.rps)
     const rss = rssMb(srv.child.pid)
     srv.child.kill('SIGTERM')
     await new Promise((r) => srv.child.once('exit', r))
@@ -152,9 +252,7 @@ async function main() {
   }
   rows.push(['server RSS', ...SIZES.map((s) => `${report.sizes[s.label].rss_mb} MB (idle ${report.sizes[s.label].rss_idle_mb} MB)`)])
   rows.push(['start-up', ...SIZES.map((s) => `${report.sizes[s.label].start_ms} ms`)])
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  const table = rows.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`)
-  table.splice(1, 0, `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+  const table = mdTable(rows)
   const text = [`ceiling (bare node:http, fixed JSON): ${report.ceiling.rps} req/s, p50 ${report.ceiling.p50} ms, p99 ${report.ceiling.p99} ms — ${CONNECTIONS} connections, ${DURATION} s each`, '', ...table, '', `check_hit: ${SIZES.map((s) => `${report.sizes[s.label].check_hit.pending_at_start} PENDING at the start (${s.label})`).join(', ')}; a hit counts only when the answer is status: true (${SIZES.map((s) => `${report.sizes[s.label].check_hit.paid} paid`).join(', ')}). check_miss: a different never-paid phone on every request.`, '', `vcash --help: ${report.cli.vcash_help_ms} ms vs node -e 0: ${report.cli.node_e0_ms} ms (${report.cli.ratio}×)`].join('\n')
   console.log(text)
   fs.mkdirSync(path.join(ROOT, 'bench/results'), {recursive: true})

@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
@@ -20,15 +21,19 @@ export default class Export extends BaseCommand {
   static override summary = 'Write deployable configs (docker, systemd, nginx, env, whmcs, openapi) from your stores'
   static override description = `Generated from the same store definitions you use locally. Each target is written to its own folder under --out (docker/, systemd/, nginx/, env/, whmcs/, openapi/): the container and the systemd service each get their own vcash.env. Secrets are placeholders or env references unless --include-secrets (those files are written with mode 0600). Existing files are never overwritten without --force.
 
-docker/compose.yaml builds the image from a vcash source checkout: --source (default: this vcash, when it is a checkout). See docs/deploy.md for the steps from nothing to HTTPS.`
+docker/compose.yaml builds the image from a vcash source checkout: --source (default: this vcash, when it is a checkout). See docs/deploy.md for the steps from nothing to HTTPS.
+
+\`compose --database postgres\` (or docker --database postgres) writes docker/ for several instances: PostgreSQL, two vcash instances on it and nginx balancing between them, the database password generated into docker/.env (0600; kept when exported again with --force). --database-url puts an existing PostgreSQL into the systemd and env files (then 0600).`
   static override examples = [
     '<%= config.bin %> export systemd --out deploy/',
     '<%= config.bin %> export nginx --out deploy/ --public-url https://pay.example.com',
     '<%= config.bin %> export whmcs --out deploy/ --public-url https://pay.example.com --public-ip 203.0.113.10',
     '<%= config.bin %> export all --out deploy/ --json',
+    '<%= config.bin %> export compose --database postgres --out deploy/ --public-url https://pay.example.com',
+    '<%= config.bin %> export systemd --out deploy/ --database-url postgres://vcash:secret@db.internal:5432/vcash',
   ]
 
-  static override args = {target: Args.string({description: 'What to export', required: true, options: [...TARGETS, 'all']})}
+  static override args = {target: Args.string({description: 'What to export', required: true, options: [...TARGETS, 'all', 'compose']})}
   static override flags = {
     'data-dir': f.dataDir,
     'database-url': f.databaseUrl,
@@ -42,6 +47,7 @@ docker/compose.yaml builds the image from a vcash source checkout: --source (def
     'node-path': Flags.string({summary: 'systemd: the Node.js binary on the server.', default: '/usr/bin/node', helpValue: 'PATH'}),
     'tls-cert': Flags.string({summary: 'nginx: TLS certificate (full chain) path.', default: '/etc/ssl/vcash/fullchain.pem', helpValue: 'PATH'}),
     'tls-key': Flags.string({summary: 'nginx: TLS private key path.', default: '/etc/ssl/vcash/privkey.pem', helpValue: 'PATH'}),
+    database: Flags.string({summary: 'docker/compose: the ledger in each container\'s data dir (embedded), or PostgreSQL shared by two instances behind nginx (postgres).', options: ['embedded', 'postgres'], default: 'embedded'}),
     source: Flags.string({summary: 'docker: the vcash source checkout the image is built from (default: this vcash, when it is a checkout).', helpValue: 'DIR'}),
   }
 
@@ -57,11 +63,15 @@ docker/compose.yaml builds the image from a vcash source checkout: --source (def
       // These land inside config files: no spaces, quotes or semicolons that could change their meaning.
       if (!/^\/[\w./@+-]+$/.test(flags[name])) throw new VcashError('invalid_input', `--${name} "${flags[name]}" must be an absolute path of letters, digits and ./_-@+`)
     }
+    // The URL lands in env files as one line: nothing that could end it or be read as quoting.
+    if (flags['database-url'] !== undefined && /[\s"'\\`$]/.test(flags['database-url'])) throw new VcashError('invalid_input', '--database-url must not contain spaces, quotes, backslashes or $', {suggestion: 'Percent-encode those characters in the password (e.g. %24 for $).'})
     if (flags['public-ip'] !== undefined && !/^[0-9a-fA-F.:]{3,45}$/.test(flags['public-ip'])) throw new VcashError('invalid_input', `--public-ip "${flags['public-ip']}" is not an IP address`)
     const needsStores = args.target === 'whmcs' || args.target === 'env' || args.target === 'all'
     const loaded = needsStores ? await this.loadStores(flags['data-dir'], flags.store, flags['include-secrets']) : {stores: [], whmcs: {}, signing: {}}
-    const targets = (args.target === 'all' ? TARGETS : [args.target]) as Target[]
+    // `compose` is the docker target by the name of the file most people look for.
+    const targets = (args.target === 'all' ? TARGETS : [args.target === 'compose' ? 'docker' : args.target]) as Target[]
     const out = path.resolve(flags.out)
+    const postgres = flags.database === 'postgres'
     const docker = targets.includes('docker') ? this.dockerSource(flags.source, path.join(out, 'docker')) : {context: '.', dockerfile: 'Dockerfile'}
     const files: ExportFile[] = []
     for (const t of targets) {
@@ -78,6 +88,9 @@ docker/compose.yaml builds the image from a vcash source checkout: --source (def
         tlsKey: flags['tls-key'],
         dockerContext: docker.context,
         dockerfile: docker.dockerfile,
+        database: postgres ? 'postgres' : 'embedded',
+        dbPassword: postgres && targets.includes('docker') ? dbPassword(path.join(out, 'docker', '.env')) : undefined,
+        databaseUrl: flags['database-url'] ?? null,
       })) {
         files.push({...file, path: path.join(t, file.path)})
       }
@@ -123,6 +136,17 @@ docker/compose.yaml builds the image from a vcash source checkout: --source (def
         return {stores: all.map((s) => publicStore(s) as unknown as ExportStore), whmcs: secrets ? whmcs : {}, signing: secrets ? signing : {}}
       })
   }
+}
+
+/** The compose database's password: the one an earlier export wrote (the database keeps it), or a new one. */
+function dbPassword(envFile: string): string {
+  try {
+    const m = /^VCASH_DB_PASSWORD=([A-Za-z0-9_-]{16,})$/m.exec(fs.readFileSync(envFile, 'utf8'))
+    if (m) return m[1]!
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  return randomBytes(24).toString('base64url')
 }
 
 function writeAtomic(file: string, content: string, mode: number): void {

@@ -50,6 +50,15 @@ export interface ExportInput {
    */
   dockerContext: string
   dockerfile: string
+  /**
+   * Docker: `postgres` writes a compose file with PostgreSQL, two vcash instances on it and nginx
+   * balancing between them (default `embedded`: one instance, its data dir on a volume).
+   */
+  database?: 'embedded' | 'postgres'
+  /** Docker with PostgreSQL: the database password compose passes to both (kept in docker/.env, 0600). */
+  dbPassword?: string
+  /** systemd/env: the PostgreSQL URL the service keeps its ledger in (its env file becomes 0600). */
+  databaseUrl?: string | null
 }
 
 export interface ExportFile {
@@ -73,7 +82,7 @@ function hostOf(url: string): string {
 export function generate(target: Target, input: ExportInput): ExportFile[] {
   switch (target) {
     case 'docker':
-      return docker(input)
+      return input.database === 'postgres' ? dockerPostgres(input) : docker(input)
     case 'systemd':
       return systemd(input)
     case 'nginx':
@@ -90,8 +99,8 @@ export function generate(target: Target, input: ExportInput): ExportFile[] {
 /** The current Node.js LTS for the image (the code itself runs on Node 20.19+). */
 export const DOCKER_NODE = '24'
 
-function docker(i: ExportInput): ExportFile[] {
-  const dockerfile = `# vcash ${i.version}, built from a vcash source checkout (npm ci from its lockfile).
+function dockerfile(i: ExportInput): string {
+  return `# vcash ${i.version}, built from a vcash source checkout (npm ci from its lockfile).
 # Build it with compose.yaml beside this file (its build context is that checkout).
 # The full image has python3, make and g++ in case better-sqlite3 has to compile.
 FROM node:${DOCKER_NODE}-bookworm AS build
@@ -121,6 +130,18 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \\
 STOPSIGNAL SIGTERM
 CMD ["node", "bin/run.js", "serve"]
 `
+}
+
+/** The image's files, the same for one instance or several. */
+function dockerImage(i: ExportInput): ExportFile[] {
+  return [
+    {path: 'Dockerfile', content: dockerfile(i)},
+    // BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile, so it applies to the checkout.
+    {path: 'Dockerfile.dockerignore', content: 'node_modules\ndist\n.git\n.vcash\n*.log\n'},
+  ]
+}
+
+function docker(i: ExportInput): ExportFile[] {
   const compose = `# docker compose up -d --build   (run in this folder) — vcash with its data dir on a named volume.
 services:
   vcash:
@@ -139,12 +160,120 @@ services:
 volumes:
   vcash-data:
 `
+  const [image, ignore] = dockerImage(i)
+  return [image!, {path: 'compose.yaml', content: compose}, ignore!, {...envFile({...i, databaseUrl: null}, {host: '0.0.0.0', dataDir: '/data', trustProxy: ''}), path: 'vcash.env'}]
+}
+
+/** The compose network's subnet, and nginx's fixed address on it: the one proxy vcash believes. */
+const COMPOSE_SUBNET = '172.31.240.0/24'
+const COMPOSE_NGINX_IP = '172.31.240.10'
+const COMPOSE_INSTANCES = ['vcash-a', 'vcash-b']
+
+/**
+ * Several machines' worth in one compose file: PostgreSQL (official image, a volume, a
+ * healthcheck), two vcash instances sharing it, nginx in front balancing between them and
+ * terminating TLS. The instances are the same service twice (a YAML anchor) so nginx can name
+ * each one in its upstream.
+ */
+function dockerPostgres(i: ExportInput): ExportFile[] {
+  const instances = COMPOSE_INSTANCES.map((name) => `  ${name}:
+    <<: *vcash
+`).join('')
+  const compose = `# docker compose up -d --build   (run in this folder) — PostgreSQL, two vcash instances on it,
+# nginx in front of both. The database password is in .env beside this file (0600; compose
+# reads it). Moving from one machine: vcash db copy (docs/deploy.md, "When you outgrow one machine").
+x-vcash: &vcash
+  build:
+    # The vcash source checkout, relative to this folder.
+    context: ${JSON.stringify(i.dockerContext)}
+    dockerfile: ${JSON.stringify(i.dockerfile)}
+  image: vcash:local
+  restart: unless-stopped
+  env_file: vcash.env
+  environment:
+    VCASH_DATABASE_URL: "postgres://vcash:\${VCASH_DB_PASSWORD:?set VCASH_DB_PASSWORD in .env}@postgres:5432/vcash"
+  depends_on:
+    postgres:
+      condition: service_healthy
+  networks:
+    - vcash
+  stop_grace_period: 30s
+
+services:
+  postgres:
+    image: postgres:17
+    restart: unless-stopped
+    environment:
+      POSTGRES_USER: vcash
+      POSTGRES_DB: vcash
+      POSTGRES_PASSWORD: "\${VCASH_DB_PASSWORD:?set VCASH_DB_PASSWORD in .env}"
+    volumes:
+      - vcash-pg:/var/lib/postgresql/data
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U vcash -d vcash"]
+      interval: 5s
+      timeout: 5s
+      retries: 12
+    networks:
+      - vcash
+    stop_grace_period: 60s
+
+${instances}
+  nginx:
+    image: nginx:stable
+    restart: unless-stopped
+    depends_on:
+${COMPOSE_INSTANCES.map((n) => `      ${n}:
+        condition: service_healthy
+`).join('')}    ports:
+      - "80:80"
+      - "443:443"
+    volumes:
+      - ./nginx.conf:/etc/nginx/conf.d/default.conf:ro
+      # Your certificate (e.g. from certbot); export with --tls-cert/--tls-key to set the paths.
+      - ${i.tlsCert}:/etc/nginx/tls/fullchain.pem:ro
+      - ${i.tlsKey}:/etc/nginx/tls/privkey.pem:ro
+    networks:
+      vcash:
+        # vcash believes X-Forwarded-For from this address only (VCASH_TRUST_PROXY in vcash.env).
+        ipv4_address: ${COMPOSE_NGINX_IP}
+
+networks:
+  vcash:
+    ipam:
+      config:
+        # Change it if it clashes with a network of this host; then change the two addresses above too.
+        - subnet: ${COMPOSE_SUBNET}
+
+volumes:
+  vcash-pg:
+`
+  const upstream = `upstream vcash {
+${COMPOSE_INSTANCES.map((n) => `    server ${n}:${i.port} max_fails=3 fail_timeout=10s;`).join('\n')}
+    keepalive 32;
+}
+
+`
+  const lb = site(i, {
+    header: `# nginx in front of the two vcash instances of compose.yaml: TLS, then either instance.
+# A request that fails to connect (an instance restarting) goes to the other; a POST that reached
+# one is never sent twice (nginx retries only idempotent methods).
+${upstream}`,
+    upstream: 'http://vcash',
+    tlsCert: '/etc/nginx/tls/fullchain.pem',
+    tlsKey: '/etc/nginx/tls/privkey.pem',
+    closedNote: `the compose network (${COMPOSE_INSTANCES.map((n) => `${n}:${i.port}/metrics`).join(', ')})`,
+    extra: '        proxy_next_upstream error timeout http_502 http_503;\n',
+  })
+  const password = i.dbPassword ?? 'CHANGE-ME'
+  const [image, ignore] = dockerImage(i)
   return [
-    {path: 'Dockerfile', content: dockerfile},
+    image!,
     {path: 'compose.yaml', content: compose},
-    // BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile, so it applies to the checkout.
-    {path: 'Dockerfile.dockerignore', content: 'node_modules\ndist\n.git\n.vcash\n*.log\n'},
-    {...envFile(i, {host: '0.0.0.0', dataDir: '/data', trustProxy: ''}), path: 'vcash.env'},
+    ignore!,
+    {...envFile({...i, databaseUrl: null}, {host: '0.0.0.0', dataDir: '/data', trustProxy: COMPOSE_NGINX_IP}), path: 'vcash.env'},
+    {path: 'nginx.conf', content: lb},
+    {path: '.env', content: `# Read by docker compose (this folder): the PostgreSQL password of compose.yaml. Set before the\n# first start; the database keeps the one it was created with.\nVCASH_DB_PASSWORD=${password}\n`, mode: 0o600},
   ]
 }
 
@@ -210,10 +339,23 @@ WantedBy=multi-user.target
 }
 
 function nginx(i: ExportInput): ExportFile[] {
-  const host = hostOf(i.publicUrl)
-  const site = `# /etc/nginx/sites-available/vcash — TLS in front of vcash on 127.0.0.1:${i.port}.
+  const content = site(i, {
+    header: `# /etc/nginx/sites-available/vcash — TLS in front of vcash on 127.0.0.1:${i.port}.
 # vcash believes X-Forwarded-For only from this proxy: set VCASH_TRUST_PROXY=127.0.0.1.
-server {
+`,
+    upstream: `http://127.0.0.1:${i.port}`,
+    tlsCert: i.tlsCert,
+    tlsKey: i.tlsKey,
+    closedNote: `this machine (127.0.0.1:${i.port}/metrics)`,
+    extra: '',
+  })
+  return [{path: 'vcash.nginx.conf', content}]
+}
+
+/** The TLS site in front of vcash: one instance (nginx export) or an upstream of several (compose). */
+function site(i: ExportInput, o: {header: string; upstream: string; tlsCert: string; tlsKey: string; closedNote: string; extra: string}): string {
+  const host = hostOf(i.publicUrl)
+  return `${o.header}server {
     listen 80;
     listen [::]:80;
     server_name ${host};
@@ -227,21 +369,21 @@ server {
     server_name ${host};
 
     # Your certificate (e.g. from certbot); export with --tls-cert/--tls-key to set the paths.
-    ssl_certificate     ${i.tlsCert};
-    ssl_certificate_key ${i.tlsKey};
+    ssl_certificate     ${o.tlsCert};
+    ssl_certificate_key ${o.tlsKey};
     ssl_protocols TLSv1.2 TLSv1.3;
 
     client_max_body_size 128k;
 
     # The admin API is for the vcash CLI on this machine only, and /metrics for a scraper on
-    # this machine (127.0.0.1:${i.port}/metrics). Case-insensitive (~*): vcash's routes match
+    # ${o.closedNote}. Case-insensitive (~*): vcash's routes match
     # /ADMIN/… too, and a regex location wins over "location /".
     location ~* ^/(admin|metrics) {
         return 404;
     }
 
     location / {
-        proxy_pass http://127.0.0.1:${i.port};
+        proxy_pass ${o.upstream};
         proxy_http_version 1.1;
         proxy_set_header Host $host;
         proxy_set_header X-Real-IP $remote_addr;
@@ -249,10 +391,9 @@ server {
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header Connection "";
         proxy_read_timeout 35s;
-    }
+${o.extra}    }
 }
 `
-  return [{path: 'vcash.nginx.conf', content: site}]
 }
 
 function envFile(i: ExportInput, where: {host: string; dataDir: string; trustProxy: string} = {host: '127.0.0.1', dataDir: i.dataDir, trustProxy: '127.0.0.1'}): ExportFile {
@@ -261,6 +402,7 @@ function envFile(i: ExportInput, where: {host: string; dataDir: string; trustPro
     '',
     '# Where the ledger lives (vcash.db and its lock). Back it up with `vcash backup --out FILE`.',
     `VCASH_DATA_DIR=${where.dataDir}`,
+    ...(i.databaseUrl ? ['# The ledger on PostgreSQL instead (several instances can share it); holds a password.', `VCASH_DATABASE_URL=${i.databaseUrl}`] : []),
     '# Listen address and port. Keep 127.0.0.1 behind a reverse proxy; 0.0.0.0 in a container.',
     `VCASH_HOST=${where.host}`,
     `VCASH_PORT=${i.port}`,
@@ -284,7 +426,7 @@ function envFile(i: ExportInput, where: {host: string; dataDir: string; trustPro
     '#NO_COLOR=1',
     '',
   ]
-  return {path: '.env', content: `${lines.join('\n')}`}
+  return {path: '.env', content: `${lines.join('\n')}`, mode: i.databaseUrl ? 0o600 : undefined}
 }
 
 /** An unset setting stays a comment: an empty value is still a value to whatever reads it. */
