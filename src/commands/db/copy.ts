@@ -6,6 +6,9 @@ import * as f from '../../cli/flags.js'
 import {type CopyReport, copyToPostgres} from '../../storage/copy.js'
 
 export default class DbCopy extends BaseCommand {
+  // Both ends are named by flags; no profile default applies.
+  static override baseFlags = {}
+
   static override summary = 'Copy an embedded ledger (a data dir) into PostgreSQL, verified table by table'
   static override description = `The step from one machine to several vcash instances on one PostgreSQL. Every table of the data dir's ledger is copied (stores with their secrets, SMS, transactions, notifications, credits, sessions…) after migrating the target, in one PostgreSQL transaction: a failed copy leaves the database as it was. Then each table is checked: the same row count and the same sha256 over its rows, read back from PostgreSQL.
 
