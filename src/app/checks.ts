@@ -4,7 +4,7 @@ import type {NotificationEvent, StoreRecord, TransactionRecord} from '../core/mo
 import {formatMoney, type Piastres, tryParseMoney} from '../core/money.js'
 import {matchPayerName, normaliseName} from '../core/names.js'
 import {tryNormalisePhone} from '../core/phone.js'
-import {callerKey, WindowCounter} from '../core/rate-limit.js'
+import {callerKey, type FailedChecks, type FailedChecksFactory, inMemoryFailedChecks} from '../core/rate-limit.js'
 import {normaliseText} from '../core/text.js'
 import {transition} from '../core/transactions.js'
 import {ConflictError} from '../storage/storage.js'
@@ -46,6 +46,11 @@ export interface CheckOptions {
   /** Failed checks allowed per store and caller (IPv4 address, IPv6 /64) per window. */
   failedCheckLimit?: number
   failedCheckWindowMs?: number
+  /**
+   * Where failed checks are counted (per caller, and per claim for anti-spam): this process by
+   * default; the composition root passes the shared database's counters when instances share one.
+   */
+  failedChecks?: FailedChecksFactory
   /** How long after completion a repeat by the same customer is recognised as one (already_confirmed). */
   idempotencyWindowMs?: number
   /**
@@ -62,8 +67,9 @@ export interface CheckOptions {
  * phone (or reference) and amount completes once; `true` is said once per transfer.
  */
 export class Checks {
-  private readonly failedByIp: WindowCounter
-  private readonly failedByPhone = new WindowCounter(60 * 60 * 1000)
+  private readonly failedByIp: FailedChecks
+  /** Anti-spam's failed-checks-before rule: failures per claim (phone, reference or payer) in the last hour. */
+  private readonly failedByPhone: FailedChecks
   private readonly failedLimit: number
   private readonly idempotencyMs: number
   private readonly awaitCredit: (tx: TransactionRecord, timeoutMs: number) => Promise<boolean>
@@ -71,7 +77,9 @@ export class Checks {
 
   constructor(private readonly ctx: AppContext, private readonly stores: Stores, opts: CheckOptions = {}) {
     this.failedLimit = opts.failedCheckLimit ?? 60
-    this.failedByIp = new WindowCounter(opts.failedCheckWindowMs ?? 10 * 60 * 1000)
+    const counter = opts.failedChecks ?? inMemoryFailedChecks
+    this.failedByIp = counter('caller', opts.failedCheckWindowMs ?? 10 * 60 * 1000)
+    this.failedByPhone = counter('claim', 60 * 60 * 1000)
     this.idempotencyMs = opts.idempotencyWindowMs ?? 30 * 60 * 1000
     this.awaitCredit = opts.awaitCredit ?? (async () => false)
     this.creditWaitMs = opts.creditWaitMs ?? 15_000
@@ -99,9 +107,12 @@ export class Checks {
     }
     const nowMs = this.ctx.now().getTime()
     // Per IPv4 address or IPv6 /64 (callerKey): hopping addresses inside one prefix buys nothing.
-    const ipKey = `${store.id}\0${callerKey(input.ip)}`
-    if (this.failedByIp.count(ipKey, nowMs) >= this.failedLimit) {
-      const retryAfter = this.failedByIp.retryAfter(ipKey, nowMs)
+    // A space parts store and caller: a store id has none, and PostgreSQL text cannot hold \0.
+    const ipKey = `${store.id} ${callerKey(input.ip)}`
+    // The in-memory counter answers at once: awaiting only a promise keeps the hot path free of it.
+    const failed = this.failedByIp.count(ipKey, nowMs)
+    if ((typeof failed === 'number' ? failed : await failed) >= this.failedLimit) {
+      const retryAfter = await this.failedByIp.retryAfter(ipKey, nowMs)
       return {...this.answer('rate_limited', 429, {status: false, code: 'rate_limited', message: message('rate_limited', lang), retry_after: retryAfter}), retryAfter}
     }
 
@@ -124,7 +135,9 @@ export class Checks {
       : phone !== null
         ? await this.ctx.storage.byClaim(store.id, phone, amount)
         : (await this.ctx.storage.phonelessByAmount(store.id, amount)).filter((t) => paidBy(t, payer!))
-    const claimKey = `${store.id}\0${phone ?? (reference ? `ref:${reference}` : `payer:${payer!.kind}:${normaliseName(payer!.value)}`)}`
+    const claimKey = `${store.id} ${phone ?? (reference ? `ref:${reference}` : `payer:${payer!.kind}:${normaliseName(payer!.value)}`)}`
+    // Counted only while the store's rule wants them: no shared-database write or read for a rule that is off.
+    const countClaims = store.antiSpam.enabled && store.antiSpam.rules.failedChecksBefore !== null
     const pending = candidates.filter((t) => t.status === 'PENDING' && Date.parse(t.receivedAt) >= windowStart)
     const tx = pending[0]
     if (tx) {
@@ -132,10 +145,11 @@ export class Checks {
       // or one payer who paid twice), neither is completed by a guess; the oldest waits for the operator.
       const ambiguous = payer?.kind === 'name' && pending.length > 1 ? [`ambiguous_payer: ${pending.length} waiting credits match this name (${pending.map((t) => t.id).join(', ')})`] : []
       const paidBefore = phone !== null && store.antiSpam.enabled && store.antiSpam.rules.firstPayment ? await this.ctx.storage.hasPaid(store.id, phone) : false
+      const recentFailed = countClaims ? await this.failedByPhone.count(claimKey, nowMs) : 0
       const held = [...ambiguous, ...trippedRules(store, {
         tx,
         phoneHasPaidBefore: () => paidBefore,
-        recentFailedChecks: this.failedByPhone.count(claimKey, nowMs),
+        recentFailedChecks: recentFailed,
         otherPendingSameClaim: pending.length - 1,
       })]
       const by = `check:${input.ip}`
@@ -151,7 +165,7 @@ export class Checks {
       // The notification is queued durably before the answer is sent (contract §3).
       await this.ctx.storage.commit({transactions: [next], notifications: n ? [n] : []})
       if (n) this.ctx.emit({type: 'notification_queued', outcome: event})
-      this.failedByPhone.clear(claimKey)
+      if (recentFailed > 0) await this.forgetFailures(claimKey)
       if (held.length > 0) return this.awaiting(next, lang)
       return whmcs ? this.confirmCredit(next, lang) : this.completed(next, lang)
     }
@@ -180,9 +194,24 @@ export class Checks {
       return this.answer('not_found', 200, {status: false, code: 'not_found', message: message('not_found', lang)})
     }
 
-    this.failedByIp.add(c.ipKey, nowMs)
-    this.failedByPhone.add(claimKey, nowMs)
+    const added = this.failedByIp.add(c.ipKey, nowMs)
+    const addedClaim = countClaims ? this.failedByPhone.add(claimKey, nowMs) : undefined
+    if (added) await added
+    if (addedClaim) await addedClaim
     return this.answer('not_found', 200, {status: false, code: 'not_found', message: message('not_found', lang)})
+  }
+
+  /**
+   * A claim went through: its earlier failures no longer count against it. The claim is
+   * committed already, so a counter that cannot be reached (the database gone this instant)
+   * must not turn the answer into an error; the failures then age out with their window.
+   */
+  private async forgetFailures(claimKey: string): Promise<void> {
+    try {
+      await this.failedByPhone.clear(claimKey)
+    } catch {
+      // see above: the window forgets them within the hour
+    }
   }
 
   /** Say `true` for a completed transfer, once: a conditional update decides which caller says it. */

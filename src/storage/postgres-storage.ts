@@ -10,7 +10,10 @@ import {priorStatus} from '../core/transactions.js'
 import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
 import * as sessions from './dashboard-queries.js'
-import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
+import {CHANGES_CHANNEL, ChangeFeed, changePayloads} from './pg-changes.js'
+import {SharedFailedChecks} from './rate-windows.js'
+import {type Batch, ConflictError, type LedgerChange, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
+import type {FailedChecks} from '../core/rate-limit.js'
 
 export const DEFAULT_POOL_MAX = 10
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000
@@ -45,10 +48,15 @@ export class PostgresStorage implements Storage {
   private closed = false
   private readonly inFlight = new Set<Promise<unknown>>()
   readonly where: string
+  private readonly clientConfig: pg.ClientConfig
+  private readonly feeds = new Set<ChangeFeed>()
+  private readonly pruned = {at: 0}
 
   constructor(private readonly opts: PostgresStorageOptions) {
     const cfg = poolConfig(opts)
     this.where = cfg.where
+    // The listening connection: the pool's settings, its own name (pg_stat_activity), keepalive on.
+    this.clientConfig = {...cfg.pool, application_name: `vcash-listen@${os.hostname()}`, keepAlive: true, keepAliveInitialDelayMillis: 10_000}
     this.pool = new pg.Pool(cfg.pool)
     // An idle connection dropped (a failover, a restart) must not crash the process, nor mark the
     // ledger faulty: the pool discards it and the next query connects again.
@@ -125,6 +133,7 @@ export class PostgresStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await Promise.all([...this.feeds].map((f) => f.stop()))
     await this.flush()
     await this.k.destroy()
   }
@@ -205,6 +214,9 @@ export class PostgresStorage implements Storage {
       await put('credit', c, () => trx.insertInto('credits').values({id: c.id, store_id: c.storeId, transaction_id: c.transactionId, version: 1, data: json(c)}),
         () => trx.updateTable('credits').set({version: c.version + 1, data: json(c)}).where('id', '=', c.id).where('version', '=', c.version))
     }
+    // Told to every listening instance when (and only if) this transaction commits.
+    const changes = changePayloads(b)
+    if (changes.length > 0) await sql`select pg_notify(${CHANGES_CHANNEL}, p) from unnest(${changes}::text[]) as p`.execute(trx)
   }
 
   // --- reads ---
@@ -387,6 +399,33 @@ export class PostgresStorage implements Storage {
 
   revokeAllSessions(): Promise<number> {
     return this.written(sessions.revokeAllSessions(this.k))
+  }
+
+  // --- several instances: change feed and shared counters ---
+
+  async watchChanges(onChange: (c: LedgerChange) => void, onError?: (e: unknown) => void): Promise<() => Promise<void>> {
+    if (this.closed) throw new BugError('watchChanges after close')
+    const feed = new ChangeFeed(this.clientConfig, onChange, onError)
+    this.feeds.add(feed)
+    await feed.start()
+    return async () => {
+      this.feeds.delete(feed)
+      await feed.stop()
+    }
+  }
+
+  failedChecks(scope: string, windowMs: number): FailedChecks {
+    const noteFault = (m: string, kind: 'unreachable' | 'full') => {
+      this.fault = m
+      this.faultKind = kind
+    }
+    return new SharedFailedChecks(this.k, {
+      scope,
+      windowMs,
+      readError: (e) => asReadError(e),
+      writeError: (e) => asWriteError(e, noteFault),
+      pruned: this.pruned,
+    })
   }
 
   private written<T>(p: Promise<T>): Promise<T> {
