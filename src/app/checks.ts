@@ -109,32 +109,50 @@ export class Checks {
     // Per IPv4 address or IPv6 /64 (callerKey): hopping addresses inside one prefix buys nothing.
     // A space parts store and caller: a store id has none, and PostgreSQL text cannot hold \0.
     const ipKey = `${store.id} ${callerKey(input.ip)}`
-    // The in-memory counter answers at once: awaiting only a promise keeps the hot path free of it.
+    // The in-memory counter answers at once (no await on the hot path); a shared database's
+    // answer is awaited beside the candidates' read, before anything is decided or written.
     const failed = this.failedByIp.count(ipKey, nowMs)
-    if ((typeof failed === 'number' ? failed : await failed) >= this.failedLimit) {
-      const retryAfter = await this.failedByIp.retryAfter(ipKey, nowMs)
-      return {...this.answer('rate_limited', 429, {status: false, code: 'rate_limited', message: message('rate_limited', lang), retry_after: retryAfter}), retryAfter}
+    let gate: Promise<number> | null = null
+    if (typeof failed === 'number') {
+      if (failed >= this.failedLimit) return this.rateLimited(ipKey, nowMs, lang)
+    } else {
+      gate = failed
+      // Awaited in tryClaim; this keeps a failure that comes first elsewhere from going unhandled.
+      gate.catch(() => {})
     }
 
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.tryClaim(store, {phone, reference, payer, amount, input, nowMs, ipKey})
+        return await this.tryClaim(store, {phone, reference, payer, amount, input, nowMs, ipKey, gate: attempt === 0 ? gate : null})
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= MAX_RETRIES) throw error
       }
     }
   }
 
-  private async tryClaim(store: StoreRecord, c: {phone: string | null; reference: string | null; payer: Payer | null; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string}): Promise<CheckResult> {
+  private async rateLimited(ipKey: string, nowMs: number, lang: Lang): Promise<CheckResult> {
+    const retryAfter = await this.failedByIp.retryAfter(ipKey, nowMs)
+    return {...this.answer('rate_limited', 429, {status: false, code: 'rate_limited', message: message('rate_limited', lang), retry_after: retryAfter}), retryAfter}
+  }
+
+  private async tryClaim(store: StoreRecord, c: {phone: string | null; reference: string | null; payer: Payer | null; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string; gate: Promise<number> | null}): Promise<CheckResult> {
     const {phone, reference, payer, amount, input, nowMs} = c
     const {lang} = input
     const now = new Date(nowMs)
     const windowStart = nowMs - store.matchWindowMinutes * 60_000
-    const candidates = reference
-      ? (await this.ctx.storage.byReference(store.id, reference)).filter((t) => t.amount === amount && (phone === null || t.senderPhone === phone))
+    const lookup = reference
+      ? this.ctx.storage.byReference(store.id, reference).then((l) => l.filter((t) => t.amount === amount && (phone === null || t.senderPhone === phone)))
       : phone !== null
-        ? await this.ctx.storage.byClaim(store.id, phone, amount)
-        : (await this.ctx.storage.phonelessByAmount(store.id, amount)).filter((t) => paidBy(t, payer!))
+        ? this.ctx.storage.byClaim(store.id, phone, amount)
+        : this.ctx.storage.phonelessByAmount(store.id, amount).then((l) => l.filter((t) => paidBy(t, payer!)))
+    let candidates: TransactionRecord[]
+    if (c.gate) {
+      const [found, failed] = await Promise.all([lookup, c.gate])
+      if (failed >= this.failedLimit) return this.rateLimited(c.ipKey, nowMs, lang)
+      candidates = found
+    } else {
+      candidates = await lookup
+    }
     const claimKey = `${store.id} ${phone ?? (reference ? `ref:${reference}` : `payer:${payer!.kind}:${normaliseName(payer!.value)}`)}`
     // Counted only while the store's rule wants them: no shared-database write or read for a rule that is off.
     const countClaims = store.antiSpam.enabled && store.antiSpam.rules.failedChecksBefore !== null

@@ -23,6 +23,7 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
   static override examples = [
     '<%= config.bin %> listen --forward-to http://localhost:3000/vcash/webhook',
     '<%= config.bin %> listen --forward-to http://localhost:3000/hook --source https://smee.io/AbCdEf123 --signing-secret whsec_…',
+    '<%= config.bin %> listen --data-dir /var/lib/vcash --database-url postgres://vcash:secret@db.internal:5432/vcash --forward-to http://localhost:3000/hook',
   ]
 
   static override flags = {

@@ -110,7 +110,22 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL act as one', 
     await until(`vcash listen ready (${err})`, () => out.includes('"ready"'), 20_000)
     expect(JSON.parse(out.split('\n')[0]!)).toMatchObject({type: 'ready', source: b.ready.url, signing_secret: store.signing_secret})
 
-    // An SMS posted to A: the merchant gets transaction.received, and B's stream carries it too.
+    // The operator's dashboard on B (signed in with `vcash dashboard` beside B): its live stream.
+    const dash = await runCli(['dashboard', '--data-dir', dirB, '--database-url', url, '--no-open', '--json'])
+    expect(dash.code, dash.stderr).toBe(0)
+    const link = (JSON.parse(dash.stdout) as {url: string}).url
+    expect(link.startsWith(`${b.ready.url}/dashboard/login?token=`)).toBe(true)
+    const cookie = ((await fetch(link, {redirect: 'manual'})).headers.get('set-cookie') ?? '').split(';')[0]!
+    const stop = new AbortController()
+    const liveRes = await fetch(`${b.ready.url}/dashboard/events`, {headers: {cookie}, signal: stop.signal})
+    expect(liveRes.status).toBe(200)
+    let live = ''
+    const reading = (async () => {
+      const decoder = new TextDecoder()
+      for await (const chunk of liveRes.body!) live += decoder.decode(chunk as Uint8Array, {stream: true})
+    })().catch(() => {})
+
+    // An SMS posted to A: the merchant gets transaction.received, and B's streams carry it too.
     const posted = Date.now()
     const r = await postSms({url: a.ready.url, deviceToken: store.device_token}, VF_R1('01012345678', '64', '019146600888'))
     expect(r.status).toBe(201)
@@ -119,6 +134,10 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL act as one', 
     const streamMs = local.got[0]!.at - posted
     expect(JSON.parse(local.got[0]!.body)).toMatchObject({type: 'transaction.received', data: {amount: '64.00'}})
     expect(local.got[0]!.body).toBe(site.got[0]!.body)
+    // B's dashboard heard of A's transfer (B itself served nothing).
+    await until('B\'s live dashboard', () => live.includes('"kind":"transaction"'), 3000)
+    stop.abort()
+    await reading
 
     // A CLI command (a third process, no HTTP to either server) ingests an SMS: with both
     // outboxes polling once a minute, only the NOTIFY can get it delivered within seconds.
