@@ -144,8 +144,11 @@ export class VcashServer {
       now: () => service.clock(),
       log: (line) => this.log.warn(line.replace(/^vcash: /, '')),
       onDelivery: (d) => this.log.info({notification: d.notification, store: d.store, event: d.event, channel: d.channel, attempt: d.attempt, status: d.status ?? undefined, delivered: d.delivered, error: d.error ?? undefined, next_attempt_at: d.nextAttemptAt ?? undefined, gave_up: d.gaveUp || undefined}, 'delivery'),
-      // Instances sharing a database hear every queued notification from the database (heard()), this one's included.
-      onFirstAttempt: storage.watchChanges ? undefined : (n) => bus.emit('notification', n),
+      // Instances that hear the shared database's changes hear every queued notification there
+      // (heard()), this one's included; said here too, it would be said twice.
+      onFirstAttempt: (n) => {
+        if (!this.unwatch) bus.emit('notification', n)
+      },
       leaseMs: this.opts.outboxLeaseMs,
       // After the attempt is saved: the page that refetches then shows it.
       onAttempt: () => setTimeout(() => this.live.emit('change', 'delivery'), 50).unref(),

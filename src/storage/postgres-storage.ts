@@ -51,6 +51,8 @@ export class PostgresStorage implements Storage {
   private readonly clientConfig: pg.ClientConfig
   private readonly feeds = new Set<ChangeFeed>()
   private readonly pruned = {at: 0}
+  /** Whether the engine has NOTIFY (PostgreSQL does; CockroachDB, for one, does not): found out on open. */
+  private notifies = false
 
   constructor(private readonly opts: PostgresStorageOptions) {
     const cfg = poolConfig(opts)
@@ -67,6 +69,7 @@ export class PostgresStorage implements Storage {
   async open(): Promise<void> {
     try {
       await sql`select 1`.execute(this.k)
+      this.notifies = await this.canNotify()
     } catch (error) {
       throw asOpenError(error, this.where)
     }
@@ -75,6 +78,17 @@ export class PostgresStorage implements Storage {
       return
     }
     await this.migrate()
+  }
+
+  /** An engine without pg_notify (undefined_function) still works: instances then only poll. */
+  private async canNotify(): Promise<boolean> {
+    try {
+      await sql`select pg_notify(${CHANGES_CHANNEL}, '')`.execute(this.k)
+      return true
+    } catch (error) {
+      if (pgCode(error) === '42883') return false
+      throw error
+    }
   }
 
   /**
@@ -216,7 +230,7 @@ export class PostgresStorage implements Storage {
     }
     // Told to every listening instance when (and only if) this transaction commits.
     const changes = changePayloads(b)
-    if (changes.length > 0) await sql`select pg_notify(${CHANGES_CHANNEL}, p) from unnest(${changes}::text[]) as p`.execute(trx)
+    if (this.notifies && changes.length > 0) await sql`select pg_notify(${CHANGES_CHANNEL}, p) from unnest(${changes}::text[]) as p`.execute(trx)
   }
 
   // --- reads ---
@@ -403,8 +417,9 @@ export class PostgresStorage implements Storage {
 
   // --- several instances: change feed and shared counters ---
 
-  async watchChanges(onChange: (c: LedgerChange) => void, onError?: (e: unknown) => void): Promise<() => Promise<void>> {
+  async watchChanges(onChange: (c: LedgerChange) => void, onError?: (e: unknown) => void): Promise<(() => Promise<void>) | null> {
     if (this.closed) throw new BugError('watchChanges after close')
+    if (!this.notifies) return null
     const feed = new ChangeFeed(this.clientConfig, onChange, onError)
     this.feeds.add(feed)
     await feed.start()

@@ -122,9 +122,10 @@ export interface Storage {
   /**
    * Several instances on one database: be told, as each commits, what any instance or command
    * changed (PostgreSQL LISTEN/NOTIFY), to wake the outbox and feed the live views. Resolves to
-   * a stop function. Engines served by one process omit it.
+   * a stop function, or null when this engine cannot tell (no NOTIFY). Engines served by one
+   * process omit it.
    */
-  watchChanges?(onChange: (c: LedgerChange) => void, onError?: (e: unknown) => void): Promise<() => Promise<void>>
+  watchChanges?(onChange: (c: LedgerChange) => void, onError?: (e: unknown) => void): Promise<(() => Promise<void>) | null>
   /**
    * Several instances on one database: failed-check counters they all share. Engines served by
    * one process omit it (the counters live in memory).
