@@ -16,7 +16,7 @@ const n = Number(process.argv[3] ?? 10_000)
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vcash-prof-'))
 const profDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vcash-cpuprof-'))
 await seedDataDir(dir, n)
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, path.join(ROOT, 'bin/run.js'), 'serve', '--data-dir', dir, '--port', '0', '--json', '--failed-check-limit', '1000000000'], {env: {...process.env, NODE_ENV: 'production', NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'inherit']})
+const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, path.join(ROOT, 'bin/run.js'), 'serve', '--data-dir', dir, '--port', '0', '--json', '--failed-check-limit', '1000000000', '--log-level', 'warn'], {env: {...process.env, NODE_ENV: 'production', NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'inherit']})
 const ready = await new Promise((resolve) => {
   let out = ''
   child.stdout.on('data', (d) => {

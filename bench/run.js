@@ -126,7 +126,7 @@ async function main() {
     await seedDataDir(dir, size.n)
     const seedMs = Date.now() - t0
     const t1 = Date.now()
-    const srv = await startChild(path.join(ROOT, 'bin/run.js'), ['serve', '--data-dir', dir, '--port', '0', '--json', '--failed-check-limit', '1000000000'])
+    const srv = await startChild(path.join(ROOT, 'bin/run.js'), ['serve', '--data-dir', dir, '--port', '0', '--json', '--failed-check-limit', '1000000000', '--log-level', 'warn'])
     const startMs = Date.now() - t1
     const rssIdle = rssMb(srv.child.pid)
     const results = await measureVcash(srv.ready.url, report.ceiling.rps)

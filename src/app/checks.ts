@@ -7,7 +7,7 @@ import {tryNormalisePhone} from '../core/phone.js'
 import {callerKey, type FailedChecks, type FailedChecksFactory, inMemoryFailedChecks} from '../core/rate-limit.js'
 import {normaliseText} from '../core/text.js'
 import {transition} from '../core/transactions.js'
-import {ConflictError} from '../storage/storage.js'
+import {ConflictError, type Storage} from '../storage/storage.js'
 import {type AppContext, MAX_RETRIES} from './context.js'
 import type {Stores} from './stores.js'
 
@@ -60,6 +60,30 @@ export interface CheckOptions {
   awaitCredit?: (tx: TransactionRecord, timeoutMs: number) => Promise<boolean>
   /** How long a check waits for WHMCS, well inside the module's 30 s timeout. */
   creditWaitMs?: number
+}
+
+/**
+ * The transfers a claim is about (contract §3): every transfer of the store with that phone (or
+ * wallet reference) and amount, oldest received first; `pending` are those a claim may take now,
+ * PENDING and received inside the store's match window. A checkout page's claim uses the same.
+ */
+export async function claimCandidates(storage: Storage, store: StoreRecord, c: {phone: string | null; reference: string | null; payer?: Payer | null; amount: Piastres}, nowMs: number): Promise<{candidates: TransactionRecord[]; pending: TransactionRecord[]}> {
+  const windowStart = nowMs - store.matchWindowMinutes * 60_000
+  const candidates = c.reference
+    ? (await storage.byReference(store.id, c.reference)).filter((t) => t.amount === c.amount && (c.phone === null || t.senderPhone === c.phone))
+    : c.phone !== null
+      ? await storage.byClaim(store.id, c.phone, c.amount)
+      : c.payer
+        ? (await storage.phonelessByAmount(store.id, c.amount)).filter((t) => paidBy(t, c.payer!))
+        : []
+  const pending = candidates.filter((t) => t.status === 'PENDING' && Date.parse(t.receivedAt) >= windowStart)
+  return {candidates, pending}
+}
+
+/** A reference as typed (spaces, Arabic-Indic digits) to the form SMS parsing stores; null when it is not one. */
+export function normaliseReference(input: string): string | null {
+  const r = normaliseText(input).replace(/\s+/g, '')
+  return /^[A-Za-z0-9]{4,40}$/.test(r) ? r : null
 }
 
 /**
@@ -139,24 +163,19 @@ export class Checks {
     const {phone, reference, payer, amount, input, nowMs} = c
     const {lang} = input
     const now = new Date(nowMs)
-    const windowStart = nowMs - store.matchWindowMinutes * 60_000
-    const lookup = reference
-      ? this.ctx.storage.byReference(store.id, reference).then((l) => l.filter((t) => t.amount === amount && (phone === null || t.senderPhone === phone)))
-      : phone !== null
-        ? this.ctx.storage.byClaim(store.id, phone, amount)
-        : this.ctx.storage.phonelessByAmount(store.id, amount).then((l) => l.filter((t) => paidBy(t, payer!)))
-    let candidates: TransactionRecord[]
+    const lookup = claimCandidates(this.ctx.storage, store, {phone, reference, payer, amount}, nowMs)
+    let found: {candidates: TransactionRecord[]; pending: TransactionRecord[]}
     if (c.gate) {
-      const [found, failed] = await Promise.all([lookup, c.gate])
+      const [f, failed] = await Promise.all([lookup, c.gate])
       if (failed >= this.failedLimit) return this.rateLimited(c.ipKey, nowMs, lang)
-      candidates = found
+      found = f
     } else {
-      candidates = await lookup
+      found = await lookup
     }
+    const {candidates, pending} = found
     const claimKey = `${store.id} ${phone ?? (reference ? `ref:${reference}` : `payer:${payer!.kind}:${normaliseName(payer!.value)}`)}`
     // Counted only while the store's rule wants them: no shared-database write or read for a rule that is off.
     const countClaims = store.antiSpam.enabled && store.antiSpam.rules.failedChecksBefore !== null
-    const pending = candidates.filter((t) => t.status === 'PENDING' && Date.parse(t.receivedAt) >= windowStart)
     const tx = pending[0]
     if (tx) {
       // A name is not an identity: when two waiting credits fit the name (two Mohamed Ahmeds,

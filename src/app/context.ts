@@ -1,7 +1,8 @@
-import type {NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {IntentRecord, NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Storage} from '../storage/storage.js'
 
 export type BuildNotification = (store: StoreRecord, tx: TransactionRecord, event: NotificationEvent, now: Date) => NotificationRecord | null
+export type BuildIntentNotification = (store: StoreRecord, intent: IntentRecord, tx: TransactionRecord | null, event: 'intent.paid' | 'intent.expired', now: Date) => NotificationRecord | null
 
 /** What the front ends are told happened (metrics, `vcash listen`, logs). */
 export interface ServiceEvent {
@@ -17,6 +18,8 @@ export interface AppContext {
   now(): Date
   /** Puts the merchant's notification in the outbox, in the same commit as the change. */
   buildNotification: BuildNotification
+  /** The same, for a payment intent's events (absent: intents notify nobody). */
+  buildIntentNotification?: BuildIntentNotification
   emit(e: ServiceEvent): void
 }
 

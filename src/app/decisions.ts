@@ -3,11 +3,12 @@ import type {NotificationEvent, TransactionRecord} from '../core/model.js'
 import {transition} from '../core/transactions.js'
 import {ConflictError} from '../storage/storage.js'
 import {type AppContext, MAX_RETRIES} from './context.js'
+import type {Intents} from './intents.js'
 import type {Stores} from './stores.js'
 
 /** What an operator decides: approve or reject a held payment, match an unclaimed transfer by hand. */
 export class Decisions {
-  constructor(private readonly ctx: AppContext, private readonly stores: Stores) {}
+  constructor(private readonly ctx: AppContext, private readonly stores: Stores, private readonly intents?: Intents) {}
 
   async approve(id: string, by: string, storeId?: string): Promise<TransactionRecord> {
     return this.decide(id, 'COMPLETED', by, 'approved', storeId)
@@ -42,8 +43,10 @@ export class Decisions {
       const next = transition(tx, {to, by, why, at: now, patch: o.patch})
       const event: NotificationEvent = to === 'COMPLETED' ? 'transaction.completed' : 'transaction.rejected'
       const n = this.ctx.buildNotification(store, next, event, now)
+      // A transfer held for a checkout page's intent decides the intent too, in the same commit.
+      const follow = this.intents ? await this.intents.followDecision(store, next, by) : {intents: [], notifications: []}
       try {
-        await this.ctx.storage.commit({transactions: [next], notifications: n ? [n] : []})
+        await this.ctx.storage.commit({transactions: [next], intents: follow.intents, notifications: [...(n ? [n] : []), ...follow.notifications]})
         if (n) this.ctx.emit({type: 'notification_queued', outcome: event})
         return next
       } catch (error) {

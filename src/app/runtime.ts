@@ -14,7 +14,7 @@
 
 import {EXIT, VcashError} from '../core/errors.js'
 import type {TransactionRecord} from '../core/model.js'
-import {buildNotification} from '../notify/events.js'
+import {buildIntentNotification, buildNotification} from '../notify/events.js'
 import {type ServiceEvent, VcashService} from './service.js'
 import {acquireLock, type FileLock} from '../io/lock.js'
 import {hasLegacyData, importLegacy, type ImportReport, readLegacy} from '../storage/legacy-import.js'
@@ -59,7 +59,7 @@ export async function openLocal(opts: OpenLocalOptions): Promise<LocalVcash> {
     if (imported) opts.onImport?.(imported)
     // Instances sharing a database count failed checks there; the embedded store in this process.
     const failedChecks = storage.failedChecks ? (scope: string, windowMs: number) => storage.failedChecks!(scope, windowMs) : undefined
-    const service = new VcashService({storage, buildNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit, creditWaitMs: opts.creditWaitMs, failedChecks})
+    const service = new VcashService({storage, buildNotification, buildIntentNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit, creditWaitMs: opts.creditWaitMs, failedChecks})
     return {
       service,
       storage,

@@ -1,11 +1,12 @@
 import type {StoreSettingsInput} from '../core/store-settings.js'
-import type {StoreRecord, TransactionRecord} from '../core/model.js'
+import type {IntentRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Storage} from '../storage/storage.js'
 import {type CheckInput, type CheckOptions, type CheckResult, Checks} from './checks.js'
-import type {AppContext, BuildNotification, ServiceEvent} from './context.js'
+import type {AppContext, BuildIntentNotification, BuildNotification, ServiceEvent} from './context.js'
 import {Decisions} from './decisions.js'
 import {expireDue} from './expiry.js'
 import {type IngestInput, type IngestResult, ingestSms} from './ingest.js'
+import {type ClaimIntentInput, type ClaimIntentResult, type CreateIntentInput, Intents} from './intents.js'
 import {type CreatedStore, Stores} from './stores.js'
 import {Sessions} from './sessions.js'
 import {type RotatedSecret, rotateSigningSecret} from './secret-rotation.js'
@@ -17,11 +18,14 @@ export type {IngestInput, IngestResult} from './ingest.js'
 export type {CreatedStore} from './stores.js'
 export type {RotatedSecret} from './secret-rotation.js'
 export type {ImportedStore, StoreDocument} from './store-transfer.js'
+export type {ClaimIntentInput, ClaimIntentResult, CreateIntentInput} from './intents.js'
 
 export interface VcashServiceOptions extends CheckOptions {
   storage: Storage
   /** Puts the merchant's notification in the outbox, in the same commit as the change. */
   buildNotification?: BuildNotification
+  /** The same for payment intents' events (intent.paid, intent.expired). */
+  buildIntentNotification?: BuildIntentNotification
   now?: () => Date
   onEvent?: (e: ServiceEvent) => void
 }
@@ -39,15 +43,17 @@ export class VcashService {
   private readonly ctx: AppContext
   private readonly checks: Checks
   private readonly decisions: Decisions
+  private readonly intents: Intents
 
   constructor(opts: VcashServiceOptions) {
     this.storage = opts.storage
     const now = opts.now ?? (() => new Date())
-    this.ctx = {storage: opts.storage, now, buildNotification: opts.buildNotification ?? (() => null), emit: opts.onEvent ?? (() => {})}
+    this.ctx = {storage: opts.storage, now, buildNotification: opts.buildNotification ?? (() => null), buildIntentNotification: opts.buildIntentNotification, emit: opts.onEvent ?? (() => {})}
     this.stores = new Stores(this.ctx)
     this.sessions = new Sessions(this.ctx)
     this.checks = new Checks(this.ctx, this.stores, opts)
-    this.decisions = new Decisions(this.ctx, this.stores)
+    this.intents = new Intents(this.ctx, this.stores)
+    this.decisions = new Decisions(this.ctx, this.stores, this.intents)
   }
 
   /** The service's idea of now (moved forward only by `vcash serve --dev` for simulations). */
@@ -94,8 +100,23 @@ export class VcashService {
     return this.stores.resolve(id)
   }
 
-  ingestSms(store: StoreRecord, input: IngestInput): Promise<IngestResult> {
-    return ingestSms(this.ctx, store, input)
+  /**
+   * An SMS in. A new receipt then pays the checkout-page intent waiting for it, in a commit of its
+   * own after the SMS's: the SMS is acknowledged as stored either way, and the sweep retries a
+   * match this step lost.
+   */
+  async ingestSms(store: StoreRecord, input: IngestInput): Promise<IngestResult> {
+    const r = await ingestSms(this.ctx, store, input)
+    if (r.outcome === 'created' && r.transaction) {
+      try {
+        const paid = await this.intents.onReceipt(store, r.transaction)
+        if (paid) r.transaction = (await this.storage.getTransaction(r.transaction.id)) ?? r.transaction
+      } catch {
+        // The SMS is durable and must be acknowledged as such; the next sweep pays the intent.
+        this.ctx.emit({type: 'check', outcome: 'intent_match_deferred'})
+      }
+    }
+    return r
   }
 
   check(input: CheckInput): Promise<CheckResult> {
@@ -118,7 +139,33 @@ export class VcashService {
     return this.decisions.requireTransaction(id, storeId)
   }
 
-  expireDue(limit = 1000): Promise<number> {
-    return expireDue(this.ctx, limit)
+  /** The sweep: transfers past their match window, intents past their expiry. */
+  async expireDue(limit = 1000): Promise<number> {
+    return (await expireDue(this.ctx, limit)) + (await this.intents.sweep(limit))
+  }
+
+  createIntent(input: CreateIntentInput): Promise<{intent: IntentRecord; created: boolean}> {
+    return this.intents.create(input)
+  }
+
+  requireIntent(id: string, storeId?: string): Promise<IntentRecord> {
+    return this.intents.require(id, storeId)
+  }
+
+  findIntentByOrder(storeId: string, orderId: string): Promise<IntentRecord | undefined> {
+    return this.intents.findByOrder(storeId, orderId)
+  }
+
+  cancelIntent(id: string, storeId: string, by: string): Promise<IntentRecord> {
+    return this.intents.cancel(id, storeId, by)
+  }
+
+  claimIntent(input: ClaimIntentInput): Promise<ClaimIntentResult> {
+    return this.intents.claim(input)
+  }
+
+  /** An operator pays a pending intent with an unclaimed transfer of the same amount. */
+  matchIntent(intentId: string, transactionId: string, by: string, storeId?: string): Promise<IntentRecord> {
+    return this.intents.matchByHand(intentId, transactionId, by, storeId)
   }
 }

@@ -36,7 +36,10 @@ export function storeFields(s: StoreSettings): Pick<StoreRecord, 'name' | 'callb
 /** Stores: created, changed, their tokens rotated, and found (cached for the hot paths). */
 export class Stores {
   private readonly recent = new Map<string, StoreRecord>()
+  /** The same stores by the hash of their device token (every SMS the phone posts looks one up). */
+  private readonly byDevice = new Map<string, StoreRecord>()
   private seenAt: number | null = null
+  private checkedThisTurn = false
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -71,7 +74,7 @@ export class Stores {
     const s = parseStoreSettings(merged)
     const next: StoreRecord = {...cur, ...storeFields(s), updatedAt: this.ctx.now().toISOString()}
     await this.ctx.storage.commit({stores: [next]})
-    this.recent.delete(id)
+    this.forget(id)
     return next
   }
 
@@ -82,13 +85,14 @@ export class Stores {
     const deviceToken = newToken('vd')
     const store = {...cur, apiTokenHash: hashToken(apiToken), deviceTokenHash: hashToken(deviceToken), updatedAt: this.ctx.now().toISOString()}
     await this.ctx.storage.commit({stores: [store]})
-    this.recent.delete(id)
+    this.forget(id)
     return {store, apiToken, deviceToken}
   }
 
   /** Drop a store from the hot-path cache after a change made outside these methods. */
   forget(id: string): void {
     this.recent.delete(id)
+    for (const [hash, st] of this.byDevice) if (st.id === id) this.byDevice.delete(hash)
   }
 
   /**
@@ -97,16 +101,42 @@ export class Stores {
    * (a CLI command) drops them all. Every write reads the ledger itself (require).
    */
   async find(id: string): Promise<StoreRecord | undefined> {
-    const version = this.ctx.storage.changesElsewhere?.() ?? null
-    if (version === null || version !== this.seenAt) {
-      this.recent.clear()
-      this.seenAt = version
-    }
+    const version = this.version()
     const hit = this.recent.get(id)
     if (hit) return hit
     const store = await this.ctx.storage.getStore(id)
     if (store && version !== null && this.recent.size < 10_000) this.recent.set(id, store)
     return store
+  }
+
+  /** The store whose device token hashes to this (the phone's SMS), cached like find. */
+  async findByDeviceTokenHash(hash: string): Promise<StoreRecord | undefined> {
+    const version = this.version()
+    const hit = this.byDevice.get(hash)
+    if (hit) return hit
+    const store = await this.ctx.storage.findStoreByDeviceTokenHash(hash)
+    if (store && version !== null && this.byDevice.size < 10_000) this.byDevice.set(hash, store)
+    return store
+  }
+
+  /**
+   * Whether the cache still holds: SQLite's data_version, asked at most once per turn of the
+   * event loop (asking is a read transaction, ~10 µs, more than the lookup it guards). Another
+   * process's commit is seen from the next turn on. Null: the engine cannot tell, so no cache.
+   */
+  private version(): number | null {
+    if (this.checkedThisTurn) return this.seenAt
+    const version = this.ctx.storage.changesElsewhere?.() ?? null
+    if (version === null || version !== this.seenAt) {
+      this.recent.clear()
+      this.byDevice.clear()
+      this.seenAt = version
+    }
+    if (version !== null) {
+      this.checkedThisTurn = true
+      setImmediate(() => (this.checkedThisTurn = false))
+    }
+    return version
   }
 
   async require(id: string): Promise<StoreRecord> {

@@ -92,7 +92,8 @@ Logs: one line per SMS ingested, check (phone masked, never a token) and deliver
   async run(): Promise<ServeResult | undefined> {
     const {flags} = await this.parse(Serve)
     // A production server's output goes to a journal: a store (and its secrets) is made only for a person at a terminal.
-    const onTerminal = Boolean(process.stdin.isTTY && process.stderr.isTTY)
+    // (The banner with the secrets is on stdout.)
+    const onTerminal = Boolean(process.stdin.isTTY && process.stdout.isTTY)
     const devStore = flags['dev-store'] ?? (flags.dev || onTerminal)
     const logDefaults = defaultLogOptions(process.stderr)
     const log = createLogger({...logDefaults, format: (flags['log-format'] as 'pretty' | 'json' | undefined) ?? logDefaults.format, level: flags['log-level'] as 'info'})

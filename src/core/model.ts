@@ -114,6 +114,8 @@ export interface TransactionRecord {
   confirmedAt?: string | null
   /** Anti-spam rules that held this transaction back. */
   heldBy: string[]
+  /** The payment intent this transfer paid (or is held for), when it was claimed on a checkout page. */
+  intentId?: string | null
   audit: AuditEntry[]
   version: number
 }
@@ -143,6 +145,8 @@ export type NotificationEvent =
   | 'transaction.awaiting_approval'
   | 'transaction.rejected'
   | 'transaction.expired'
+  | 'intent.paid'
+  | 'intent.expired'
 
 export interface DeliveryAttempt {
   at: string
@@ -159,7 +163,10 @@ export interface NotificationRecord {
   /** Stable event id: the idempotency key (`msg_…`), sent as webhook-id. */
   id: string
   storeId: string
+  /** The transfer it is about; for `intent.expired`, which has none, the intent's id. */
   transactionId: string
+  /** Set on `intent.*` events. */
+  intentId?: string | null
   event: NotificationEvent
   channel: CallbackConfig['kind']
   /** The event payload, fixed when queued so every retry sends the same content. */
@@ -187,6 +194,41 @@ export interface CreditRecord {
   amount: string
   at: string
   whmcsResponse: string | null
+  version: number
+}
+
+/** Contract §6: pending → paid | awaiting_approval → paid | rejected; pending → expired | cancelled. */
+export type IntentStatus = 'pending' | 'awaiting_approval' | 'paid' | 'rejected' | 'expired' | 'cancelled'
+
+export interface IntentAuditEntry {
+  at: string
+  by: string
+  from: IntentStatus | null
+  to: IntentStatus
+  why: string
+}
+
+/** A payment the merchant expects (an order), paid on the checkout page by a transfer. */
+export interface IntentRecord {
+  /** `pi_…`, unguessable: the checkout page's URL is the only thing a customer holds. */
+  id: string
+  storeId: string
+  /** The merchant's order: one intent per order (idempotent create). */
+  orderId: string
+  status: IntentStatus
+  amount: Piastres
+  expiresAt: string
+  returnUrl: string | null
+  metadata: Record<string, unknown> | null
+  /** The phone the merchant expects to pay from (pre-fills the page), if given. */
+  customerPhone: string | null
+  /** What the payer entered on the page: the wallet phone they paid from, or a bank reference. */
+  payer: {phone: string | null; reference: string | null; at: string} | null
+  /** The transfer that paid it (unique: a transfer never pays two intents). */
+  transactionId: string | null
+  createdAt: string
+  updatedAt: string
+  audit: IntentAuditEntry[]
   version: number
 }
 

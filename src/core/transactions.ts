@@ -19,7 +19,7 @@ export interface TransitionInput {
   by: string
   why: string
   at: Date
-  patch?: Partial<Pick<TransactionRecord, 'userName' | 'clientId' | 'heldBy' | 'orderId' | 'confirmedAt'>>
+  patch?: Partial<Pick<TransactionRecord, 'userName' | 'clientId' | 'heldBy' | 'orderId' | 'confirmedAt' | 'intentId'>>
 }
 
 /**

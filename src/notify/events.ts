@@ -1,4 +1,4 @@
-import type {NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {IntentRecord, NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import {convertAmount, formatMoney, parseRate} from '../core/money.js'
 import {newSortableId} from '../core/secrets.js'
 import {transactionView} from '../core/views.js'
@@ -40,6 +40,9 @@ export function buildNotification(store: StoreRecord, tx: TransactionRecord, eve
       provider: tx.provider,
       reference: tx.reference ?? '',
       timestamp: String(Math.floor(now.getTime() / 1000)),
+      // A transfer that paid a checkout page's intent says which order it paid: this callback is
+      // a GET store's one notice of it (GET callbacks hear completions only, never intent.*).
+      ...(tx.intentId ? {intent_id: tx.intentId, order_id: tx.orderId ?? ''} : {}),
     }
   } else if (kind === 'whmcs') {
     payload = {
@@ -59,6 +62,46 @@ export function buildNotification(store: StoreRecord, tx: TransactionRecord, eve
     event,
     channel: kind,
     payload,
+    createdAt: at,
+    state: 'pending',
+    attempts: [],
+    nextAttemptAt: at,
+    lastError: null,
+    version: 0,
+  }
+}
+
+/**
+ * `intent.paid` / `intent.expired` (contract §6). Webhooks hear them (the whole lifecycle); a
+ * GET callback learns of a paid intent from its transfer's `transaction.completed`, which then
+ * carries `intent_id` and `order_id`, so a GET store is told about the money once.
+ */
+export function buildIntentNotification(store: StoreRecord, intent: IntentRecord, tx: TransactionRecord | null, event: 'intent.paid' | 'intent.expired', now: Date): NotificationRecord | null {
+  if (store.callback.kind !== 'webhook') return null
+  const at = now.toISOString()
+  const data = {
+    id: intent.id,
+    store_id: store.id,
+    status: intent.status,
+    amount: formatMoney(intent.amount),
+    order_id: intent.orderId,
+    metadata: intent.metadata,
+    expires_at: intent.expiresAt,
+    transaction_id: intent.transactionId,
+    payer_phone: tx?.senderPhone ?? intent.payer?.phone ?? null,
+    reference: tx?.reference ?? null,
+    provider: tx?.provider ?? null,
+    created_at: intent.createdAt,
+    updated_at: intent.updatedAt,
+  }
+  return {
+    id: newSortableId('msg'),
+    storeId: store.id,
+    transactionId: tx?.id ?? intent.id,
+    intentId: intent.id,
+    event,
+    channel: 'webhook',
+    payload: {type: event, timestamp: at, data},
     createdAt: at,
     state: 'pending',
     attempts: [],

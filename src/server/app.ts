@@ -10,9 +10,11 @@ import {type Logger, silentLogger} from './log.js'
 import type {Metrics} from './metrics.js'
 import {adminRoutes} from './routes/admin.js'
 import {checkRoute} from './routes/check.js'
+import {type CheckoutOptions, checkoutRoutes} from './routes/checkout.js'
 import {type DashboardOptions, dashboardRoutes} from './routes/dashboard.js'
 import {logFailure, type RouteContext} from './routes/context.js'
 import {publicRoutes} from './routes/public.js'
+import {intentRoutes} from './routes/intents.js'
 import {forwarderRoutes, smsRoute} from './routes/sms.js'
 import {transactionRoutes} from './routes/transactions.js'
 
@@ -31,6 +33,8 @@ export interface AppOptions {
   /** Extra public routes. */
   routers?: express.Router[]
   onChange?: () => void
+  /** The checkout page's claim limits (tests lower them). */
+  checkout?: CheckoutOptions
   /** The operator's dashboard under /dashboard (absent: not served). */
   dashboard?: DashboardOptions
 }
@@ -94,6 +98,8 @@ function createExpressApp(ctx: RouteContext, o: AppOptions): express.Express {
   a.use(publicRoutes(ctx))
   a.use(transactionRoutes(ctx))
   a.use(forwarderRoutes(ctx))
+  a.use(intentRoutes(ctx))
+  a.use(checkoutRoutes(ctx, o.checkout))
   for (const r of o.routers ?? []) a.use(r)
   a.use('/admin', adminRoutes(ctx, o.adminRouters ?? []))
   if (o.dashboard) a.use('/dashboard', dashboardRoutes(ctx, o.dashboard))

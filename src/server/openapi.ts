@@ -119,6 +119,41 @@ export function openApiDocument(): Record<string, unknown> {
             },
           },
         },
+        Intent: {
+          type: 'object',
+          required: ['id', 'status', 'amount', 'order_id', 'pay_to', 'checkout_url', 'expires_at'],
+          properties: {
+            id: {type: 'string', pattern: '^pi_'},
+            status: {enum: ['pending', 'awaiting_approval', 'paid', 'rejected', 'expired', 'cancelled']},
+            amount: {type: 'string', pattern: '^\\d+\\.\\d{2}$', description: 'EGP, exact decimal'},
+            order_id: {type: 'string'},
+            pay_to: {type: 'array', items: {type: 'object', properties: {provider: {type: 'string'}, wallet: {type: 'string'}}}},
+            checkout_url: {type: 'string', description: 'The customer\'s page: /pay/{id} on this server'},
+            expires_at: {type: 'string', format: 'date-time'},
+            return_url: {type: ['string', 'null']},
+            metadata: {type: ['object', 'null']},
+            customer_phone: {type: ['string', 'null']},
+            payer_phone: {type: ['string', 'null']},
+            payer_reference: {type: ['string', 'null']},
+            transaction_id: {type: ['string', 'null']},
+            created_at: {type: 'string', format: 'date-time'},
+            updated_at: {type: 'string', format: 'date-time'},
+          },
+        },
+        IntentList: {
+          type: 'object',
+          required: ['status', 'intents'],
+          properties: {status: {const: true}, intents: {type: 'array', items: {$ref: '#/components/schemas/Intent'}}},
+        },
+        IntentEvent: {
+          type: 'object',
+          required: ['type', 'timestamp', 'data'],
+          properties: {
+            type: {enum: ['intent.paid', 'intent.expired']},
+            timestamp: {type: 'string', format: 'date-time'},
+            data: {type: 'object', description: 'id, store_id, status, amount, order_id, metadata, expires_at, transaction_id, payer_phone, reference, provider, created_at, updated_at (docs/checkout.md)'},
+          },
+        },
         WhmcsAddCredit: {
           type: 'object',
           required: ['action', 'identifier', 'secret', 'clientid', 'description', 'amount', 'responsetype'],
@@ -300,6 +335,44 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/transactions/{id}/match': {
         post: {operationId: 'matchTransaction', summary: 'Complete a PENDING transfer for a named customer by hand (an operator\'s match)', security: [{apiToken: []}], parameters: [idParam], requestBody: {content: {'application/json': {schema: {type: 'object', additionalProperties: false, properties: {user_name: {type: 'string'}, client_id: {type: 'string', pattern: '^\\d{1,10}$'}, order_id: {type: 'string'}}}}}}, responses: {200: json('The completed transaction', 'TransactionAnswer'), 400: errResponse('Bad body'), 401: errResponse('Unauthorized'), 404: errResponse('Not found'), 409: errResponse('Not PENDING')}},
       },
+      '/api/intents': {
+        post: {
+          operationId: 'createIntent',
+          summary: 'Create a payment intent: the order the store expects, paid on the checkout page (contract §6)',
+          description: 'The same `order_id` again answers the existing intent (200); another amount for it is `order_conflict` (409). A WHMCS store cannot create intents (409 `intents_unsupported`).',
+          security: [{apiToken: []}],
+          requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['amount', 'order_id'], additionalProperties: false, properties: {
+            amount: {type: 'string', description: 'EGP, exact decimal string'}, order_id: {type: 'string', maxLength: 128}, expires_in_minutes: {type: 'integer', minimum: 1, maximum: 10080, default: 30},
+            return_url: {type: 'string', description: 'https (http for development stores): the customer returns here with a signed result'}, metadata: {type: 'object'}, customer_phone: {type: 'string'},
+          }}}}},
+          responses: {201: json('The new intent', 'Intent'), 200: json('The order\'s existing intent', 'Intent'), 400: errResponse('Bad body'), 401: errResponse('Unauthorized'), 409: errResponse('order_conflict or intents_unsupported')},
+        },
+        get: {
+          operationId: 'findIntents',
+          summary: 'The intent of `order_id` (the intent itself), or else the store\'s intents, newest first',
+          security: [{apiToken: []}],
+          parameters: [{name: 'order_id', in: 'query', schema: {type: 'string'}}, {name: 'status', in: 'query', schema: {enum: ['pending', 'awaiting_approval', 'paid', 'rejected', 'expired', 'cancelled']}}, {name: 'limit', in: 'query', schema: {type: 'integer', minimum: 1, maximum: 500}}],
+          responses: {200: json('With order_id: an Intent; without: an IntentList', 'IntentList'), 400: errResponse('Bad filter'), 401: errResponse('Unauthorized'), 404: errResponse('No intent for that order')},
+        },
+      },
+      '/api/intents/{id}': {
+        get: {operationId: 'getIntent', summary: 'One payment intent', security: [{apiToken: []}], parameters: [idParam], responses: {200: json('The intent', 'Intent'), 401: errResponse('Unauthorized'), 404: errResponse('Not found')}},
+      },
+      '/api/intents/{id}/cancel': {
+        post: {operationId: 'cancelIntent', summary: 'Cancel a pending intent (its page then says so and takes no claim)', security: [{apiToken: []}], parameters: [idParam], responses: {200: json('The cancelled intent', 'Intent'), 401: errResponse('Unauthorized'), 404: errResponse('Not found'), 409: errResponse('No longer pending')}},
+      },
+      '/api/intents/{id}/match': {
+        post: {operationId: 'matchIntent', summary: 'An operator pays a pending intent with an unclaimed (PENDING) transfer of the same amount', security: [{apiToken: []}], parameters: [idParam], requestBody: {required: true, content: {'application/json': {schema: {type: 'object', required: ['transaction_id'], additionalProperties: false, properties: {transaction_id: {type: 'string'}}}}}}, responses: {200: json('The paid intent', 'Intent'), 400: errResponse('Bad body'), 401: errResponse('Unauthorized'), 404: errResponse('Not found'), 409: errResponse('Not pending, the transfer taken, or amount_mismatch')}},
+      },
+      '/pay/{id}': {
+        get: {
+          operationId: 'checkoutPage',
+          summary: 'The customer\'s checkout page (HTML, Arabic and English; docs/checkout.md)',
+          security: [],
+          parameters: [idParam, {name: 'lang', in: 'query', schema: {enum: ['ar', 'en']}}, {name: 'embed', in: 'query', schema: {const: '1'}}],
+          responses: {200: {description: 'The page', content: {'text/html': {schema: {type: 'string'}}}}, 404: {description: 'No such intent (an HTML page)', content: {'text/html': {schema: {type: 'string'}}}}},
+        },
+      },
       '/healthz': {
         get: {
           operationId: 'health',
@@ -346,13 +419,31 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {...deliveredAnswer, 400: {description: 'Not accepted: retried'}},
         },
       },
+      intentWebhook: {
+        post: {
+          operationId: 'onIntentEvent',
+          summary: 'Webhook callback: intent.paid and intent.expired, Standard Webhooks signed like every webhook',
+          security: [],
+          parameters: [
+            {name: 'webhook-id', in: 'header', required: true, schema: {type: 'string'}},
+            {name: 'webhook-timestamp', in: 'header', required: true, schema: {type: 'string'}},
+            {name: 'webhook-signature', in: 'header', required: true, schema: {type: 'string'}},
+          ],
+          requestBody: {required: true, content: {'application/json': {schema: {$ref: '#/components/schemas/IntentEvent'}}}},
+          responses: {...deliveredAnswer, 400: {description: 'Not accepted: retried'}},
+        },
+      },
       getCallback: {
         get: {
           operationId: 'onTransactionCompletedGet',
           summary: 'GET callback: transaction.completed as a signed query string',
           description: '`signature` is the hex HMAC-SHA256 of the query string before `&signature=` under the store signing secret; `event_id` is the same on every retry.',
           security: [],
-          parameters: ['trans_id', 'amount', 'converted_amount', 'currency_label', 'phone', 'user_name', 'store_id', 'status', 'provider', 'reference', 'timestamp', 'event_id', 'signature'].map((name) => ({name, in: 'query', required: true, schema: {type: 'string'}})),
+          parameters: [
+            ...['trans_id', 'amount', 'converted_amount', 'currency_label', 'phone', 'user_name', 'store_id', 'status', 'provider', 'reference', 'timestamp', 'event_id', 'signature'].map((name) => ({name, in: 'query', required: true, schema: {type: 'string'}})),
+            // A transfer that paid a checkout page's intent says which (docs/checkout.md).
+            ...['intent_id', 'order_id'].map((name) => ({name, in: 'query', required: false, schema: {type: 'string'}, description: 'Only for a transfer that paid a payment intent'})),
+          ],
           responses: {...deliveredAnswer, 400: {description: 'Not accepted: retried'}},
         },
       },

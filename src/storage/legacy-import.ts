@@ -8,7 +8,7 @@ import path from 'node:path'
 
 import {EXIT, VcashError} from '../core/errors.js'
 import type {CreditRecord, NotificationRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
-import type {Batch} from './storage.js'
+import type {LegacyBatch} from './storage.js'
 import type {SqliteStorage} from './sqlite-storage.js'
 
 export interface ImportReport {
@@ -64,7 +64,7 @@ interface Snapshot {
 }
 
 /** Every record of the old engine, latest version of each: archives, then the snapshot, then the journals replayed. */
-export function readLegacy(dataDir: string): Required<Batch> {
+export function readLegacy(dataDir: string): LegacyBatch {
   const maps = {stores: new Map<string, StoreRecord>(), sms: new Map<string, SmsRecord>(), transactions: new Map<string, TransactionRecord>(), notifications: new Map<string, NotificationRecord>(), credits: new Map<string, CreditRecord>()}
   for (const t of ndjson<TransactionRecord>(path.join(dataDir, ARCHIVES[0]!))) maps.transactions.set(t.id, t)
   for (const m of ndjson<SmsRecord>(path.join(dataDir, ARCHIVES[1]!))) maps.sms.set(m.id, m)
@@ -102,7 +102,7 @@ export function readLegacy(dataDir: string): Required<Batch> {
   }
 }
 
-function apply(maps: {[K in keyof Required<Batch>]: Map<string, Required<Batch>[K][number]>}, b: Snapshot): void {
+function apply(maps: {[K in keyof LegacyBatch]: Map<string, LegacyBatch[K][number]>}, b: Snapshot): void {
   for (const s of b.stores ?? []) maps.stores.set(s.id, s)
   for (const m of b.sms ?? []) maps.sms.set(m.id, m)
   for (const t of b.transactions ?? []) maps.transactions.set(t.id, t)

@@ -4,15 +4,16 @@ import {Kysely, PostgresDialect, sql, type Transaction} from 'kysely'
 import pg from 'pg'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
-import type {CreditRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {CreditRecord, IntentRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
+import {priorIntentStatus} from '../core/intents.js'
 import {priorStatus} from '../core/transactions.js'
 import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
 import * as sessions from './dashboard-queries.js'
 import {CHANGES_CHANNEL, ChangeFeed, changePayloads} from './pg-changes.js'
 import {SharedFailedChecks} from './rate-windows.js'
-import {type Batch, ConflictError, type LedgerChange, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
+import {type Batch, ConflictError, type IntentQuery, type LedgerChange, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
 import type {FailedChecks} from '../core/rate-limit.js'
 
 export const DEFAULT_POOL_MAX = 10
@@ -123,7 +124,7 @@ export class PostgresStorage implements Storage {
   /** A database whose schema a newer vcash wrote, or that holds someone else's tables of our names, is refused. */
   private async checkNotNewer(db: Kysely<Database> = this.k): Promise<void> {
     const {rows} = await sql<{name: string}>`select table_name as name from information_schema.tables where table_schema = current_schema()
-      and table_name in ('kysely_migration', 'stores', 'sms', 'transactions', 'notifications', 'credits')`.execute(db)
+      and table_name in ('kysely_migration', 'stores', 'sms', 'transactions', 'notifications', 'credits', 'intents', 'rate_windows')`.execute(db)
     const names = new Set(rows.map((r) => r.name))
     if (!names.has('kysely_migration')) {
       if (names.size > 0) {
@@ -182,7 +183,7 @@ export class PostgresStorage implements Storage {
       })
     }
     this.fault = null
-    for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits]) {
+    for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits, b.intents]) {
       for (const rec of list ?? []) rec.version += 1
     }
   }
@@ -227,6 +228,14 @@ export class PostgresStorage implements Storage {
       once('credit', c.id)
       await put('credit', c, () => trx.insertInto('credits').values({id: c.id, store_id: c.storeId, transaction_id: c.transactionId, version: 1, data: json(c)}),
         () => trx.updateTable('credits').set({version: c.version + 1, data: json(c)}).where('id', '=', c.id).where('version', '=', c.version))
+    }
+    for (const i of b.intents ?? []) {
+      once('intent', i.id)
+      // A status change is `… WHERE status = <the status it was read in>`, as for a transfer.
+      const from = priorIntentStatus(i) ?? i.status
+      await put('intent', i, () => trx.insertInto('intents').values({
+        id: i.id, store_id: i.storeId, order_id: i.orderId, status: i.status, amount: i.amount, expires_at: ms(i.expiresAt), transaction_id: i.transactionId, created_at: ms(i.createdAt), version: 1, data: json(i),
+      }), () => trx.updateTable('intents').set({status: i.status, transaction_id: i.transactionId, version: i.version + 1, data: json(i)}).where('id', '=', i.id).where('version', '=', i.version).where('status', '=', from))
     }
     // Told to every listening instance when (and only if) this transaction commits.
     const changes = changePayloads(b)
@@ -389,6 +398,39 @@ export class PostgresStorage implements Storage {
     return this.readOne(this.k.selectFrom('credits').select(['data', 'version']).where('id', '=', id))
   }
 
+  // --- payment intents (the checkout page) ---
+
+  getIntent(id: string): Promise<IntentRecord | undefined> {
+    return this.readOne(this.k.selectFrom('intents').select(['data', 'version']).where('id', '=', id))
+  }
+
+  findIntentByOrderId(storeId: string, orderId: string): Promise<IntentRecord | undefined> {
+    return this.readOne(this.k.selectFrom('intents').select(['data', 'version']).where('store_id', '=', storeId).where('order_id', '=', orderId))
+  }
+
+  findIntentByTransaction(transactionId: string): Promise<IntentRecord | undefined> {
+    return this.readOne(this.k.selectFrom('intents').select(['data', 'version']).where('transaction_id', '=', transactionId))
+  }
+
+  pendingIntentsByAmount(storeId: string, amount: Piastres): Promise<IntentRecord[]> {
+    return this.read(this.k.selectFrom('intents').select(['data', 'version'])
+      .where('store_id', '=', storeId).where('amount', '=', amount).where('status', '=', 'pending')
+      .orderBy('created_at').orderBy(sql`id collate "C"`).limit(500))
+  }
+
+  pendingIntentsExpiringBefore(before: Date, limit: number): Promise<IntentRecord[]> {
+    return this.read(this.k.selectFrom('intents').select(['data', 'version'])
+      .where('status', '=', 'pending').where('expires_at', '<', before.getTime())
+      .orderBy('expires_at').limit(limit))
+  }
+
+  listIntents(q: IntentQuery): Promise<IntentRecord[]> {
+    let s = this.k.selectFrom('intents').select(['data', 'version'])
+    if (q.storeId) s = s.where('store_id', '=', q.storeId)
+    if (q.status) s = s.where('status', '=', q.status)
+    return this.read(s.orderBy('created_at', 'desc').orderBy(sql`id collate "C"`, 'desc').limit(Math.min(Math.max(q.limit ?? 50, 1), 500)))
+  }
+
   // --- the dashboard's totals and sessions: the same Kysely functions as SQLite ---
 
   transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]> {
@@ -510,7 +552,7 @@ function badUrl(why: string): VcashError {
 }
 
 function describe(b: Batch): string {
-  return [b.stores, b.sms, b.transactions, b.notifications, b.credits].flatMap((l) => (l ?? []).map((r) => r.id)).join(',')
+  return [b.stores, b.sms, b.transactions, b.notifications, b.credits, b.intents].flatMap((l) => (l ?? []).map((r) => r.id)).join(',')
 }
 
 function json(rec: {version: number}): string {

@@ -63,6 +63,19 @@ export interface CreditsTable {
   data: string
 }
 
+export interface IntentsTable {
+  id: string
+  store_id: string
+  order_id: string
+  status: string
+  amount: number
+  expires_at: number
+  transaction_id: string | null
+  created_at: number
+  version: number
+  data: string
+}
+
 export interface SessionsTable {
   id: string
   kind: string
@@ -90,6 +103,7 @@ export interface Database {
   transactions: TransactionsTable
   notifications: NotificationsTable
   credits: CreditsTable
+  intents: IntentsTable
   rate_windows: RateWindowsTable
 }
 
@@ -162,6 +176,29 @@ export const MIGRATIONS: Record<string, Migration> = {
         // WHMCS has no idempotency key: one credit-ledger row per transaction, ever.
         .addUniqueConstraint('credits_store_transaction', ['store_id', 'transaction_id'])
         .execute()
+    },
+  },
+  '0003_intents': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration runs against the schema before it, not Database
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.createTable('intents')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+        .addColumn('order_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending','awaiting_approval','paid','rejected','expired','cancelled')`))
+        .addColumn('amount', 'bigint', (c) => c.notNull().check(sql`amount > 0`))
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        // A transfer never pays two intents (NULLs are distinct in SQLite and PostgreSQL alike).
+        .addColumn('transaction_id', 'text', (c) => c.unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        // One intent per order: a retried create finds the first.
+        .addUniqueConstraint('intents_store_order', ['store_id', 'order_id'])
+        .execute()
+      await db.schema.createIndex('intents_open_amount').on('intents').columns(['store_id', 'amount', 'created_at']).where(sql.ref('status'), '=', 'pending').execute()
+      await db.schema.createIndex('intents_expiring').on('intents').columns(['expires_at']).where(sql.ref('status'), '=', 'pending').execute()
+      await db.schema.createIndex('intents_store_created').on('intents').columns(['store_id', 'created_at', 'id']).execute()
     },
   },
   // Several instances on one PostgreSQL: a dispatcher leases the outbox rows it sends

@@ -5,13 +5,14 @@ import BetterSqlite3 from 'better-sqlite3'
 import {type Compilable, Kysely, sql, SqliteDialect} from 'kysely'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
-import type {CreditRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {CreditRecord, IntentRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
+import {priorIntentStatus} from '../core/intents.js'
 import {priorStatus} from '../core/transactions.js'
 import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
 import * as sessions from './dashboard-queries.js'
-import {type Batch, ConflictError, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
+import {type Batch, ConflictError, type IntentQuery, type LegacyBatch, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
 
 /** `PRAGMA application_id` of a vcash ledger ("vcsh"): a foreign SQLite file is never taken for ours. */
 export const APPLICATION_ID = 0x76637368
@@ -286,7 +287,7 @@ export class SqliteStorage implements Storage {
       return
     }
     for (const p of done) {
-      for (const list of [p.batch.stores, p.batch.sms, p.batch.transactions, p.batch.notifications, p.batch.credits]) {
+      for (const list of [p.batch.stores, p.batch.sms, p.batch.transactions, p.batch.notifications, p.batch.credits, p.batch.intents]) {
         for (const rec of list ?? []) rec.version += 1
       }
     }
@@ -362,6 +363,17 @@ export class SqliteStorage implements Storage {
       this.put('credit', c, {id: c.id, store: c.storeId, tx: c.transactionId, version: c.version, next: c.version + 1, data: json(c)},
         ['creditInsert', (p) => k.insertInto('credits').values({id: p('id'), store_id: p('store'), transaction_id: p('tx'), version: 1, data: p('data')})],
         ['creditUpdate', (p) => k.updateTable('credits').set({version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version'))])
+    }
+    for (const i of b.intents ?? []) {
+      once('intent', i.id)
+      // Like a transfer's: a status change is `… WHERE status = <the status it was read in>`.
+      const from = priorIntentStatus(i) ?? i.status
+      this.put('intent', i, {
+        id: i.id, store: i.storeId, order: i.orderId, status: i.status, from, amount: i.amount, expires: ms(i.expiresAt), tx: i.transactionId, created: ms(i.createdAt),
+        version: i.version, next: i.version + 1, data: json(i),
+      },
+      ['intentInsert', (p) => k.insertInto('intents').values({id: p('id'), store_id: p('store'), order_id: p('order'), status: p('status'), amount: p('amount'), expires_at: p('expires'), transaction_id: p('tx'), created_at: p('created'), version: 1, data: p('data')})],
+      ['intentUpdate', (p) => k.updateTable('intents').set({status: p('status'), transaction_id: p('tx'), version: p('next'), data: p('data')}).where('id', '=', p('id')).where('version', '=', p('version')).where('status', '=', p('from'))])
     }
   }
 
@@ -566,6 +578,42 @@ export class SqliteStorage implements Storage {
     return this.readOne(['getCredit', (p) => this.k.selectFrom('credits').select(['data', 'version']).where('id', '=', p('id'))], {id})
   }
 
+  getIntent(id: string): Promise<IntentRecord | undefined> {
+    return this.readOne(['getIntent', (p) => this.k.selectFrom('intents').select(['data', 'version']).where('id', '=', p('id'))], {id})
+  }
+
+  findIntentByOrderId(storeId: string, orderId: string): Promise<IntentRecord | undefined> {
+    return this.readOne(['intentByOrder', (p) => this.k.selectFrom('intents').select(['data', 'version']).where('store_id', '=', p('store')).where('order_id', '=', p('order'))], {store: storeId, order: orderId})
+  }
+
+  findIntentByTransaction(transactionId: string): Promise<IntentRecord | undefined> {
+    return this.readOne(['intentByTx', (p) => this.k.selectFrom('intents').select(['data', 'version']).where('transaction_id', '=', p('tx'))], {tx: transactionId})
+  }
+
+  pendingIntentsByAmount(storeId: string, amount: Piastres): Promise<IntentRecord[]> {
+    return this.read(['pendingIntentsByAmount', (p) => this.k.selectFrom('intents').select(['data', 'version'])
+      .where('store_id', '=', p('store')).where('amount', '=', p('amount')).where('status', '=', 'pending')
+      .orderBy('created_at').orderBy(sql`rowid`).limit(sql.lit(500))], {store: storeId, amount})
+  }
+
+  pendingIntentsExpiringBefore(before: Date, limit: number): Promise<IntentRecord[]> {
+    return this.read(['intentsExpiring', (p) => this.k.selectFrom('intents').select(['data', 'version'])
+      .where('status', '=', 'pending').where('expires_at', '<', p('before'))
+      .orderBy('expires_at').limit(p('limit'))], {before: before.getTime(), limit})
+  }
+
+  listIntents(q: IntentQuery): Promise<IntentRecord[]> {
+    let s = this.k.selectFrom('intents').select(['data', 'version'])
+    if (q.storeId) s = s.where('store_id', '=', q.storeId)
+    if (q.status) s = s.where('status', '=', q.status)
+    s = s.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(Math.min(Math.max(q.limit ?? 50, 1), 500))
+    try {
+      return Promise.resolve(this.rows(s).map((r) => record<IntentRecord>(r)))
+    } catch (error) {
+      return Promise.reject(asReadError(error))
+    }
+  }
+
   transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]> {
     return sessions.transactionTotals(this.k, since, until).catch((error: unknown) => Promise.reject(asReadError(error)))
   }
@@ -592,7 +640,7 @@ export class SqliteStorage implements Storage {
   }
 
   /** Insert records as they are (the import of an old data dir), in one transaction. */
-  importAll(b: Required<Batch>): void {
+  importAll(b: LegacyBatch): void {
     const tx = this.db.transaction(() => {
       for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits]) for (const r of list) r.version = 0
       this.apply(b)

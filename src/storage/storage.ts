@@ -7,7 +7,7 @@
  * `UPDATE … WHERE id = ? AND version = ?` (a transaction also `AND status = ?`, so a claim is a
  * conditional update) and inserts new records (version 0) under the schema's unique keys.
  */
-import type {CreditRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
+import type {CreditRecord, IntentRecord, IntentStatus, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import type {FailedChecks} from '../core/rate-limit.js'
 
@@ -17,6 +17,17 @@ export interface Batch {
   transactions?: TransactionRecord[]
   notifications?: NotificationRecord[]
   credits?: CreditRecord[]
+  /** An intent's change is a conditional update on its version and the status it was made from. */
+  intents?: IntentRecord[]
+}
+
+/** Everything the previous engine's data dirs held (they had no intents). */
+export type LegacyBatch = Required<Omit<Batch, 'intents'>>
+
+export interface IntentQuery {
+  storeId?: string
+  status?: IntentStatus
+  limit?: number
 }
 
 export interface TransactionQuery {
@@ -106,6 +117,17 @@ export interface Storage {
   leaseDueNotifications?(now: Date, limit: number, holder: string, leaseMs: number): Promise<NotificationRecord[]>
 
   getCredit(id: string): Promise<CreditRecord | undefined>
+
+  getIntent(id: string): Promise<IntentRecord | undefined>
+  findIntentByOrderId(storeId: string, orderId: string): Promise<IntentRecord | undefined>
+  /** The intent a transfer paid or is held for. */
+  findIntentByTransaction(transactionId: string): Promise<IntentRecord | undefined>
+  /** A store's pending intents of this amount, oldest first: those a new receipt may pay. */
+  pendingIntentsByAmount(storeId: string, amount: Piastres): Promise<IntentRecord[]>
+  /** Pending intents whose expiry is before `before`, soonest first (expiry sweeps). */
+  pendingIntentsExpiringBefore(before: Date, limit: number): Promise<IntentRecord[]>
+  /** Newest first. */
+  listIntents(q: IntentQuery): Promise<IntentRecord[]>
 
   /** Transactions created in [since, until), counted and summed per store and status (dashboard totals). */
   transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]>

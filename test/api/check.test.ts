@@ -1,5 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {openLocal} from '../../src/app/runtime.js'
 import {check, postSms, startServer, type TestServer, VF_R1} from '../support/vcash.js'
 
 let t: TestServer
@@ -189,6 +190,25 @@ describe('bank InstaPay credits: claimed without a phone (issue #13)', () => {
     expect((await check(t, {phone: '', payer_address: 'someoneelse@instapay', amount: '1080', user_name: 'c4'})).json.code).toBe('not_found')
     expect((await check(t, {phone: '', payer_address: 'bad address!', amount: '1080'})).status).toBe(400)
     expect((await check(t, {phone: '', payer_address: 'SamySample29', amount: '1080', user_name: 'c4'})).json).toMatchObject({status: true, transaction_id: id})
+  })
+})
+
+describe('the server\'s store cache and another process\'s changes', () => {
+  it('tokens rotated by a CLI command stop working at once, in the same server, without a restart', async () => {
+    expect((await postSms(t, VF_R1('01044440000', '10', '770000001'))).status).toBe(201)
+    // Another process (as `vcash store set --rotate-tokens` beside the server) opens the ledger itself.
+    const cli = await openLocal({dataDir: t.dataDir, holder: 'cli'})
+    const rotated = await cli.service.rotateTokens(t.storeId)
+    await cli.close()
+    expect((await postSms(t, VF_R1('01044440000', '11', '770000002'))).status).toBe(401)
+    expect((await postSms({url: t.url, deviceToken: rotated.deviceToken}, VF_R1('01044440000', '11', '770000002'))).status).toBe(201)
+  })
+
+  it('tokens rotated in the server itself stop working at once too', async () => {
+    expect((await postSms(t, VF_R1('01044440001', '9', '770000004'))).status).toBe(201)
+    const rotated = await t.server.local.service.rotateTokens(t.storeId)
+    expect((await postSms(t, VF_R1('01044440001', '10', '770000003'))).status).toBe(401)
+    expect((await postSms({url: t.url, deviceToken: rotated.deviceToken}, VF_R1('01044440001', '10', '770000003'))).status).toBe(201)
   })
 })
 

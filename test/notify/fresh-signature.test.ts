@@ -92,6 +92,8 @@ describe('every attempt is signed with the time it is sent', () => {
       up = true
       await until(() => m.seen.some((s) => s.verified))
       expect(m.seen.filter((s) => !s.verified).map((s) => s.error)).toEqual([])
+      // The merchant has it; the dispatcher records the delivery once that commit is on disk.
+      await until(async () => (await t!.server.local.storage.listNotifications({state: 'delivered'})).length > 0)
       const delivered = (await t.server.local.storage.listNotifications({state: 'delivered'}))[0]!
       // An hour after the event, the operator replays it: it verifies too, under the same event id.
       vi.setSystemTime(Date.now() + 60 * 60_000)

@@ -4,7 +4,8 @@
  */
 import {describe, expect, it} from 'vitest'
 
-import type {SmsRecord, StoreRecord, TransactionRecord} from '../../src/core/model.js'
+import {transitionIntent} from '../../src/core/intents.js'
+import type {IntentRecord, SmsRecord, StoreRecord, TransactionRecord} from '../../src/core/model.js'
 import {transition} from '../../src/core/transactions.js'
 import {ConflictError, type Storage} from '../../src/storage/storage.js'
 
@@ -22,6 +23,11 @@ export const tx = (id: string, storeId: string, o: Partial<TransactionRecord> = 
   id, storeId, status: 'PENDING', provider: 'vodafone_cash', amount: 10_000, senderPhone: '01000000001', senderName: null, reference: null, balance: null, occurredAt: null,
   receivedAt: '2026-01-01T00:00:00.000Z', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', smsId: `sms_${id}`, userName: null, clientId: null, heldBy: [],
   audit: [{at: '2026-01-01T00:00:00.000Z', by: 'sms', from: null, to: 'PENDING', why: 'test'}], version: 0, ...o,
+})
+
+export const intent = (id: string, storeId: string, o: Partial<IntentRecord> = {}): IntentRecord => ({
+  id, storeId, orderId: `order-${id}`, status: 'pending', amount: 10_000, expiresAt: '2026-01-01T00:30:00.000Z', returnUrl: null, metadata: null, customerPhone: null, payer: null,
+  transactionId: null, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', audit: [], version: 0, ...o,
 })
 
 export function storageContract(name: string, open: () => Promise<Storage>): void {
@@ -176,6 +182,59 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       })
       await s.commit({notifications: [n('n2', '2026-01-01T00:02:00Z'), n('n1', '2026-01-01T00:01:00Z'), n('n3', '2026-01-01T00:00:30Z', 'delivered'), n('n4', '2026-01-01T09:00:00Z')]})
       expect((await s.dueNotifications(new Date('2026-01-01T00:05:00Z'), 10)).map((x) => x.id)).toEqual(['n1', 'n2'])
+      await s.close()
+    })
+
+    it('intents: one per order, found by id, order and transfer; a transfer pays one intent; a status change is conditional', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a'), store('st_b')]})
+      await s.commit({intents: [intent('pi_a1', 'st_a'), intent('pi_b1', 'st_b', {orderId: 'order-pi_a1'})]})
+      // The same order in the same store is refused; another store may use the same order id.
+      await expect(s.commit({intents: [intent('pi_a2', 'st_a', {orderId: 'order-pi_a1'})]})).rejects.toBeInstanceOf(ConflictError)
+      expect((await s.findIntentByOrderId('st_a', 'order-pi_a1'))?.id).toBe('pi_a1')
+      expect((await s.findIntentByOrderId('st_b', 'order-pi_a1'))?.id).toBe('pi_b1')
+      expect(await s.findIntentByOrderId('st_a', 'nope')).toBeUndefined()
+
+      await s.commit({sms: [sms('sms_t1', 'st_a')], transactions: [tx('t1', 'st_a')]})
+      await s.commit({intents: [intent('pi_a3', 'st_a')]})
+      const a1 = (await s.getIntent('pi_a1'))!
+      const a3 = (await s.getIntent('pi_a3'))!
+      const at = new Date('2026-01-01T00:05:00Z')
+      await s.commit({intents: [transitionIntent(a1, {to: 'paid', by: 't', why: 't', at, patch: {transactionId: 't1'}})]})
+      // A second intent cannot record the same transfer: the unique key refuses it.
+      await expect(s.commit({intents: [transitionIntent(a3, {to: 'paid', by: 't', why: 't', at, patch: {transactionId: 't1'}})]})).rejects.toBeInstanceOf(ConflictError)
+      expect((await s.getIntent('pi_a3'))?.status).toBe('pending')
+      expect((await s.findIntentByTransaction('t1'))?.id).toBe('pi_a1')
+
+      // Of a claim and the expiry sweep racing from the same read, one wins.
+      const read = (await s.getIntent('pi_a3'))!
+      const results = await Promise.allSettled([
+        s.commit({intents: [transitionIntent(read, {to: 'expired', by: 'system', why: 'late', at})]}),
+        s.commit({intents: [transitionIntent(read, {to: 'cancelled', by: 'api', why: 'cancel', at})]}),
+      ])
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
+      const after = (await s.getIntent('pi_a3'))!
+      expect(after.audit).toHaveLength(1)
+      expect(after.version).toBe(2)
+      await s.close()
+    })
+
+    it('intents: pending ones by amount oldest first, expiring ones soonest first, a store\'s list newest first', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a'), store('st_b')]})
+      await s.commit({intents: [
+        intent('pi_1', 'st_a', {createdAt: '2026-01-01T00:02:00Z', expiresAt: '2026-01-01T01:00:00Z'}),
+        intent('pi_2', 'st_a', {createdAt: '2026-01-01T00:01:00Z', expiresAt: '2026-01-01T00:20:00+02:00'}),
+        intent('pi_3', 'st_a', {amount: 5_000, createdAt: '2026-01-01T00:03:00Z'}),
+        intent('pi_4', 'st_b', {createdAt: '2026-01-01T00:00:00Z'}),
+        intent('pi_5', 'st_a', {status: 'paid', createdAt: '2026-01-01T00:00:00Z', expiresAt: '2025-12-31T00:00:00Z'}),
+      ]})
+      expect((await s.pendingIntentsByAmount('st_a', 10_000)).map((i) => i.id)).toEqual(['pi_2', 'pi_1'])
+      // 00:20+02:00 is 22:20Z the day before: an instant, not text.
+      expect((await s.pendingIntentsExpiringBefore(new Date('2026-01-01T00:45:00Z'), 10)).map((i) => i.id)).toEqual(['pi_2', 'pi_3', 'pi_4'])
+      expect((await s.pendingIntentsExpiringBefore(new Date('2026-01-01T00:45:00Z'), 1)).map((i) => i.id)).toEqual(['pi_2'])
+      expect((await s.listIntents({storeId: 'st_a'})).map((i) => i.id)).toEqual(['pi_3', 'pi_1', 'pi_2', 'pi_5'])
+      expect((await s.listIntents({storeId: 'st_a', status: 'paid'})).map((i) => i.id)).toEqual(['pi_5'])
       await s.close()
     })
   })

@@ -20,7 +20,7 @@ const smsSchema = z.object({
 export function smsRoute(ctx: RouteContext): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const token = bearer(req)
-    const store = token ? await ctx.storage.findStoreByDeviceTokenHash(hashToken(token)) : undefined
+    const store = token ? await ctx.service.stores.findByDeviceTokenHash(hashToken(token)) : undefined
     if (!store) throw new VcashError('unauthorized', 'a valid device token is required', {http: 401, suggestion: 'Send Authorization: Bearer <device token> (printed by `vcash store init`).'})
     const ct = req.headers['content-type'] ?? ''
     if (!/^application\/json\b/i.test(ct)) throw new VcashError('unsupported_media_type', 'send Content-Type: application/json', {http: 415})

@@ -8,6 +8,7 @@ import {hashToken} from '../../core/secrets.js'
 import {validationError} from '../../core/store-settings.js'
 import {transactionView} from '../../core/views.js'
 import {bearer, clientIp} from '../http-util.js'
+import type {Storage} from '../../storage/storage.js'
 import type {RouteContext} from './context.js'
 
 const STATUSES = ['PENDING', 'COMPLETED', 'AWAITING_APPROVAL', 'REJECTED', 'EXPIRED'] as const
@@ -25,21 +26,27 @@ const listSchema = z.object({
 const decisionSchema = z.object({reason: z.string().trim().max(500).optional()}).strict()
 const matchSchema = z.object({user_name: z.string().trim().min(1).max(200).optional(), client_id: z.string().trim().regex(/^\d{1,10}$/, 'digits').optional(), order_id: z.string().trim().min(1).max(128).optional()}).strict()
 
-/** The store API token's routes: the store's transactions, listed, shown and decided (contract §2, §4). */
-export function transactionRoutes(ctx: RouteContext): express.Router {
-  const {service, storage} = ctx
-  const r = express.Router()
-  const json = express.json({limit: '64kb', strict: true})
-
+/** Middleware: the store of the API token in `Authorization: Bearer …` (read it with `storeOf`), or 401. */
+export function storeTokenAuth(storage: Storage): (req: Request, res: Response, next: NextFunction) => Promise<void> {
   // Tokens are random and stored hashed: a lookup by hash reveals nothing a timing could use.
-  const apiAuth = async (req: Request, _res: Response, next: NextFunction) => {
+  return async (req, _res, next) => {
     const token = bearer(req)
     const store = token ? await storage.findStoreByApiTokenHash(hashToken(token)) : undefined
     if (!store) throw new VcashError('unauthorized', 'a valid API token is required', {http: 401, suggestion: 'Send Authorization: Bearer <the store API token>.'})
     ;(req as Request & {store: StoreRecord}).store = store
     next()
   }
-  const storeOf = (req: Request) => (req as Request & {store: StoreRecord}).store
+}
+
+export const storeOf = (req: Request): StoreRecord => (req as Request & {store: StoreRecord}).store
+
+/** The store API token's routes: the store's transactions, listed, shown and decided (contract §2, §4). */
+export function transactionRoutes(ctx: RouteContext): express.Router {
+  const {service, storage} = ctx
+  const r = express.Router()
+  const json = express.json({limit: '64kb', strict: true})
+
+  const apiAuth = storeTokenAuth(storage)
 
   r.get('/api/transactions', apiAuth, async (req, res) => {
     const parsed = listSchema.safeParse(req.query)
