@@ -4,7 +4,7 @@ import type {NotificationEvent, StoreRecord, TransactionRecord} from '../core/mo
 import {formatMoney, type Piastres, tryParseMoney} from '../core/money.js'
 import {matchPayerName, normaliseName} from '../core/names.js'
 import {tryNormalisePhone} from '../core/phone.js'
-import {callerKey, WindowCounter} from '../core/rate-limit.js'
+import {callerKey, type FailedChecks, type FailedChecksFactory, inMemoryFailedChecks} from '../core/rate-limit.js'
 import {normaliseText} from '../core/text.js'
 import {transition} from '../core/transactions.js'
 import {ConflictError, type Storage} from '../storage/storage.js'
@@ -46,6 +46,11 @@ export interface CheckOptions {
   /** Failed checks allowed per store and caller (IPv4 address, IPv6 /64) per window. */
   failedCheckLimit?: number
   failedCheckWindowMs?: number
+  /**
+   * Where failed checks are counted (per caller, and per claim for anti-spam): this process by
+   * default; the composition root passes the shared database's counters when instances share one.
+   */
+  failedChecks?: FailedChecksFactory
   /** How long after completion a repeat by the same customer is recognised as one (already_confirmed). */
   idempotencyWindowMs?: number
   /**
@@ -94,8 +99,9 @@ export function normaliseReference(input: string): string | null {
  * phone (or reference) and amount completes once; `true` is said once per transfer.
  */
 export class Checks {
-  private readonly failedByIp: WindowCounter
-  private readonly failedByPhone = new WindowCounter(60 * 60 * 1000)
+  private readonly failedByIp: FailedChecks
+  /** Anti-spam's failed-checks-before rule: failures per claim (phone, reference or payer) in the last hour. */
+  private readonly failedByPhone: FailedChecks
   private readonly failedLimit: number
   private readonly idempotencyMs: number
   private readonly awaitCredit: (tx: TransactionRecord, timeoutMs: number) => Promise<boolean>
@@ -103,7 +109,9 @@ export class Checks {
 
   constructor(private readonly ctx: AppContext, private readonly stores: Stores, opts: CheckOptions = {}) {
     this.failedLimit = opts.failedCheckLimit ?? 60
-    this.failedByIp = new WindowCounter(opts.failedCheckWindowMs ?? 10 * 60 * 1000)
+    const counter = opts.failedChecks ?? inMemoryFailedChecks
+    this.failedByIp = counter('caller', opts.failedCheckWindowMs ?? 10 * 60 * 1000)
+    this.failedByPhone = counter('claim', 60 * 60 * 1000)
     this.idempotencyMs = opts.idempotencyWindowMs ?? 30 * 60 * 1000
     this.awaitCredit = opts.awaitCredit ?? (async () => false)
     this.creditWaitMs = opts.creditWaitMs ?? 15_000
@@ -131,37 +139,62 @@ export class Checks {
     }
     const nowMs = this.ctx.now().getTime()
     // Per IPv4 address or IPv6 /64 (callerKey): hopping addresses inside one prefix buys nothing.
-    const ipKey = `${store.id}\0${callerKey(input.ip)}`
-    if (this.failedByIp.count(ipKey, nowMs) >= this.failedLimit) {
-      const retryAfter = this.failedByIp.retryAfter(ipKey, nowMs)
-      return {...this.answer('rate_limited', 429, {status: false, code: 'rate_limited', message: message('rate_limited', lang), retry_after: retryAfter}), retryAfter}
+    // A space parts store and caller: a store id has none, and PostgreSQL text cannot hold \0.
+    const ipKey = `${store.id} ${callerKey(input.ip)}`
+    // The in-memory counter answers at once (no await on the hot path); a shared database's
+    // answer is awaited beside the candidates' read, before anything is decided or written.
+    const failed = this.failedByIp.count(ipKey, nowMs)
+    let gate: Promise<number> | null = null
+    if (typeof failed === 'number') {
+      if (failed >= this.failedLimit) return this.rateLimited(ipKey, nowMs, lang)
+    } else {
+      gate = failed
+      // Awaited in tryClaim; this keeps a failure that comes first elsewhere from going unhandled.
+      gate.catch(() => {})
     }
 
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.tryClaim(store, {phone, reference, payer, amount, input, nowMs, ipKey})
+        return await this.tryClaim(store, {phone, reference, payer, amount, input, nowMs, ipKey, gate: attempt === 0 ? gate : null})
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= MAX_RETRIES) throw error
       }
     }
   }
 
-  private async tryClaim(store: StoreRecord, c: {phone: string | null; reference: string | null; payer: Payer | null; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string}): Promise<CheckResult> {
+  private async rateLimited(ipKey: string, nowMs: number, lang: Lang): Promise<CheckResult> {
+    const retryAfter = await this.failedByIp.retryAfter(ipKey, nowMs)
+    return {...this.answer('rate_limited', 429, {status: false, code: 'rate_limited', message: message('rate_limited', lang), retry_after: retryAfter}), retryAfter}
+  }
+
+  private async tryClaim(store: StoreRecord, c: {phone: string | null; reference: string | null; payer: Payer | null; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string; gate: Promise<number> | null}): Promise<CheckResult> {
     const {phone, reference, payer, amount, input, nowMs} = c
     const {lang} = input
     const now = new Date(nowMs)
-    const {candidates, pending} = await claimCandidates(this.ctx.storage, store, {phone, reference, payer, amount}, nowMs)
-    const claimKey = `${store.id}\0${phone ?? (reference ? `ref:${reference}` : `payer:${payer!.kind}:${normaliseName(payer!.value)}`)}`
+    const lookup = claimCandidates(this.ctx.storage, store, {phone, reference, payer, amount}, nowMs)
+    let found: {candidates: TransactionRecord[]; pending: TransactionRecord[]}
+    if (c.gate) {
+      const [f, failed] = await Promise.all([lookup, c.gate])
+      if (failed >= this.failedLimit) return this.rateLimited(c.ipKey, nowMs, lang)
+      found = f
+    } else {
+      found = await lookup
+    }
+    const {candidates, pending} = found
+    const claimKey = `${store.id} ${phone ?? (reference ? `ref:${reference}` : `payer:${payer!.kind}:${normaliseName(payer!.value)}`)}`
+    // Counted only while the store's rule wants them: no shared-database write or read for a rule that is off.
+    const countClaims = store.antiSpam.enabled && store.antiSpam.rules.failedChecksBefore !== null
     const tx = pending[0]
     if (tx) {
       const ambiguous = ambiguousPayer(payer, pending)
       const paidBefore = phone !== null && store.antiSpam.enabled && store.antiSpam.rules.firstPayment ? await this.ctx.storage.hasPaid(store.id, phone) : false
       // Gates set at ingest (age, receiving wallet, balance chain, no sender id) hold whoever claims.
       const gateHolds = tx.holds ?? []
+      const recentFailed = countClaims ? await this.failedByPhone.count(claimKey, nowMs) : 0
       const held = [...gateHolds.map((h) => h.gate), ...ambiguous, ...trippedRules(store, {
         tx,
         phoneHasPaidBefore: () => paidBefore,
-        recentFailedChecks: this.failedByPhone.count(claimKey, nowMs),
+        recentFailedChecks: recentFailed,
         otherPendingSameClaim: pending.length - 1,
       })]
       const by = `check:${input.ip}`
@@ -177,7 +210,7 @@ export class Checks {
       // The notification is queued durably before the answer is sent (contract §3).
       await this.ctx.storage.commit({transactions: [next], notifications: n ? [n] : []})
       if (n) this.ctx.emit({type: 'notification_queued', outcome: event})
-      this.failedByPhone.clear(claimKey)
+      if (recentFailed > 0) await this.forgetFailures(claimKey)
       if (held.length > 0) return this.awaiting(next, lang)
       return whmcs ? this.confirmCredit(next, lang) : this.completed(next, lang)
     }
@@ -206,9 +239,24 @@ export class Checks {
       return this.answer('not_found', 200, {status: false, code: 'not_found', message: message('not_found', lang)})
     }
 
-    this.failedByIp.add(c.ipKey, nowMs)
-    this.failedByPhone.add(claimKey, nowMs)
+    const added = this.failedByIp.add(c.ipKey, nowMs)
+    const addedClaim = countClaims ? this.failedByPhone.add(claimKey, nowMs) : undefined
+    if (added) await added
+    if (addedClaim) await addedClaim
     return this.answer('not_found', 200, {status: false, code: 'not_found', message: message('not_found', lang)})
+  }
+
+  /**
+   * A claim went through: its earlier failures no longer count against it. The claim is
+   * committed already, so a counter that cannot be reached (the database gone this instant)
+   * must not turn the answer into an error; the failures then age out with their window.
+   */
+  private async forgetFailures(claimKey: string): Promise<void> {
+    try {
+      await this.failedByPhone.clear(claimKey)
+    } catch {
+      // see above: the window forgets them within the hour
+    }
   }
 
   /** Say `true` for a completed transfer, once: a conditional update decides which caller says it. */

@@ -57,7 +57,9 @@ export async function openLocal(opts: OpenLocalOptions): Promise<LocalVcash> {
     await storage.open()
     const imported = sqlite ? await importOnce(opts.dataDir, sqlite, opts.now?.() ?? new Date()) : null
     if (imported) opts.onImport?.(imported)
-    const service = new VcashService({storage, buildNotification, buildIntentNotification, buildDeviceNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit, creditWaitMs: opts.creditWaitMs})
+    // Instances sharing a database count failed checks there; the embedded store in this process.
+    const failedChecks = storage.failedChecks ? (scope: string, windowMs: number) => storage.failedChecks!(scope, windowMs) : undefined
+    const service = new VcashService({storage, buildNotification, buildIntentNotification, buildDeviceNotification, now: opts.now, onEvent: opts.onEvent, failedCheckLimit: opts.failedCheckLimit, awaitCredit: opts.awaitCredit, creditWaitMs: opts.creditWaitMs, failedChecks})
     return {
       service,
       storage,

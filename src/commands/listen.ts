@@ -26,10 +26,12 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
   static override examples = [
     '<%= config.bin %> listen --forward-to http://localhost:3000/vcash/webhook',
     '<%= config.bin %> listen --forward-to http://localhost:3000/hook --source https://smee.io/AbCdEf123 --signing-secret whsec_…',
+    '<%= config.bin %> listen --data-dir /var/lib/vcash --database-url postgres://vcash:secret@db.internal:5432/vcash --forward-to http://localhost:3000/hook',
   ]
 
   static override flags = {
     'data-dir': f.dataDir,
+    'database-url': f.databaseUrl,
     store: f.store,
     'forward-to': Flags.string({summary: 'Your local URL that should receive the notifications.', required: true, helpValue: 'URL'}),
     source: Flags.string({summary: 'A smee.io channel URL a deployed vcash delivers to.', helpValue: 'SMEE_URL'}),
@@ -88,7 +90,7 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
           suggestion: 'Start `vcash serve` (same --data-dir) in another terminal, or pass --source with a smee channel.',
         })
       }
-      const secret = await this.signingSecret(flags.store, flags['data-dir'])
+      const secret = await this.signingSecret(flags.store, flags['data-dir'], flags['database-url'])
       listener.once('ready', () => this.hello(admin.url, secret))
       await listener.fromServer(() => runningServer(dataDir))
     }
@@ -109,8 +111,8 @@ Prints the signing secret to verify with. Stop with Ctrl-C. With --json, one JSO
   }
 
   /** The secret to verify with: the given store's, or the only store's. */
-  private async signingSecret(storeId: string | undefined, dataDir: string): Promise<string | null> {
-    const l = await openLocal({dataDir, holder: 'listen'})
+  private async signingSecret(storeId: string | undefined, dataDir: string, databaseUrl: string | undefined): Promise<string | null> {
+    const l = await openLocal({dataDir, databaseUrl, holder: 'listen'})
     try {
       const stores = await l.storage.listStores()
       const store = storeId ? stores.find((s) => s.id === storeId) : stores.length === 1 ? stores[0] : undefined

@@ -43,6 +43,13 @@ Logs: one line per SMS ingested, check (phone masked, never a token) and deliver
       min: 5,
       max: 3600,
     }),
+    'outbox-poll': Flags.integer({
+      summary: 'Seconds between looks at the outbox when nothing woke it (a change in this server wakes it at once; with --database-url, so does any instance\'s or command\'s commit).',
+      env: 'VCASH_OUTBOX_POLL',
+      default: 1,
+      min: 1,
+      max: 3600,
+    }),
     port: f.port,
     host: f.host,
     dev: Flags.boolean({summary: 'Development mode: lets `vcash simulate` move this server\'s clock. Never relaxes a production store\'s https/public-address guard.', env: 'VCASH_DEV', default: false}),
@@ -103,6 +110,7 @@ Logs: one line per SMS ingested, check (phone masked, never a token) and deliver
       failedCheckLimit: flags['failed-check-limit'],
       metricsToken: flags['metrics-token'] ?? null,
       limits: {maxConnections: flags['max-connections']},
+      dispatcher: {pollMs: flags['outbox-poll'] * 1000},
       log,
     })
     const dev = server.devStore

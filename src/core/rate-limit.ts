@@ -16,7 +16,7 @@ interface Entry {
   counts: number[]
 }
 
-export class WindowCounter {
+export class WindowCounter implements FailedChecks {
   private readonly entries = new Map<string, Entry>()
   private readonly bucketMs: number
   private prunedAt = -Infinity
@@ -25,7 +25,7 @@ export class WindowCounter {
     this.bucketMs = Math.max(1, Math.ceil(windowMs / BUCKETS))
   }
 
-  add(key: string, now: number): number {
+  add(key: string, now: number): void {
     let e = this.entries.get(key)
     if (!e) {
       if (this.entries.size >= this.maxKeys) this.makeRoom(now)
@@ -39,7 +39,6 @@ export class WindowCounter {
       e.counts[slot] = 0
     }
     e.counts[slot]! += 1
-    return this.count(key, now)
   }
 
   count(key: string, now: number): number {
@@ -82,6 +81,28 @@ export class WindowCounter {
     }
   }
 }
+
+/** An answer the in-memory counter has at once and a shared database later. */
+export type Maybe<T> = T | Promise<T>
+
+/**
+ * Failed checks counted per key over a sliding window. The embedded store keeps them in this
+ * process (a WindowCounter answers synchronously, so the check's miss path awaits nothing);
+ * instances sharing a PostgreSQL keep them there, so a caller who spreads guesses over every
+ * instance behind a load balancer is counted once.
+ */
+export interface FailedChecks {
+  add(key: string, now: number): Maybe<void>
+  count(key: string, now: number): Maybe<number>
+  /** Seconds until the oldest counted failure leaves the window (0 when none). */
+  retryAfter(key: string, now: number): Maybe<number>
+  clear(key: string): Maybe<void>
+}
+
+/** Makes the counter of one window; `scope` keeps two windows' keys apart where they share a table. */
+export type FailedChecksFactory = (scope: string, windowMs: number) => FailedChecks
+
+export const inMemoryFailedChecks: FailedChecksFactory = (_scope, windowMs) => new WindowCounter(windowMs)
 
 const keyCache = new Map<string, string>()
 

@@ -27,14 +27,31 @@ export function removeAdminInfo(dataDir: string): void {
   fs.rmSync(adminFile(dataDir), {force: true})
 }
 
-/** The running server that owns this data dir, if any. */
+/**
+ * The running server that owns this data dir, if any. A server on the embedded store holds the
+ * data dir's lock, and its admin.json counts only with that lock's pid. A server on a shared
+ * PostgreSQL takes no lock (the database keeps instances apart), so its admin.json counts while
+ * the process that wrote it lives.
+ */
 export function runningServer(dataDir: string): AdminInfo | null {
   const owner = lockOwner(dataDir)
-  if (!owner || owner.holder !== 'server') return null
+  if (owner && owner.holder !== 'server') return null
+  let info: AdminInfo
   try {
-    const info = JSON.parse(fs.readFileSync(adminFile(dataDir), 'utf8')) as AdminInfo
-    return info.pid === owner.pid ? info : null
+    info = JSON.parse(fs.readFileSync(adminFile(dataDir), 'utf8')) as AdminInfo
   } catch {
     return null
+  }
+  if (owner) return info.pid === owner.pid ? info : null
+  return Number.isSafeInteger(info.pid) && info.pid > 0 && alive(info.pid) ? info : null
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it lives, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

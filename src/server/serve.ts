@@ -12,6 +12,7 @@ import {eventsRouter} from './routes/events.js'
 import {Dispatcher, type DispatcherOptions} from '../notify/dispatcher.js'
 import {type CreatedStore, type ServiceEvent} from '../app/service.js'
 import type {ImportReport} from '../storage/legacy-import.js'
+import type {LedgerChange} from '../storage/storage.js'
 import {type LocalVcash, openLocal} from '../app/runtime.js'
 import {removeAdminInfo, writeAdminInfo} from '../io/admin-info.js'
 import {createRequestHandler} from './app.js'
@@ -80,6 +81,10 @@ export class VcashServer {
   dispatcher!: Dispatcher
   private sweep: NodeJS.Timeout | null = null
   private closing: Promise<void> | null = null
+  private unwatch: (() => Promise<void>) | null = null
+  /** Kinds heard from other instances, told to the live pages together (see heard()). */
+  private readonly heardKinds = new Set<string>()
+  private heardTimer: NodeJS.Timeout | null = null
   /** What the dashboard's live pages listen to: an SMS, a claim, a decision, a delivery attempt. */
   readonly live = new EventEmitter<{change: [string]}>()
 
@@ -139,13 +144,20 @@ export class VcashServer {
       now: () => service.clock(),
       log: (line) => this.log.warn(line.replace(/^vcash: /, '')),
       onDelivery: (d) => this.log.info({notification: d.notification, store: d.store, event: d.event, channel: d.channel, attempt: d.attempt, status: d.status ?? undefined, delivered: d.delivered, error: d.error ?? undefined, next_attempt_at: d.nextAttemptAt ?? undefined, gave_up: d.gaveUp || undefined}, 'delivery'),
-      onFirstAttempt: (n) => bus.emit('notification', n),
+      // Instances that hear the shared database's changes hear every queued notification there
+      // (heard()), this one's included; said here too, it would be said twice.
+      onFirstAttempt: (n) => {
+        if (!this.unwatch) bus.emit('notification', n)
+      },
       leaseMs: this.opts.outboxLeaseMs,
       // After the attempt is saved: the page that refetches then shows it.
       onAttempt: () => setTimeout(() => this.live.emit('change', 'delivery'), 50).unref(),
       ...this.opts.dispatcher,
     })
     const wake = () => this.dispatcher.wake()
+    if (storage.watchChanges) {
+      this.unwatch = await storage.watchChanges((c) => this.heard(c, bus), (error) => this.log.warn({err: error}, 'listening for other instances\' changes failed; reconnecting'))
+    }
     const adminToken = crypto.randomBytes(32).toString('base64url')
     const handler = createRequestHandler({
       service,
@@ -203,6 +215,27 @@ export class VcashServer {
     return {offline: r.offline.length, online: r.online.length}
   }
 
+  /**
+   * A commit of any instance or command on the shared database (LISTEN/NOTIFY): wake the outbox
+   * now rather than at its next poll, give `vcash listen` each queued notification, and tell the
+   * dashboard's live pages, at most every 100 ms (a busy ledger commits many times a second;
+   * the pages refetch at most every 300 ms anyway).
+   */
+  private heard(c: LedgerChange, bus: EventEmitter<{notification: [NotificationRecord]}>): void {
+    if (c.kind === 'notification' || c.kind === 'retry' || c.kind === 'resync') this.dispatcher.wake()
+    if (c.kind === 'notification' && bus.listenerCount('notification') > 0) {
+      this.local.storage.getNotification(c.id).then((n) => {
+        if (n) bus.emit('notification', n)
+      }, (error: unknown) => this.log.warn({err: error, notification: c.id}, 'reading a queued notification for vcash listen failed'))
+    }
+    this.heardKinds.add(c.kind === 'resync' ? 'elsewhere' : c.kind)
+    this.heardTimer ??= setTimeout(() => {
+      this.heardTimer = null
+      for (const kind of this.heardKinds) this.live.emit('change', kind)
+      this.heardKinds.clear()
+    }, 100).unref()
+  }
+
   /** A check of a WHMCS store waits here (bounded) until the dispatcher has WHMCS's confirmation. */
   async awaitCredit(tx: TransactionRecord, timeoutMs: number): Promise<boolean> {
     const end = Date.now() + timeoutMs
@@ -234,6 +267,8 @@ export class VcashServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.sweep) clearInterval(this.sweep)
+      await this.unwatch?.().catch(() => {})
+      if (this.heardTimer) clearTimeout(this.heardTimer)
       const server = this.server
       if (server) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))

@@ -12,7 +12,10 @@ import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
 import * as sessions from './dashboard-queries.js'
 import * as devices from './device-queries.js'
-import {type Batch, ConflictError, type IntentQuery, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
+import {CHANGES_CHANNEL, ChangeFeed, changePayloads} from './pg-changes.js'
+import {SharedFailedChecks} from './rate-windows.js'
+import {type Batch, ConflictError, type IntentQuery, type LedgerChange, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
+import type {FailedChecks} from '../core/rate-limit.js'
 
 export const DEFAULT_POOL_MAX = 10
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000
@@ -47,10 +50,17 @@ export class PostgresStorage implements Storage {
   private closed = false
   private readonly inFlight = new Set<Promise<unknown>>()
   readonly where: string
+  private readonly clientConfig: pg.ClientConfig
+  private readonly feeds = new Set<ChangeFeed>()
+  private readonly pruned = {at: 0}
+  /** Whether the engine has NOTIFY (PostgreSQL does; CockroachDB, for one, does not): found out on open. */
+  private notifies = false
 
   constructor(private readonly opts: PostgresStorageOptions) {
     const cfg = poolConfig(opts)
     this.where = cfg.where
+    // The listening connection: the pool's settings, its own name (pg_stat_activity), keepalive on.
+    this.clientConfig = {...cfg.pool, application_name: `vcash-listen@${os.hostname()}`, keepAlive: true, keepAliveInitialDelayMillis: 10_000}
     this.pool = new pg.Pool(cfg.pool)
     // An idle connection dropped (a failover, a restart) must not crash the process, nor mark the
     // ledger faulty: the pool discards it and the next query connects again.
@@ -61,6 +71,7 @@ export class PostgresStorage implements Storage {
   async open(): Promise<void> {
     try {
       await sql`select 1`.execute(this.k)
+      this.notifies = await this.canNotify()
     } catch (error) {
       throw asOpenError(error, this.where)
     }
@@ -69,6 +80,17 @@ export class PostgresStorage implements Storage {
       return
     }
     await this.migrate()
+  }
+
+  /** An engine without pg_notify (undefined_function) still works: instances then only poll. */
+  private async canNotify(): Promise<boolean> {
+    try {
+      await sql`select pg_notify(${CHANGES_CHANNEL}, '')`.execute(this.k)
+      return true
+    } catch (error) {
+      if (pgCode(error) === '42883') return false
+      throw error
+    }
   }
 
   /**
@@ -103,7 +125,7 @@ export class PostgresStorage implements Storage {
   /** A database whose schema a newer vcash wrote, or that holds someone else's tables of our names, is refused. */
   private async checkNotNewer(db: Kysely<Database> = this.k): Promise<void> {
     const {rows} = await sql<{name: string}>`select table_name as name from information_schema.tables where table_schema = current_schema()
-      and table_name in ('kysely_migration', 'stores', 'sms', 'transactions', 'notifications', 'credits', 'intents')`.execute(db)
+      and table_name in ('kysely_migration', 'stores', 'sms', 'transactions', 'notifications', 'credits', 'intents', 'rate_windows')`.execute(db)
     const names = new Set(rows.map((r) => r.name))
     if (!names.has('kysely_migration')) {
       if (names.size > 0) {
@@ -127,6 +149,7 @@ export class PostgresStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await Promise.all([...this.feeds].map((f) => f.stop()))
     await this.flush()
     await this.k.destroy()
   }
@@ -217,6 +240,9 @@ export class PostgresStorage implements Storage {
     }
     for (const d of b.devices ?? []) once('device', d.id)
     await devices.applyDeviceWrites(trx, b)
+    // Told to every listening instance when (and only if) this transaction commits.
+    const changes = changePayloads(b)
+    if (this.notifies && changes.length > 0) await sql`select pg_notify(${CHANGES_CHANNEL}, p) from unnest(${changes}::text[]) as p`.execute(trx)
   }
 
   // --- reads ---
@@ -448,6 +474,34 @@ export class PostgresStorage implements Storage {
 
   revokeAllSessions(): Promise<number> {
     return this.written(sessions.revokeAllSessions(this.k))
+  }
+
+  // --- several instances: change feed and shared counters ---
+
+  async watchChanges(onChange: (c: LedgerChange) => void, onError?: (e: unknown) => void): Promise<(() => Promise<void>) | null> {
+    if (this.closed) throw new BugError('watchChanges after close')
+    if (!this.notifies) return null
+    const feed = new ChangeFeed(this.clientConfig, onChange, onError)
+    this.feeds.add(feed)
+    await feed.start()
+    return async () => {
+      this.feeds.delete(feed)
+      await feed.stop()
+    }
+  }
+
+  failedChecks(scope: string, windowMs: number): FailedChecks {
+    const noteFault = (m: string, kind: 'unreachable' | 'full') => {
+      this.fault = m
+      this.faultKind = kind
+    }
+    return new SharedFailedChecks(this.k, {
+      scope,
+      windowMs,
+      readError: (e) => asReadError(e),
+      writeError: (e) => asWriteError(e, noteFault),
+      pruned: this.pruned,
+    })
   }
 
   private written<T>(p: Promise<T>): Promise<T> {

@@ -112,6 +112,15 @@ export interface BalancePointsTable {
   data: string
 }
 
+/** Failed checks per key and time bucket, shared by the instances on one PostgreSQL (src/storage/rate-windows.ts). */
+export interface RateWindowsTable {
+  key: string
+  bucket_start: number
+  hits: number
+  /** When this bucket leaves its window: rows past it are pruned. */
+  expires_at: number
+}
+
 export interface Database {
   sessions: SessionsTable
   stores: StoresTable
@@ -122,6 +131,7 @@ export interface Database {
   intents: IntentsTable
   devices: DevicesTable
   balance_points: BalancePointsTable
+  rate_windows: RateWindowsTable
 }
 
 /** Migrations in order. A database holding a name not listed here was made by a newer vcash. */
@@ -275,6 +285,21 @@ export const MIGRATIONS: Record<string, Migration> = {
         .addColumn('revoked', 'integer', (c) => c.notNull())
         .addColumn('label', 'text', (c) => c.notNull())
         .execute()
+    },
+  },
+  '0007_rate_windows': {
+    // Failed-check counters of instances sharing a PostgreSQL (the embedded store counts in memory;
+    // the table is made there too, as every migration runs on both, and stays empty).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration runs against the schema before it, not Database
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.createTable('rate_windows')
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('bucket_start', 'bigint', (c) => c.notNull())
+        .addColumn('hits', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_windows_pk', ['key', 'bucket_start'])
+        .execute()
+      await db.schema.createIndex('rate_windows_expires').on('rate_windows').column('expires_at').execute()
     },
   },
 }

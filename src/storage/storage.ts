@@ -9,6 +9,7 @@
  */
 import type {BalancePoint, CreditRecord, DeviceContact, DeviceRecord, IntentRecord, IntentStatus, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord, TransactionStatus} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
+import type {FailedChecks} from '../core/rate-limit.js'
 
 export interface Batch {
   stores?: StoreRecord[]
@@ -158,6 +159,29 @@ export interface Storage {
   touchSession(id: string, at: Date): Promise<void>
   /** Sign out everywhere: every link and session stops working. Returns how many were live. */
   revokeAllSessions(): Promise<number>
+
+  /**
+   * Several instances on one database: be told, as each commits, what any instance or command
+   * changed (PostgreSQL LISTEN/NOTIFY), to wake the outbox and feed the live views. Resolves to
+   * a stop function, or null when this engine cannot tell (no NOTIFY). Engines served by one
+   * process omit it.
+   */
+  watchChanges?(onChange: (c: LedgerChange) => void, onError?: (e: unknown) => void): Promise<(() => Promise<void>) | null>
+  /**
+   * Several instances on one database: failed-check counters they all share. Engines served by
+   * one process omit it (the counters live in memory).
+   */
+  failedChecks?(scope: string, windowMs: number): FailedChecks
+}
+
+/**
+ * What a commit changed, as another instance hears it. `notification`: queued (new); `retry`:
+ * due again now; `delivery`: an attempt saved; `transaction`, `sms`; `resync`: the listener
+ * reconnected and may have missed some (look at everything once).
+ */
+export interface LedgerChange {
+  kind: string
+  id: string
 }
 
 export interface TransactionTotal {

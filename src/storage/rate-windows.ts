@@ -1,0 +1,90 @@
+/**
+ * Failed-check counters in the database every instance shares (table `rate_windows`), so the
+ * failed-check limit and anti-spam's failed-checks-before rule count a caller's guesses
+ * whichever instance the load balancer sent each one to.
+ *
+ * The same sliding window as the in-memory WindowCounter (ten buckets per window, one row per
+ * key and bucket), on the service's clock (which `serve --dev` can move). Counting races
+ * between instances (two read 59 at once, both let the 60th through) can overshoot a limit
+ * by the number of checks in flight, as concurrent checks in one process can.
+ *
+ * Chosen over rate-limiter-flexible's RateLimiterPostgres: that one is a fixed window from a
+ * key's first hit (not sliding), reads Date.now() (not our clock), and issues CREATE TABLE at
+ * run time outside our migrations (a least-privilege database user may not create tables).
+ */
+import {type Kysely, sql} from 'kysely'
+
+import type {FailedChecks} from '../core/rate-limit.js'
+import type {Database} from './schema.js'
+
+const BUCKETS = 10
+/** Each process deletes rows past their window at most this often (the rows of one bucket are ~1/10 of a window). */
+const PRUNE_EVERY_MS = 60_000
+
+export interface RateWindowsOptions {
+  /** Which counter (`caller`, `claim`): two windows share the table under their own keys. */
+  scope: string
+  windowMs: number
+  /** Map a driver error to the ledger's (storage_unavailable); the error is thrown as returned. */
+  readError: (e: unknown) => unknown
+  writeError: (e: unknown) => unknown
+  /** When this process last pruned, shared by its counters. */
+  pruned: {at: number}
+}
+
+export class SharedFailedChecks implements FailedChecks {
+  private readonly bucketMs: number
+
+  constructor(private readonly k: Kysely<Database>, private readonly o: RateWindowsOptions) {
+    this.bucketMs = Math.max(1, Math.ceil(o.windowMs / BUCKETS))
+  }
+
+  async add(key: string, now: number): Promise<void> {
+    const start = now - (now % this.bucketMs)
+    try {
+      await this.k.insertInto('rate_windows').values({key: this.key(key), bucket_start: start, hits: 1, expires_at: start + this.o.windowMs})
+        .onConflict((oc) => oc.columns(['key', 'bucket_start']).doUpdateSet({hits: sql`rate_windows.hits + 1`}))
+        .execute()
+    } catch (error) {
+      throw this.o.writeError(error)
+    }
+    if (now - this.o.pruned.at >= PRUNE_EVERY_MS) {
+      this.o.pruned.at = now
+      // Housekeeping: a failed prune is retried at the next one.
+      void this.k.deleteFrom('rate_windows').where('expires_at', '<=', now).execute().catch(() => {})
+    }
+  }
+
+  async count(key: string, now: number): Promise<number> {
+    return (await this.window(key, now)).hits
+  }
+
+  async retryAfter(key: string, now: number): Promise<number> {
+    const {oldest} = await this.window(key, now)
+    return oldest === null ? 0 : Math.max(1, Math.ceil((oldest + this.o.windowMs - now) / 1000))
+  }
+
+  async clear(key: string): Promise<void> {
+    try {
+      await this.k.deleteFrom('rate_windows').where('key', '=', this.key(key)).execute()
+    } catch (error) {
+      throw this.o.writeError(error)
+    }
+  }
+
+  private async window(key: string, now: number): Promise<{hits: number; oldest: number | null}> {
+    try {
+      const r = await this.k.selectFrom('rate_windows')
+        .select((e) => [e.fn.sum<number | null>('hits').as('hits'), e.fn.min<number | null>('bucket_start').as('oldest')])
+        .where('key', '=', this.key(key)).where('bucket_start', '>', now - this.o.windowMs)
+        .executeTakeFirst()
+      return {hits: Number(r?.hits ?? 0), oldest: r?.oldest === null || r?.oldest === undefined ? null : Number(r.oldest)}
+    } catch (error) {
+      throw this.o.readError(error)
+    }
+  }
+
+  private key(key: string): string {
+    return `${this.o.scope} ${key}`
+  }
+}
