@@ -291,11 +291,13 @@ export class Intents {
     const tx = pending[0]
     if (!tx) return null
     const paidBefore = payer.phone !== null && store.antiSpam.enabled && store.antiSpam.rules.firstPayment ? await this.ctx.storage.hasPaid(store.id, payer.phone) : false
-    const held = [...ambiguousPayer(named, pending), ...trippedRules(store, {tx, phoneHasPaidBefore: () => paidBefore, recentFailedChecks: 0, otherPendingSameClaim: pending.length - 1})]
+    // The gates set at ingest (age, receiving wallet, balance chain, no sender id) hold a receipt
+    // whoever claims it: a checkout page no more than payment_link_check.
+    const held = [...(tx.holds ?? []).map((h) => h.gate), ...ambiguousPayer(named, pending), ...trippedRules(store, {tx, phoneHasPaidBefore: () => paidBefore, recentFailedChecks: 0, otherPendingSameClaim: pending.length - 1})]
     const at = now.toISOString()
     const patch = {orderId: intent.orderId, intentId: intent.id, heldBy: held, confirmedAt: held.length === 0 ? at : null}
     const nextTx = held.length > 0
-      ? transition(tx, {to: 'AWAITING_APPROVAL', by: `${by}:intent`, why: `held by anti-spam: ${held.join(', ')} (intent ${intent.id})`, at: now, patch})
+      ? transition(tx, {to: 'AWAITING_APPROVAL', by: `${by}:intent`, why: `held: ${held.join(', ')} (intent ${intent.id})`, at: now, patch})
       : transition(tx, {to: 'COMPLETED', by: `${by}:intent`, why: `paid intent ${intent.id} for order ${intent.orderId}`, at: now, patch})
     const nextIntent = transitionIntent(intent, {
       to: held.length > 0 ? 'awaiting_approval' : 'paid',

@@ -4,6 +4,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {verifySignedQuery} from '../../src/notify/sign.js'
 import {renderReceipt} from '../../src/simulate/render.js'
 import {type CheckoutServer, eventually, merchantSite, startCheckout} from '../support/checkout.js'
+import {cairoStamp} from '../support/vcash.js'
 
 const closers: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -112,6 +113,22 @@ describe('payment intents over HTTP (contract §6)', () => {
     // A second claim changes nothing.
     const again = await t.claim(id, {phone: '01012345678', csrf})
     expect(await again.json()).toMatchObject({outcome: 'closed', intent_status: 'paid'})
+  })
+
+  it('a receipt a gate holds (a week-old backfill) does not pay an intent by itself: both wait for the operator', async () => {
+    const {t} = await setup()
+    const weekAgo = new Date(Date.now() - 7 * 24 * 3_600_000)
+    // The wallet's own date says it is a week old: the age gate holds it whoever claims it.
+    const body = `تم استلام مبلغ 260 جنيه من رقم 01012340000 المسجل بإسم Ahmed S Example على رقم محفظتك  01000000002.\nتاريخ العملية: ${cairoStamp(weekAgo)}\nرقم العملية: 019140009999\n`
+    const sms = await fetch(`${t.url}/api/sms`, {method: 'POST', headers: {authorization: `Bearer ${t.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender: 'VF-Cash', body})})
+    expect(((await sms.json()) as {transaction: {holds: {gate: string}[]}}).transaction.holds).toEqual([expect.objectContaining({gate: 'too_old'})])
+    const {json: intent} = await t.createIntent({amount: '260', order_id: 'G-1'})
+    const id = String(intent.id)
+    const res = await t.claim(id, {phone: '01012340000', csrf: await t.csrf(id)})
+    expect(await res.json()).toMatchObject({intent_status: 'awaiting_approval'})
+    const held = await intentOf(t, id)
+    const tx = (await t.api('GET', `/api/transactions/${String(held.transaction_id)}`)).json.transaction as {status: string; held_by: string[]}
+    expect(tx).toMatchObject({status: 'AWAITING_APPROVAL', held_by: ['too_old']})
   })
 
   it('a receipt that arrives after the claim pays the waiting intent; a transfer never pays two intents', async () => {
