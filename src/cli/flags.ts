@@ -6,6 +6,7 @@ import {Args, Flags} from '@oclif/core'
 import path from 'node:path'
 import proxyAddr from 'proxy-addr'
 
+import {parseDuration} from '../core/duration.js'
 import {isSecretOptionFlag} from './errors.js'
 import {DEFAULT_PROFILE, KEY_HELP, PROFILE_KEYS, type ProfileKey, validateProfileName} from './profiles.js'
 
@@ -186,11 +187,15 @@ export const storeSettings = {
   'device-silence-limit': Flags.custom<number>({summary: 'Report a device offline (device.offline) after this long without an SMS or heartbeat (e.g. 30m, 2h; default 30m).', helpValue: 'DURATION', parse: async (input) => parseMinutes(input, '--device-silence-limit')})(),
 }
 
-/** "90", "90m", "2h", "3d" → minutes (a bare number is minutes). */
+/** "90", "90m", "2h", "3d" → whole minutes (a bare number is minutes), by the one duration grammar. */
 export function parseMinutes(input: string, flag: string): number {
-  const m = /^\s*(\d{1,6})\s*(m|min|h|d)?\s*$/i.exec(input)
-  if (!m) throw new Error(`${flag} "${input.slice(0, 20)}" is not a duration; use e.g. 30m, 2h or 3d`)
-  const n = Number(m[1])
-  const unit = (m[2] ?? 'm').toLowerCase()
-  return unit === 'd' ? n * 1440 : unit === 'h' ? n * 60 : n
+  const bare = /^\s*\d{1,6}\s*$/.test(input)
+  let ms: number
+  try {
+    ms = bare ? Number(input) * 60_000 : parseDuration(input)
+  } catch {
+    throw new Error(`${flag} is not a duration; use e.g. 30m, 2h or 3d`)
+  }
+  if (ms < 60_000 || ms % 60_000 !== 0) throw new Error(`${flag} is not a duration; use e.g. 30m, 2h or 3d`)
+  return ms / 60_000
 }

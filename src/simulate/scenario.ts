@@ -2,6 +2,7 @@ import {parse as parseYaml} from 'yaml'
 import {z} from 'zod'
 
 import {EXIT, VcashError} from '../core/errors.js'
+import {parseDuration as coreParseDuration} from '../core/duration.js'
 import {PROVIDERS} from '../core/model.js'
 import {LAYOUTS} from './render.js'
 
@@ -11,18 +12,13 @@ const status = z.enum(['PENDING', 'COMPLETED', 'AWAITING_APPROVAL', 'REJECTED', 
 const event = z.enum(['transaction.received', 'transaction.completed', 'transaction.awaiting_approval', 'transaction.rejected', 'transaction.expired'])
 const ingestOutcome = z.enum(['created', 'duplicate', 'ignored'])
 
-const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}
-
-/**
- * "90s", "25h", "1h30m", "-2d" → milliseconds. Durations read better in a scenario than
- * millisecond counts, and a sign lets a transfer be dated in the past.
- */
+/** A scenario's durations ("90s", "1h30m", "-2d"): the one grammar of core/duration.ts. */
 export function parseDuration(text: string): number {
-  const m = /^\s*([+-]?)\s*((?:\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)\s*)+)$/.exec(text)
-  if (!m) throw new Error(`"${text}" is not a duration (e.g. 90s, 30m, 25h, 1h30m, -2d)`)
-  let ms = 0
-  for (const [, n, unit] of m[2]!.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/g)) ms += Number(n) * UNITS[unit!]!
-  return Math.round(m[1] === '-' ? -ms : ms)
+  try {
+    return coreParseDuration(text)
+  } catch {
+    throw new Error(`"${text}" is not a duration (e.g. 90s, 30m, 25h, 1h30m, -2d)`)
+  }
 }
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {

@@ -120,3 +120,19 @@ describe('receiving wallets (pay_to, contract §6)', () => {
     expect(parseStoreSettings(base).payTo).toEqual([])
   })
 })
+
+describe('durations (one grammar for flags, scenarios and settings)', () => {
+  it('reads units, compounds and a sign; refuses the rest without echoing it', async () => {
+    const {parseDuration} = await import('../../src/core/duration.js')
+    expect(parseDuration('90s')).toBe(90_000)
+    expect(parseDuration('1h30m')).toBe(5_400_000)
+    expect(parseDuration('-2d')).toBe(-172_800_000)
+    expect(parseDuration('15min')).toBe(900_000)
+    expect(() => parseDuration('soon-ish secret')).toThrow(/^not a duration/)
+    try {
+      parseDuration('whsec_abc')
+    } catch (error) {
+      expect((error as Error).message).not.toContain('whsec_')
+    }
+  })
+})

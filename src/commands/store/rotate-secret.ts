@@ -4,7 +4,7 @@ import chalk from 'chalk'
 import {BaseCommand} from '../../cli/base-command.js'
 import * as f from '../../cli/flags.js'
 import {VcashError} from '../../core/errors.js'
-import {parseDuration} from '../../simulate/scenario.js'
+import {parseDuration} from '../../core/duration.js'
 
 export interface RotateSecretResult {
   store_id: string
@@ -37,7 +37,7 @@ A running server picks the new secret up for its next delivery; no restart.`
     try {
       overlapMs = flags.overlap.trim() === '0' ? 0 : parseDuration(flags.overlap)
     } catch {
-      throw new VcashError('invalid_input', `--overlap "${flags.overlap.slice(0, 20)}" is not a duration`, {suggestion: 'e.g. --overlap 24h, --overlap 3d, or --overlap 0.'})
+      throw new VcashError('invalid_input', '--overlap is not a duration', {suggestion: 'e.g. --overlap 24h, --overlap 3d, or --overlap 0.'})
     }
     const r = await this.withData(flags['data-dir'], async ({service}) => {
       const store = await service.resolveStore(args.id)
