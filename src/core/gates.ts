@@ -68,7 +68,13 @@ export function isOwnAccount(payTo: readonly PayTo[], account: string): boolean 
 /** Receiving wallets: a receipt credited to an account that is not one of the store's pay_to waits for the operator. */
 export function walletHold(settings: GateSettings, payTo: readonly PayTo[] | undefined, account: string | null): GateHold | null {
   if (!settings.holdForeignWallet || !payTo || payTo.length === 0 || account === null) return null
-  if (isOwnAccount(payTo, account)) return null
+  // Only entries of the same kind can say "not ours": a wallet phone against wallet phones, an
+  // account's digits against account digits. A store that gave InstaPay only as an address
+  // cannot be compared with the account digits a bank prints, so the gate cannot judge.
+  const isPhone = tryNormalisePhone(account) !== null
+  const comparable = payTo.filter((p) => (isPhone ? tryNormalisePhone(p.wallet) !== null : !p.wallet.includes('@') && tryNormalisePhone(p.wallet) === null))
+  if (comparable.length === 0) return null
+  if (isOwnAccount(comparable, account)) return null
   return {gate: 'foreign_wallet', why: `receiving wallets: the SMS says it was credited to ${account}, which is not one of the store's pay_to (${payTo.map((p) => p.wallet).join(', ')}); waits for the operator`}
 }
 

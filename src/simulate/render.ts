@@ -60,6 +60,13 @@ export interface RenderInput {
    * before, and the receipt would be held as suspicious.
    */
   balance?: Piastres | null
+  /** The merchant's receiving wallet the SMS names (a store's pay_to); default: a random one. */
+  wallet?: string
+}
+
+/** The wallet a store is paid into for this provider (its pay_to phone), for receipts that name one. */
+export function ownWallet(payTo: readonly {provider: Provider; wallet: string}[] | undefined, provider: Provider): string | undefined {
+  return payTo?.find((p) => p.provider === provider && /^01\d{9}$/.test(p.wallet))?.wallet ?? payTo?.find((p) => /^01\d{9}$/.test(p.wallet))?.wallet
 }
 
 const NAMES = ['Ahmed S Example', 'Mona A Test', 'Samy H Sample', 'Tamer H ALSAMPLE', 'Nour E Demo', 'SAMEH ABDU LLATIF SAMPLEE']
@@ -115,7 +122,7 @@ export function renderReceipt(input: RenderInput): RenderedSms {
   const shown = input.balance !== null
   // The balance phrase of each layout, or nothing.
   const bal = (text: string) => (shown ? text : '')
-  const wallet = `010${randomDigits(8)}`
+  const wallet = input.wallet ?? `010${randomDigits(8)}`
   const vfRef = input.reference ?? `0${randomDigits(11)}`
   const ymd = `${t.year}-${t.month}-${t.day}`
   const dmy = `${t.day}-${t.month}-${t.year}`

@@ -194,7 +194,9 @@ describe('payment intents over HTTP (contract §6)', () => {
     const c = String((await t.createIntent({amount: '1080', order_id: 'N-3'})).json.id)
     expect((await t.claim(c, {phone: '', payer_address: 'bad address!', csrf: await t.csrf(c)})).status).toBe(400)
     expect(await (await t.claim(c, {phone: '', payer_address: 'SamySample29', csrf: await t.csrf(c)})).json()).toMatchObject({outcome: 'waiting'})
-    const hsbc = await bankSms('Your HSBC Account ********6203 was credited with IPN inward transfer for EGP 1,080.00 on 03-05-2026 17:06 from samysample29@instapay with reference 208ad9e4. For further details, please contact HSBC call centre', 'HSBC')
+    // Dated now in Cairo: an older receipt would be held by the age gate (tested elsewhere).
+    const cairo = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {timeZone: 'Africa/Cairo', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}).formatToParts(new Date()).map((p) => [p.type, p.value]))
+    const hsbc = await bankSms(`Your HSBC Account ********6203 was credited with IPN inward transfer for EGP 1,080.00 on ${cairo.day}-${cairo.month}-${cairo.year} ${cairo.hour}:${cairo.minute} from samysample29@instapay with reference 208ad9e4. For further details, please contact HSBC call centre`, 'HSBC')
     expect((await eventually(async () => ((await intentOf(t, c)).status === 'paid' ? intentOf(t, c) : null))).transaction_id).toBe(hsbc)
 
     // Two waiting credits that fit one name: held for the operator, never paid by a guess.

@@ -210,15 +210,17 @@ describe.skipIf(!realTool('a tmpfs mount (root)', canMount))('a full disk', () =
 
   it('answers 503 storage_unavailable with Retry-After, /healthz says so, and every acknowledged SMS survives', async () => {
     const dir = tempDir()
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir])
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir])
     mounts.push(dir)
     const t = await startServer({dataDir: path.join(dir, 'data')})
     const acked: string[] = []
     let refused: {status: number; json: Record<string, unknown>; retryAfter: string | null} | null = null
     try {
       const filler = path.join(dir, 'filler')
-      // Leave a little room, then fill it with SMS until the ledger cannot grow.
-      execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=1k', 'count=1500'], {stdio: 'ignore'})
+      // Leave a little room (whatever the fresh ledger took), then fill it with SMS until the ledger cannot grow.
+      const st = fs.statfsSync(dir)
+      const freeKb = Math.floor((st.bavail * st.bsize) / 1024)
+      execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=1k', `count=${Math.max(0, freeKb - 300)}`], {stdio: 'ignore'})
       for (let i = 0; i < 5000 && !refused; i++) {
         const phone = `010${String(i).padStart(8, '0')}`
         const res = await fetch(`${t.url}/api/sms`, {method: 'POST', headers: {authorization: `Bearer ${t.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender: 'VF-Cash', body: VF_R1(phone, '100', String(500000000 + i)).repeat(1)})})

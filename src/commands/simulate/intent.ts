@@ -10,7 +10,7 @@ import {PROVIDERS, type Provider} from '../../core/model.js'
 import {parseMoney} from '../../core/money.js'
 import {normalisePhone} from '../../core/phone.js'
 import {runningServer} from '../../io/admin-info.js'
-import {renderReceipt} from '../../simulate/render.js'
+import {ownWallet, renderReceipt} from '../../simulate/render.js'
 
 export interface SimulateIntentResult {
   intent: IntentView
@@ -53,7 +53,7 @@ export default class SimulateIntent extends BaseCommand {
       let transactionId: string | null = null
       let claim: string | null = null
       if (payFrom) {
-        const sms = renderReceipt({provider: flags.provider as Provider, phone: payFrom, amount})
+        const sms = renderReceipt({provider: flags.provider as Provider, phone: payFrom, amount, wallet: ownWallet(store.payTo, flags.provider as Provider)})
         const got = await service.ingestSms(store, {sender: sms.sender, body: sms.body, source: 'simulate'})
         transactionId = got.transaction?.id ?? null
         const r = await service.claimIntent({intentId: intent.id, phone: sms.hasPhone ? payFrom : null, reference: sms.hasPhone ? null : sms.reference, by: 'cli:simulate'})
