@@ -11,6 +11,12 @@ import autocannon from 'autocannon'
 
 import {BENCH_TOKENS, seedDataDir} from './seed.js'
 
+// Dated now, no balance line: the age gate and the balance chain would hold anything else.
+const cairoNow = () => {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {timeZone: 'Africa/Cairo', year: '2-digit', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}).formatToParts(new Date()).map((x) => [x.type, x.value]))
+  return `${p.hour}:${p.minute} ${p.year}-${p.month}-${p.day}`
+}
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.argv[2] ?? 20_000)
 const TICK_US = 1e6 / 100 // USER_HZ
@@ -48,7 +54,7 @@ await seedDataDir(dir, 100_000)
 const srv = await start(path.join(ROOT, 'bin/run.js'), ['serve', '--data-dir', dir, '--port', '0', '--json', '--failed-check-limit', '1000000000', '--log-level', 'warn'])
 let i = 0
 const phone = (k) => `011${String(10_000_000 + k).slice(-8)}`
-const body = (p, ref) => `تم استلام مبلغ 50 جنيه من رقم ${p} المسجل بإسم Bench Payer على رقم محفظتك  01000000002.\nرصيدك الحالي: 6116.66 جنيه\nتاريخ العملية: 22:04 26-04-13\nرقم العملية: ${ref}\n`
+const body = (p, ref) => `تم استلام مبلغ 50 جنيه من رقم ${p} المسجل بإسم Bench Payer على رقم محفظتك  01000000002.\nتاريخ العملية: ${cairoNow()}\nرقم العملية: ${ref}\n`
 const sms = (req) => ({...req, method: 'POST', path: '/api/sms', headers: {authorization: `Bearer ${BENCH_TOKENS.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender: 'VF-Cash', body: body(phone(i), String(800_000_000_000 + i++))})})
 out.check_miss = await measure(srv.child.pid, srv.url, [{setupRequest: (req) => ({...req, method: 'GET', path: `/api/payment_link_check?store_id=${BENCH_TOKENS.storeId}&phone=012${String(i++).padStart(8, '0')}&amount=1&user_name=x`})}], N)
 const firstIngest = i

@@ -10,6 +10,12 @@ import autocannon from 'autocannon'
 
 import {BENCH_TOKENS, seedDataDir} from './seed.js'
 
+// Dated now, no balance line: the age gate and the balance chain would hold anything else.
+const cairoNow = () => {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {timeZone: 'Africa/Cairo', year: '2-digit', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}).formatToParts(new Date()).map((x) => [x.type, x.value]))
+  return `${p.hour}:${p.minute} ${p.year}-${p.month}-${p.day}`
+}
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const kind = process.argv[2] ?? 'miss'
 const n = Number(process.argv[3] ?? 10_000)
@@ -27,7 +33,7 @@ const ready = await new Promise((resolve) => {
 const url = ready.url
 let i = 0
 const phone = (k) => `011${String(10_000_000 + k).slice(-8)}`
-const body = (p, ref) => `تم استلام مبلغ 50 جنيه من رقم ${p} المسجل بإسم Bench Payer على رقم محفظتك  01000000002.\nرصيدك الحالي: 6116.66 جنيه\nتاريخ العملية: 22:04 26-04-13\nرقم العملية: ${ref}\n`
+const body = (p, ref) => `تم استلام مبلغ 50 جنيه من رقم ${p} المسجل بإسم Bench Payer على رقم محفظتك  01000000002.\nتاريخ العملية: ${cairoNow()}\nرقم العملية: ${ref}\n`
 const sms = (req) => ({...req, method: 'POST', path: '/api/sms', headers: {authorization: `Bearer ${BENCH_TOKENS.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender: 'VF-Cash', body: body(phone(i), String(800_000_000_000 + i++))})})
 const check = (p) => `/api/payment_link_check?store_id=${BENCH_TOKENS.storeId}&phone=${p}&amount=50&user_name=u`
 let requests

@@ -71,7 +71,13 @@ async function load({urls, ...opts}) {
 
 let seq = 0
 const nextRef = () => String(900_000_000_000 + seq++)
-const smsBody = (phone, amount, ref) => `تم استلام مبلغ ${amount} جنيه من رقم ${phone} المسجل بإسم Bench Payer على رقم محفظتك  01000000002.\nرصيدك الحالي: 6116.66 جنيه\nتاريخ العملية: 22:04 26-04-13\nرقم العملية: ${ref}\n`
+// Receipts as a phone receives them now: dated now (the age gate holds old ones), and without a
+// balance line (one made-up balance on every SMS would contradict the wallet's balance chain).
+const cairoNow = () => {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {timeZone: 'Africa/Cairo', year: '2-digit', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}).formatToParts(new Date()).map((x) => [x.type, x.value]))
+  return `${p.hour}:${p.minute} ${p.year}-${p.month}-${p.day}`
+}
+const smsBody = (phone, amount, ref) => `تم استلام مبلغ ${amount} جنيه من رقم ${phone} المسجل بإسم Bench Payer على رقم محفظتك  01000000002.\nتاريخ العملية: ${cairoNow()}\nرقم العملية: ${ref}\n`
 const benchPhone = (i) => `011${String(10_000_000 + i).slice(-8)}`
 
 async function measureVcash(urls, ceilingRps) {
