@@ -97,6 +97,12 @@ describe('every attempt is signed with the time it is sent', () => {
       const delivered = (await t.server.local.storage.listNotifications({state: 'delivered'}))[0]!
       // An hour after the event, the operator replays it: it verifies too, under the same event id.
       vi.setSystemTime(Date.now() + 60 * 60_000)
+      // An attempt still in flight when the delivery was recorded (signed before the jump) may
+      // land late: wait until the merchant has heard everything, so the next request is the replay.
+      for (let n = -1; n !== m.seen.length; ) {
+        n = m.seen.length
+        await new Promise((r) => setTimeout(r, 300))
+      }
       const before = m.seen.length
       const r = await replayCallback(t.server.local.storage, delivered.id, {to: m.url})
       expect(r.delivered).toBe(true)
