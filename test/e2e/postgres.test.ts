@@ -142,7 +142,7 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL', () => {
       await waitExit(a.child)
       await Promise.all(checks)
       // B takes over A's leases once they expire, asks WHMCS about A's unconfirmed credits, and finishes.
-      await until('40 credits', () => whmcs.credits(7).length >= 40, 90_000)
+      await until('40 credits', () => whmcs.credits(7).length >= 40, 170_000)
       let pending = -1
       for (let i = 0; i < 100 && pending !== 0; i++) {
         const list = await runCli(['callbacks', 'list', '--database-url', url, '--data-dir', tempDir(), '--state', 'pending', '--json'])
@@ -160,5 +160,5 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL', () => {
     } finally {
       await whmcs.close()
     }
-  }, 180_000)
+  }, 260_000)
 })
