@@ -434,7 +434,7 @@ export class PostgresStorage implements Storage {
     return this.read(s.orderBy('created_at', 'desc').orderBy(sql`id collate "C"`, 'desc').limit(Math.min(Math.max(q.limit ?? 50, 1), 500)))
   }
 
-  // --- the dashboard's totals and sessions: the same Kysely functions as SQLite ---
+  // --- devices and balance points, the dashboard's totals and sessions: the same Kysely functions as SQLite ---
 
   listDevices(storeId?: string): Promise<DeviceRecord[]> {
     return devices.listDevices(this.k, storeId).catch((error: unknown) => Promise.reject(asReadError(error)))
