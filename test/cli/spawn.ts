@@ -9,9 +9,15 @@ export {BIN, ROOT, tempDir} from '../support/vcash.js'
  * A hermetic environment for the CLI: no NODE_ENV (lowdb's preset would keep data in memory),
  * no VCASH_* from the developer's shell, a private config dir and HOME.
  */
+/**
+ * What the test runner's own environment must not pass on: CI=true (set by CI services) turns
+ * the CLI's prompts off even on a pseudo-terminal, so tests of prompts would test CI instead.
+ */
+const OUTER = new Set(['NODE_ENV', 'VITEST', 'CI'])
+
 export function hermeticEnv(configDir: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VCASH_') && k !== 'NODE_ENV' && k !== 'VITEST' && !k.startsWith('VITEST_')) env[k] = v
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VCASH_') && !OUTER.has(k) && !k.startsWith('VITEST_')) env[k] = v
   Object.assign(env, {NO_COLOR: '1', HOME: configDir, XDG_CONFIG_HOME: path.join(configDir, 'xdg'), VCASH_CONFIG_DIR: path.join(configDir, 'vcash')})
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k]

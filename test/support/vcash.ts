@@ -47,6 +47,8 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', VCASH_CONFIG_DIR: CONFIG_DIR, ...extra}
   delete env.NODE_ENV
   delete env.VITEST
+  // CI=true (set by CI services) turns prompts off even on a terminal; a test that wants it sets it.
+  if (extra.CI === undefined) delete env.CI
   if (extra.VCASH_PROFILE === undefined) delete env.VCASH_PROFILE
   return env
 }
