@@ -172,6 +172,12 @@ async function measurePostgres(adminUrl, dir, size, ceilingRps) {
     out[n === 1 ? 'one' : 'two'] = {copy_ms: db.copyMs, copied_rows: db.rows, start_ms: startMs, rss_mb: rss.join('+'), ...results}
     console.error(`${size.label} postgres, ${n} instance(s): done`)
   }
+  // The embedded store on the same seeded data, in the same run: the yardstick for PostgreSQL.
+  const srv = await startChild(path.join(ROOT, 'bin/run.js'), ['serve', '--data-dir', dir, ...SERVE_FLAGS])
+  out.embedded = {rss_mb: null, ...(await measureVcash([srv.ready.url], ceilingRps))}
+  out.embedded.rss_mb = rssMb(srv.child.pid)
+  await stopChild(srv)
+  console.error(`${size.label} embedded: done`)
   return out
 }
 
@@ -189,8 +195,9 @@ async function mainPostgres(report) {
   } finally {
     cluster.stop()
   }
-  const cols = SIZES.flatMap((s) => [[s.label, 'one'], [s.label, 'two']])
-  const rows = [['scenario', ...cols.map(([l, k]) => `${l} stored, ${k === 'one' ? '1 instance' : '2 instances'}`)]]
+  const cols = SIZES.flatMap((s) => [[s.label, 'one'], [s.label, 'two'], [s.label, 'embedded']])
+  const heading = {one: 'PostgreSQL, 1 instance', two: 'PostgreSQL, 2 instances', embedded: 'embedded (same run)'}
+  const rows = [['scenario', ...cols.map(([l, k]) => `${l} stored, ${heading[k]}`)]]
   for (const sc of ['check_miss', 'check_miss_200k', 'check_hit', 'ingest', 'mix']) {
     if (!cols.some(([l, k]) => report.sizes[l][k][sc])) continue
     rows.push([sc, ...cols.map(([l, k]) => {
@@ -199,9 +206,15 @@ async function mainPostgres(report) {
     })])
   }
   rows.push(['server RSS', ...cols.map(([l, k]) => `${report.sizes[l][k].rss_mb} MB`)])
-  rows.push(['start-up', ...cols.map(([l, k]) => `${report.sizes[l][k].start_ms} ms`)])
-  rows.push(['db copy', ...cols.map(([l, k]) => `${report.sizes[l][k].copied_rows} rows in ${report.sizes[l][k].copy_ms} ms`)])
-  const text = [`PostgreSQL (throwaway cluster on this machine, fsync on), ceiling (bare node:http): ${report.ceiling.rps} req/s — ${CONNECTIONS} connections in all, ${DURATION} s each; two instances: split across both, latencies the worse of the two`, '', ...mdTable(rows)].join('\n')
+  rows.push(['start-up', ...cols.map(([l, k]) => (k === 'embedded' ? '-' : `${report.sizes[l][k].start_ms} ms`))])
+  rows.push(['db copy', ...cols.map(([l, k]) => (k === 'embedded' ? '-' : `${report.sizes[l][k].copied_rows} rows in ${report.sizes[l][k].copy_ms} ms`))])
+  // The target: durable check hits on PostgreSQL at ≥ 50% of the embedded store's, same run.
+  const versus = SIZES.map((s) => {
+    const z = report.sizes[s.label]
+    const pct = (k) => Math.round((z[k].check_hit.rps / z.embedded.check_hit.rps) * 100)
+    return `${s.label} stored: PostgreSQL check hits at ${pct('one')}% (1 instance) and ${pct('two')}% (2 instances) of the embedded store's`
+  })
+  const text = [`PostgreSQL (throwaway cluster on this machine, fsync on), ceiling (bare node:http): ${report.ceiling.rps} req/s — ${CONNECTIONS} connections in all, ${DURATION} s each; two instances: split across both, latencies the worse of the two`, '', ...mdTable(rows), '', ...versus].join('\n')
   console.log(text)
   fs.mkdirSync(path.join(ROOT, 'bench/results'), {recursive: true})
   fs.writeFileSync(path.join(ROOT, 'bench/results/postgres-latest.json'), `${JSON.stringify(report, null, 2)}\n`)
