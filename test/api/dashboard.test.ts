@@ -203,13 +203,40 @@ describe('dashboard over HTTP', () => {
     expect(await (await fetch(`${t.url}/dashboard/stores/${t.storeId}`, {headers: {cookie}})).text()).not.toContain(device)
   })
 
-  it('sign-in attempts are rate-limited per address', async () => {
-    let last = 0
-    for (let i = 0; i < 11; i++) last = (await fetch(`${t.url}/dashboard/login?token=guess${i}`)).status
-    expect(last).toBe(429)
+  it('sign-in attempts are rate-limited per address, and the locked-out caller is told the real wait', async () => {
+    let last: Response | undefined
+    for (let i = 0; i < 11; i++) last = await fetch(`${t.url}/dashboard/login?token=guess${i}`)
+    expect(last!.status).toBe(429)
+    // Ten failures just now in a 10-minute window: most of those 10 minutes, in seconds.
+    const wait = Number(last!.headers.get('retry-after'))
+    expect(wait).toBeGreaterThan(500)
+    expect(wait).toBeLessThanOrEqual(600)
     // The limit is on guesses, not on a valid session.
     const link = await t.server.local.service.sessions.createLink('tester')
     expect((await fetch(`${t.url}/dashboard/login?token=${link.token}`, {redirect: 'manual'})).status).toBe(429)
+  })
+})
+
+describe('sign-in limit over all callers', () => {
+  it('a caller with no failures of its own, locked out by everyone\'s, is told the wait of the all-callers window', async () => {
+    const t = await startServer({dashboard: 'public', trustProxy: ['127.0.0.1']})
+    try {
+      const from = (n: number) => ({'x-forwarded-for': `198.51.100.${n}`})
+      // Twelve addresses, nine guesses each (each under its own limit of ten): 108, over the 100 in all.
+      for (let a = 1; a <= 12; a++) {
+        for (let i = 0; i < 9; i++) {
+          const status = (await fetch(`${t.url}/dashboard/login?token=g${a}x${i}`, {headers: from(a)})).status
+          if ((a - 1) * 9 + i < 100) expect(status).toBe(401)
+        }
+      }
+      const fresh = await fetch(`${t.url}/dashboard/login?token=another`, {headers: from(200)})
+      expect(fresh.status).toBe(429)
+      const wait = Number(fresh.headers.get('retry-after'))
+      expect(wait).toBeGreaterThan(500)
+      expect(wait).toBeLessThanOrEqual(600)
+    } finally {
+      await t.close()
+    }
   })
 })
 
