@@ -1,8 +1,10 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {dashboardReachable} from '../../src/server/routes/dashboard-access.js'
 import {csrfOf, heldTransfer, holdFirstPayments, post, type Receiver, signIn, startReceiver, unmatchedTransfer, until, VF} from '../support/dashboard.js'
-import {postSms, runCli, startServer, type TestServer} from '../support/vcash.js'
+import {VcashServer} from '../../src/server/serve.js'
+import {dropDatabases, tempDatabase} from '../support/postgres.js'
+import {postSms, realTool, runCli, startServer, tempDir, type TestServer} from '../support/vcash.js'
 
 const peer = (remoteAddress: string, headers: Record<string, string> = {}) => ({socket: {remoteAddress}, headers: {host: '127.0.0.1:8080', ...headers}})
 
@@ -236,6 +238,36 @@ describe('sign-in limit over all callers', () => {
       expect(wait).toBeLessThanOrEqual(600)
     } finally {
       await t.close()
+    }
+  })
+})
+
+const pgAdminUrl = inject('pgUrl')
+const pgAvailable = realTool('PostgreSQL (Debian postgresql, or VCASH_TEST_DATABASE_URL)', pgAdminUrl !== '')
+
+describe.skipIf(!pgAvailable)('sign-in limit on two instances sharing one PostgreSQL', () => {
+  afterAll(() => dropDatabases(pgAdminUrl))
+
+  it('guesses spread over both instances are counted once: the eleventh is refused on either, with the real wait', async () => {
+    const url = await tempDatabase(pgAdminUrl)
+    const a = await startServer({databaseUrl: url})
+    const b = await VcashServer.start({host: '127.0.0.1', port: 0, dev: true, trustProxy: [], databaseUrl: url, dataDir: tempDir()})
+    try {
+      // Five wrong links on each: each instance alone saw fewer than its ten.
+      for (let i = 0; i < 10; i++) expect((await fetch(`${(i % 2 === 0 ? a.url : b.url)}/dashboard/login?token=guess${i}`)).status).toBe(401)
+      for (const base of [a.url, b.url]) {
+        const refused = await fetch(`${base}/dashboard/login?token=one-more`)
+        expect(refused.status).toBe(429)
+        const wait = Number(refused.headers.get('retry-after'))
+        expect(wait).toBeGreaterThan(500)
+        expect(wait).toBeLessThanOrEqual(600)
+      }
+      // Refused even with a good link: the lock-out is on the caller, on both instances.
+      const link = await b.local.service.sessions.createLink('tester')
+      expect((await fetch(`${a.url}/dashboard/login?token=${link.token}`, {redirect: 'manual'})).status).toBe(429)
+    } finally {
+      await b.close()
+      await a.close()
     }
   })
 })
