@@ -95,6 +95,12 @@ describe('dashboard over HTTP', () => {
   it('reject needs a reason and records it; match completes an unclaimed transfer for a named customer', async () => {
     const held = await heldTransfer(t, '01012340002', '80', '900000002')
     const {cookie} = await signIn(t)
+    // The Held page names every reason a payment waits there, not anti-spam alone, in both languages.
+    const heldPage = await (await fetch(`${t.url}/dashboard/held?lang=en`, {headers: {cookie}})).text()
+    expect(heldPage).toContain(held)
+    for (const reason of ['anti-spam', 'too old', 'balance', 'sender id', 'payer name', 'audit trail']) expect(heldPage).toContain(reason)
+    const heldAr = await (await fetch(`${t.url}/dashboard/held?lang=ar`, {headers: {cookie}})).text()
+    for (const reason of ['الحماية من الاحتيال', 'قديمة', 'رصيدها', 'اسم مرسل', 'اسم الدافع', 'سجل التغييرات']) expect(heldAr).toContain(reason)
     const csrf = await csrfOf(t, cookie)
     expect((await post(t, `/dashboard/transactions/${held}/reject`, cookie, {_csrf: csrf, reason: ''})).status).toBe(400)
     expect((await post(t, `/dashboard/transactions/${held}/reject`, cookie, {_csrf: csrf, reason: 'not our customer'})).status).toBe(303)
