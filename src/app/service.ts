@@ -1,5 +1,6 @@
 import type {StoreSettingsInput} from '../core/store-settings.js'
 import type {DeviceRecord, IntentRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import {type FailedChecksFactory, inMemoryFailedChecks} from '../core/rate-limit.js'
 import type {Storage} from '../storage/storage.js'
 import {type CheckInput, type CheckOptions, type CheckResult, Checks} from './checks.js'
 import type {AppContext, BuildIntentNotification, BuildNotification, ServiceEvent} from './context.js'
@@ -49,14 +50,21 @@ export class VcashService {
   private readonly decisions: Decisions
   private readonly intents: Intents
   readonly devices: Devices
+  /**
+   * Where failed attempts are counted: this process, or the database instances share. The
+   * checks' limits and the dashboard's sign-in limit both take their counters from it, so a
+   * guesser spreading attempts over instances is counted once.
+   */
+  readonly failedChecks: FailedChecksFactory
 
   constructor(opts: VcashServiceOptions) {
     this.storage = opts.storage
+    this.failedChecks = opts.failedChecks ?? inMemoryFailedChecks
     const now = opts.now ?? (() => new Date())
     this.ctx = {storage: opts.storage, now, buildNotification: opts.buildNotification ?? (() => null), buildIntentNotification: opts.buildIntentNotification, emit: opts.onEvent ?? (() => {})}
     this.stores = new Stores(this.ctx)
     this.sessions = new Sessions(this.ctx)
-    this.checks = new Checks(this.ctx, this.stores, opts)
+    this.checks = new Checks(this.ctx, this.stores, {...opts, failedChecks: this.failedChecks})
     this.intents = new Intents(this.ctx, this.stores)
     this.decisions = new Decisions(this.ctx, this.stores, this.intents)
     this.devices = new Devices(this.ctx, opts.buildDeviceNotification ?? (() => null))

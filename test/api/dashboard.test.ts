@@ -1,8 +1,10 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {dashboardReachable} from '../../src/server/routes/dashboard-access.js'
 import {csrfOf, heldTransfer, holdFirstPayments, post, type Receiver, signIn, startReceiver, unmatchedTransfer, until, VF} from '../support/dashboard.js'
-import {postSms, runCli, startServer, type TestServer} from '../support/vcash.js'
+import {VcashServer} from '../../src/server/serve.js'
+import {dropDatabases, tempDatabase} from '../support/postgres.js'
+import {postSms, realTool, runCli, startServer, tempDir, type TestServer} from '../support/vcash.js'
 
 const peer = (remoteAddress: string, headers: Record<string, string> = {}) => ({socket: {remoteAddress}, headers: {host: '127.0.0.1:8080', ...headers}})
 
@@ -93,6 +95,12 @@ describe('dashboard over HTTP', () => {
   it('reject needs a reason and records it; match completes an unclaimed transfer for a named customer', async () => {
     const held = await heldTransfer(t, '01012340002', '80', '900000002')
     const {cookie} = await signIn(t)
+    // The Held page names every reason a payment waits there, not anti-spam alone, in both languages.
+    const heldPage = await (await fetch(`${t.url}/dashboard/held?lang=en`, {headers: {cookie}})).text()
+    expect(heldPage).toContain(held)
+    for (const reason of ['anti-spam', 'too old', 'balance', 'sender id', 'payer name', 'audit trail']) expect(heldPage).toContain(reason)
+    const heldAr = await (await fetch(`${t.url}/dashboard/held?lang=ar`, {headers: {cookie}})).text()
+    for (const reason of ['الحماية من الاحتيال', 'قديمة', 'رصيدها', 'اسم مرسل', 'اسم الدافع', 'سجل التغييرات']) expect(heldAr).toContain(reason)
     const csrf = await csrfOf(t, cookie)
     expect((await post(t, `/dashboard/transactions/${held}/reject`, cookie, {_csrf: csrf, reason: ''})).status).toBe(400)
     expect((await post(t, `/dashboard/transactions/${held}/reject`, cookie, {_csrf: csrf, reason: 'not our customer'})).status).toBe(303)
@@ -203,13 +211,70 @@ describe('dashboard over HTTP', () => {
     expect(await (await fetch(`${t.url}/dashboard/stores/${t.storeId}`, {headers: {cookie}})).text()).not.toContain(device)
   })
 
-  it('sign-in attempts are rate-limited per address', async () => {
-    let last = 0
-    for (let i = 0; i < 11; i++) last = (await fetch(`${t.url}/dashboard/login?token=guess${i}`)).status
-    expect(last).toBe(429)
+  it('sign-in attempts are rate-limited per address, and the locked-out caller is told the real wait', async () => {
+    let last: Response | undefined
+    for (let i = 0; i < 11; i++) last = await fetch(`${t.url}/dashboard/login?token=guess${i}`)
+    expect(last!.status).toBe(429)
+    // Ten failures just now in a 10-minute window: most of those 10 minutes, in seconds.
+    const wait = Number(last!.headers.get('retry-after'))
+    expect(wait).toBeGreaterThan(500)
+    expect(wait).toBeLessThanOrEqual(600)
     // The limit is on guesses, not on a valid session.
     const link = await t.server.local.service.sessions.createLink('tester')
     expect((await fetch(`${t.url}/dashboard/login?token=${link.token}`, {redirect: 'manual'})).status).toBe(429)
+  })
+})
+
+describe('sign-in limit over all callers', () => {
+  it('a caller with no failures of its own, locked out by everyone\'s, is told the wait of the all-callers window', async () => {
+    const t = await startServer({dashboard: 'public', trustProxy: ['127.0.0.1']})
+    try {
+      const from = (n: number) => ({'x-forwarded-for': `198.51.100.${n}`})
+      // Twelve addresses, nine guesses each (each under its own limit of ten): 108, over the 100 in all.
+      for (let a = 1; a <= 12; a++) {
+        for (let i = 0; i < 9; i++) {
+          const status = (await fetch(`${t.url}/dashboard/login?token=g${a}x${i}`, {headers: from(a)})).status
+          if ((a - 1) * 9 + i < 100) expect(status).toBe(401)
+        }
+      }
+      const fresh = await fetch(`${t.url}/dashboard/login?token=another`, {headers: from(200)})
+      expect(fresh.status).toBe(429)
+      const wait = Number(fresh.headers.get('retry-after'))
+      expect(wait).toBeGreaterThan(500)
+      expect(wait).toBeLessThanOrEqual(600)
+    } finally {
+      await t.close()
+    }
+  })
+})
+
+const pgAdminUrl = inject('pgUrl')
+const pgAvailable = realTool('PostgreSQL (Debian postgresql, or VCASH_TEST_DATABASE_URL)', pgAdminUrl !== '')
+
+describe.skipIf(!pgAvailable)('sign-in limit on two instances sharing one PostgreSQL', () => {
+  afterAll(() => dropDatabases(pgAdminUrl))
+
+  it('guesses spread over both instances are counted once: the eleventh is refused on either, with the real wait', async () => {
+    const url = await tempDatabase(pgAdminUrl)
+    const a = await startServer({databaseUrl: url})
+    const b = await VcashServer.start({host: '127.0.0.1', port: 0, dev: true, trustProxy: [], databaseUrl: url, dataDir: tempDir()})
+    try {
+      // Five wrong links on each: each instance alone saw fewer than its ten.
+      for (let i = 0; i < 10; i++) expect((await fetch(`${(i % 2 === 0 ? a.url : b.url)}/dashboard/login?token=guess${i}`)).status).toBe(401)
+      for (const base of [a.url, b.url]) {
+        const refused = await fetch(`${base}/dashboard/login?token=one-more`)
+        expect(refused.status).toBe(429)
+        const wait = Number(refused.headers.get('retry-after'))
+        expect(wait).toBeGreaterThan(500)
+        expect(wait).toBeLessThanOrEqual(600)
+      }
+      // Refused even with a good link: the lock-out is on the caller, on both instances.
+      const link = await b.local.service.sessions.createLink('tester')
+      expect((await fetch(`${a.url}/dashboard/login?token=${link.token}`, {redirect: 'manual'})).status).toBe(429)
+    } finally {
+      await b.close()
+      await a.close()
+    }
   })
 })
 

@@ -7,7 +7,7 @@ import type {StoreSettingsInput} from '../../core/store-settings.js'
 import {VcashError} from '../../core/errors.js'
 import type {NotificationRecord, SessionRecord, TransactionRecord, TransactionStatus} from '../../core/model.js'
 import {tryNormalisePhone} from '../../core/phone.js'
-import {WindowCounter} from '../../core/rate-limit.js'
+import {callerKey} from '../../core/rate-limit.js'
 import {replayCallback, requireCallback, retryOne} from '../../notify/admin.js'
 import {clientIp, isLoopback} from '../http-util.js'
 import {SCRIPT, STYLESHEET} from '../web/dashboard/assets.js'
@@ -33,6 +33,7 @@ const LANG_COOKIE = 'vcash_lang'
 /** Failed sign-ins allowed per client address (and in all) per 10 minutes. */
 const SIGN_IN_FAILURES = 10
 const SIGN_IN_FAILURES_ALL = 100
+const SIGN_IN_WINDOW_MS = 10 * 60_000
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
@@ -86,8 +87,16 @@ function backTo(v: unknown, fallback: string): string {
 export function dashboardRoutes(ctx: RouteContext, o: DashboardOptions): express.Router {
   const r = express.Router()
   const {service, storage} = ctx
-  const failures = new WindowCounter(10 * 60_000, 10_000)
+  // From the same place the checks count theirs: instances sharing a PostgreSQL count a
+  // guesser's sign-ins once, whichever instance each guess reached.
+  const failures = service.failedChecks('signin', SIGN_IN_WINDOW_MS)
   const now = () => service.clock()
+  /** Seconds this caller must wait before trying again (0: not locked out); the longer wait when both limits are reached. */
+  const lockedOutFor = async (ip: string, at: number): Promise<number> => {
+    const [mine, all] = await Promise.all([failures.count(ip, at), failures.count('*', at)])
+    const waits = await Promise.all([mine >= SIGN_IN_FAILURES ? failures.retryAfter(ip, at) : 0, all >= SIGN_IN_FAILURES_ALL ? failures.retryAfter('*', at) : 0])
+    return mine >= SIGN_IN_FAILURES || all >= SIGN_IN_FAILURES_ALL ? Math.max(1, ...waits) : 0
+  }
 
   r.use((req, res, next) => {
     if (!dashboardReachable(o.mode, req)) throw new VcashError('not_found', 'no such endpoint; see /openapi.json', {http: 404})
@@ -119,18 +128,19 @@ export function dashboardRoutes(ctx: RouteContext, o: DashboardOptions): express
 
   r.get('/login', async (req, res) => {
     const v = anonymousView(req, res)
-    const ip = clientIp(req, ctx.trusted)
-    const at = Date.now()
-    if (failures.count(ip, at) >= SIGN_IN_FAILURES || failures.count('*', at) >= SIGN_IN_FAILURES_ALL) {
-      res.set('retry-after', String(Math.ceil(failures.retryAfter(ip, at) / 1000) || 60))
+    // An IPv4 address or a whole IPv6 /64, as the checks count callers.
+    const ip = callerKey(clientIp(req, ctx.trusted))
+    const at = now().getTime()
+    const wait = await lockedOutFor(ip, at)
+    if (wait > 0) {
+      res.set('retry-after', String(wait))
       sendPage(res, 429, pages.messagePage(v, {title: v.t('signInTitle'), message: v.t('tooMany'), signedIn: false}))
       return
     }
     const token = str(req.query.token, 100)
     const outcome = token ? await service.sessions.redeem(token) : ({ok: false, reason: 'unknown'} as const)
     if (!outcome.ok) {
-      failures.add(ip, at)
-      failures.add('*', at)
+      await Promise.all([failures.add(ip, at), failures.add('*', at)])
       const message = outcome.reason === 'used' ? v.t('signInUsed') : outcome.reason === 'expired' ? v.t('signInExpired') : v.t('signInBad')
       sendPage(res, outcome.reason === 'unknown' ? 401 : 410, pages.messagePage(v, {title: v.t('signInTitle'), message, signedIn: false, command: true}))
       return
