@@ -7,7 +7,7 @@ import {EXIT, VcashError} from '../../core/errors.js'
 import {PROVIDERS, type PayTo, type Provider} from '../../core/model.js'
 import {parseMoney} from '../../core/money.js'
 import {normalisePhone} from '../../core/phone.js'
-import {ownWallet, type RenderedSms, renderReceipt} from '../../simulate/render.js'
+import {ownWallet, renderReceipt} from '../../simulate/render.js'
 import {transactionView} from '../../core/views.js'
 
 export interface SimulateTransferResult {
@@ -49,10 +49,10 @@ export default class SimulateTransfer extends BaseCommand {
     // No made-up balance: it would contradict the store's balance chain and be held as suspicious.
     // Credited to the store's own wallet where we can read its pay_to: a random one is held as foreign.
     const render = (payTo?: readonly PayTo[]) => renderReceipt({provider, phone, amount, lang: flags.lang as 'ar' | 'en' | undefined, balance: null, wallet: ownWallet(payTo, provider)})
-    let sms: RenderedSms
+    // Rendered before anything is opened, so a language the wallet never writes in fails first.
+    let sms = render()
     let r: {outcome: string; transaction: Record<string, unknown> | null}
     if (flags.server) {
-      sms = render()
       if (!flags['device-token']) throw new VcashError('missing_flags', 'with --server, pass the store\'s --device-token', {suggestion: 'It was printed by `vcash store init` / the first `vcash serve`.'})
       const res = await fetch(`${flags.server}/api/sms`, {method: 'POST', headers: {authorization: `Bearer ${flags['device-token']}`, 'content-type': 'application/json'}, body: JSON.stringify({sender: sms.sender, body: sms.body})}).catch((error: Error) => {
         throw new VcashError('server_unreachable', `cannot reach ${flags.server}: ${error.message}`, {exit: EXIT.unavailable})
