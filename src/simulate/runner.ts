@@ -5,6 +5,7 @@ import path from 'node:path'
 import {Webhook} from 'standardwebhooks'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
+import type {PayTo} from '../core/model.js'
 import {verifySignedQuery} from '../notify/sign.js'
 import {AdminClient} from '../agent/admin-client.js'
 import {listCallbacks} from '../notify/admin.js'
@@ -15,7 +16,7 @@ import {formatMoney, parseMoney, type Piastres} from '../core/money.js'
 import {settingsOf} from '../core/store-settings.js'
 import {normalisePhone} from '../core/phone.js'
 import {type Caught, Catcher, FAKE_WHMCS} from './catcher.js'
-import {defaultLang, renderReceipt} from './render.js'
+import {defaultLang, ownWallet, renderReceipt} from './render.js'
 import {interpolate, parseDuration, type Scenario, type ScenarioTarget, type Step, type StepKind, stepKind, type StoreSettingsStep} from './scenario.js'
 
 export interface StepResult {
@@ -81,6 +82,11 @@ interface Target {
   dataDir: string | null
   /** Set when the run made its store itself (a shared server): put out of use at the end. */
   throwaway: boolean
+  /**
+   * The store's receiving wallets, where the run can read them (not through --server alone):
+   * receipts name one, as a real one would; a random wallet is held by the receiving-wallet gate.
+   */
+  payTo: readonly PayTo[] | undefined
   close(): Promise<void>
 }
 
@@ -191,7 +197,7 @@ export class ScenarioRunner {
       const amount = parseMoney(s.transfer.amount, 'transfer.amount')
       // A phone always knows when it received an SMS: it tells two equal dateless receipts (e& EA-R2) apart.
       const receivedAt = this.receivedAt(s.transfer.received_at) ?? this.now().toISOString()
-      const sms = renderReceipt({provider: s.transfer.provider, layout: s.transfer.layout, phone, amount, lang: s.transfer.lang ?? defaultLang(s.transfer.provider), at: new Date(receivedAt), balance: this.nextBalance(s.transfer.provider, amount)})
+      const sms = renderReceipt({provider: s.transfer.provider, layout: s.transfer.layout, phone, amount, lang: s.transfer.lang ?? defaultLang(s.transfer.provider), at: new Date(receivedAt), balance: this.nextBalance(s.transfer.provider, amount), wallet: ownWallet(this.target.payTo, s.transfer.provider)})
       const r = await this.postSms(sms.sender, sms.body, receivedAt)
       if (s.id) this.sms[s.id] = {sender: sms.sender, body: sms.body, received_at: receivedAt}
       this.remember(s, {transaction_id: r.transaction_id, status: r.status, reference: sms.reference || null, outcome: r.outcome, phone, amount: formatMoney(amount)})
@@ -417,7 +423,7 @@ export class ScenarioRunner {
     if (c.rate !== undefined) patch.rate = c.rate
     if (c.currency_label !== undefined) patch.currencyLabel = c.currency_label
     if (c.match_window_minutes !== undefined) patch.matchWindowMinutes = c.match_window_minutes
-    await withLedger(dataDir, ({service}) => service.updateStore(this.target.storeId, patch))
+    this.target.payTo = (await withLedger(dataDir, ({service}) => service.updateStore(this.target.storeId, patch))).payTo
   }
 
   private async fetch(p: string, init: RequestInit = {}): Promise<Response> {
@@ -528,6 +534,7 @@ async function inProcessTarget(): Promise<Target> {
       admin: admin ? new AdminClient(admin) : null,
       dataDir,
       throwaway: false,
+      payTo: dev.store.payTo,
       async close() {
         await server.close()
         fs.rmSync(dataDir, {recursive: true, force: true})
@@ -553,7 +560,7 @@ async function remoteTarget(o: TargetOptions & {server: string}, scenario: strin
   const storeId = o.storeId
   if (!storeId) throw new VcashError('missing_flags', 'against --server, say which store', {suggestion: 'Pass --store (or VCASH_STORE, or target.store in the scenario).'})
   if (!o.deviceToken) throw new VcashError('missing_flags', 'against --server, transfers need the store\'s device token', {suggestion: 'Pass --device-token (or VCASH_DEVICE_TOKEN, or target.device_token in the scenario).'})
-  return {description: o.server, url: o.server, storeId, deviceToken: o.deviceToken, apiToken: o.apiToken ?? null, signingSecret: o.signingSecret ?? null, admin: null, dataDir: null, throwaway: false, close: async () => {}}
+  return {description: o.server, url: o.server, storeId, deviceToken: o.deviceToken, apiToken: o.apiToken ?? null, signingSecret: o.signingSecret ?? null, admin: null, dataDir: null, throwaway: false, payTo: undefined, close: async () => {}}
 }
 
 /** How a finished run's store is named: nothing uses it any more and it may be deleted. */
@@ -584,6 +591,7 @@ async function throwawayTarget(o: TargetOptions & {server: string}, admin: Admin
     admin,
     dataDir,
     throwaway: true,
+    payTo: created.store.payTo,
     async close() {
       await withLedger(dataDir, async ({service}) => {
         await service.updateStore(storeId, {name: THROWAWAY_DONE, callback: {kind: 'none'}})

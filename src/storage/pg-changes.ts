@@ -1,6 +1,6 @@
 /**
  * LISTEN/NOTIFY between instances on one PostgreSQL. A commit that queues a notification or
- * changes a transaction, SMS or delivery sends `NOTIFY vcash_changes, '<kind>:<id>'` inside its
+ * changes a transaction, SMS, delivery or payment intent sends `NOTIFY vcash_changes, '<kind>:<id>'` inside its
  * transaction (PostgreSQL delivers it only if and when the transaction commits); each server
  * listens on a connection of its own and so hears, at once, what any instance or CLI command
  * committed.
@@ -24,6 +24,7 @@ export function changePayloads(b: {
   sms?: {id: string; version: number}[]
   transactions?: {id: string}[]
   notifications?: {id: string; version: number; state: string; nextAttemptAt: string | null}[]
+  intents?: {id: string}[]
 }, now = Date.now()): string[] {
   const out: string[] = []
   for (const m of b.sms ?? []) if (m.version === 0) out.push(`sms:${m.id}`)
@@ -34,6 +35,9 @@ export function changePayloads(b: {
     const due = n.state === 'pending' && (n.nextAttemptAt === null || Date.parse(n.nextAttemptAt) <= now + 1000)
     out.push(`${n.version === 0 ? 'notification' : due ? 'retry' : 'delivery'}:${n.id}`)
   }
+  // Created, cancelled or expired with no transfer in the batch: only this tells the other
+  // instances' live dashboards (their checkout streams read the intent every second anyway).
+  for (const i of b.intents ?? []) out.push(`intent:${i.id}`)
   return out
 }
 

@@ -4,10 +4,10 @@ import chalk from 'chalk'
 import {BaseCommand} from '../../cli/base-command.js'
 import * as f from '../../cli/flags.js'
 import {EXIT, VcashError} from '../../core/errors.js'
-import {PROVIDERS, type Provider} from '../../core/model.js'
+import {PROVIDERS, type PayTo, type Provider} from '../../core/model.js'
 import {parseMoney} from '../../core/money.js'
 import {normalisePhone} from '../../core/phone.js'
-import {renderReceipt} from '../../simulate/render.js'
+import {ownWallet, renderReceipt} from '../../simulate/render.js'
 import {transactionView} from '../../core/views.js'
 
 export interface SimulateTransferResult {
@@ -47,7 +47,10 @@ export default class SimulateTransfer extends BaseCommand {
     if (amount <= 0) throw new VcashError('invalid_input', '--amount must be more than zero')
     const provider = flags.provider as Provider
     // No made-up balance: it would contradict the store's balance chain and be held as suspicious.
-    const sms = renderReceipt({provider, phone, amount, lang: flags.lang as 'ar' | 'en' | undefined, balance: null})
+    // Credited to the store's own wallet where we can read its pay_to: a random one is held as foreign.
+    const render = (payTo?: readonly PayTo[]) => renderReceipt({provider, phone, amount, lang: flags.lang as 'ar' | 'en' | undefined, balance: null, wallet: ownWallet(payTo, provider)})
+    // Rendered before anything is opened, so a language the wallet never writes in fails first.
+    let sms = render()
     let r: {outcome: string; transaction: Record<string, unknown> | null}
     if (flags.server) {
       if (!flags['device-token']) throw new VcashError('missing_flags', 'with --server, pass the store\'s --device-token', {suggestion: 'It was printed by `vcash store init` / the first `vcash serve`.'})
@@ -58,10 +61,14 @@ export default class SimulateTransfer extends BaseCommand {
       if (!res.ok) throw new VcashError(json.code ?? 'server_error', `the server answered ${res.status}: ${json.message ?? ''}`, {exit: EXIT.unavailable})
       r = {outcome: json.outcome ?? 'unknown', transaction: json.transaction ?? null}
     } else {
-      r = await this.withData(flags['data-dir'], async ({service}) => {
-          const out = await service.ingestSms(await service.resolveStore(flags.store), {sender: sms.sender, body: sms.body, source: 'simulate'})
-          return {outcome: out.outcome, transaction: out.transaction ? {...transactionView(out.transaction)} : null}
-        })
+      const local = await this.withData(flags['data-dir'], async ({service}) => {
+        const store = await service.resolveStore(flags.store)
+        const sms = render(store.payTo)
+        const out = await service.ingestSms(store, {sender: sms.sender, body: sms.body, source: 'simulate'})
+        return {sms, r: {outcome: out.outcome, transaction: out.transaction ? {...transactionView(out.transaction)} : null}}
+      })
+      sms = local.sms
+      r = local.r
     }
     if (!this.jsonEnabled()) {
       this.log(`${chalk.green('✓')} ${sms.layout} ${provider} ${flags.amount} EGP from ${phone} → ${r.outcome}${r.transaction ? ` ${String(r.transaction.id)}` : ''}`)
