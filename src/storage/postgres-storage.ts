@@ -49,6 +49,8 @@ export class PostgresStorage implements Storage {
   private faultKind: 'unreachable' | 'full' = 'unreachable'
   private closed = false
   private readonly inFlight = new Set<Promise<unknown>>()
+  private readonly queue: QueuedBatch[] = []
+  private writing = 0
   readonly where: string
   private readonly clientConfig: pg.ClientConfig
   private readonly feeds = new Set<ChangeFeed>()
@@ -160,12 +162,20 @@ export class PostgresStorage implements Storage {
 
   // --- writes ---
 
+  /**
+   * Group commit, as on the embedded store: the batches that arrive while a group is being
+   * written go together in the next one, one transaction (BEGIN, the NOTIFY, COMMIT and its
+   * WAL flush paid once per group instead of once per request). A group that fails on a
+   * conflict (a lost race, a duplicate SMS, a deadlock with another instance) changed nothing:
+   * its batches run again one by one, so only the loser gets its ConflictError.
+   */
   commit(batch: Batch): Promise<void> {
     if (this.closed) return Promise.reject(new BugError('commit after close'))
-    const p = this.runBatch(batch)
+    const p = new Promise<void>((resolve, reject) => this.queue.push({batch, resolve, reject}))
     this.inFlight.add(p)
     const forget = () => this.inFlight.delete(p)
     p.then(forget, forget)
+    this.drain()
     return p
   }
 
@@ -173,23 +183,70 @@ export class PostgresStorage implements Storage {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
   }
 
+  /** Start groups while there is work and fewer than GROUPS_IN_FLIGHT are being written. */
+  private drain(): void {
+    while (this.queue.length > 0 && this.writing < GROUPS_IN_FLIGHT) {
+      const group = this.queue.splice(0, MAX_GROUP)
+      this.writing++
+      void this.runGroup(group).finally(() => {
+        this.writing--
+        this.drain()
+      })
+    }
+  }
+
+  private async runGroup(group: QueuedBatch[]): Promise<void> {
+    if (group.length > 1) {
+      try {
+        await this.k.transaction().execute(async (trx) => {
+          for (const q of group) await this.apply(trx, q.batch, false)
+          await this.announce(trx, group.flatMap((q) => changePayloads(q.batch)))
+        })
+      } catch (error) {
+        if (!isConflict(error) && !(error instanceof BugError)) {
+          const e = this.writeError(error)
+          for (const q of group) q.reject(e)
+          return
+        }
+        // Someone in the group lost a race: nothing of the group is stored; each alone, in order, finds out whom it was.
+        for (const q of group) await this.runBatch(q.batch).then(q.resolve, q.reject)
+        return
+      }
+      this.fault = null
+      for (const q of group) {
+        bumpVersions(q.batch)
+        q.resolve()
+      }
+      return
+    }
+    const [q] = group
+    await this.runBatch(q!.batch).then(q!.resolve, q!.reject)
+  }
+
+  private writeError(error: unknown): unknown {
+    return asWriteError(error, (m, kind) => {
+      this.fault = m
+      this.faultKind = kind
+    })
+  }
+
   private async runBatch(b: Batch): Promise<void> {
     try {
       await this.k.transaction().execute((trx) => this.apply(trx, b))
     } catch (error) {
       if (isConflict(error)) throw error instanceof ConflictError ? error : new ConflictError('batch', describe(b))
-      throw asWriteError(error, (m, kind) => {
-        this.fault = m
-        this.faultKind = kind
-      })
+      throw this.writeError(error)
     }
     this.fault = null
-    for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits, b.intents, b.devices, b.balancePoints]) {
-      for (const rec of list ?? []) rec.version += 1
-    }
+    bumpVersions(b)
   }
 
-  private async apply(trx: Transaction<Database>, b: Batch): Promise<void> {
+  /** Told to every listening instance when (and only if) this transaction commits. */
+  private async announce(trx: Transaction<Database>, changes: string[]): Promise<void> {
+    if (this.notifies && changes.length > 0) await sql`select pg_notify(${CHANGES_CHANNEL}, p) from unnest(${changes}::text[]) as p`.execute(trx)
+  }
+
+  private async apply(trx: Transaction<Database>, b: Batch, announce = true): Promise<void> {
     const seen = new Set<string>()
     const once = (kind: string, id: string) => {
       if (seen.has(`${kind}:${id}`)) throw new BugError(`${kind} ${id} appears twice in one batch`)
@@ -240,9 +297,7 @@ export class PostgresStorage implements Storage {
     }
     for (const d of b.devices ?? []) once('device', d.id)
     await devices.applyDeviceWrites(trx, b)
-    // Told to every listening instance when (and only if) this transaction commits.
-    const changes = changePayloads(b)
-    if (this.notifies && changes.length > 0) await sql`select pg_notify(${CHANGES_CHANNEL}, p) from unnest(${changes}::text[]) as p`.execute(trx)
+    if (announce) await this.announce(trx, changePayloads(b))
   }
 
   // --- reads ---
@@ -568,6 +623,23 @@ export function poolConfig(opts: PostgresStorageOptions): {pool: pg.PoolConfig; 
 
 function badUrl(why: string): VcashError {
   return new VcashError('invalid_flags', `--database-url ${why}`, {exit: EXIT.usage, suggestion: 'e.g. --database-url postgres://vcash:secret@db.internal:5432/vcash'})
+}
+
+/** One group at a time, so batches commit in the order they were handed in (as on the embedded store). */
+const GROUPS_IN_FLIGHT = 1
+/** A bigger group would hold its row locks (and its callers) longer than it saves. */
+const MAX_GROUP = 64
+
+interface QueuedBatch {
+  batch: Batch
+  resolve: () => void
+  reject: (e: unknown) => void
+}
+
+function bumpVersions(b: Batch): void {
+  for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits, b.intents, b.devices, b.balancePoints]) {
+    for (const rec of list ?? []) rec.version += 1
+  }
 }
 
 function describe(b: Batch): string {
