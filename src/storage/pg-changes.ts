@@ -21,12 +21,15 @@ const HEARTBEAT_MS = 30_000
 
 /** What a batch says it changed, as NOTIFY payloads (`kind:id`, far below the 8,000-byte limit). */
 export function changePayloads(b: {
+  stores?: {id: string}[]
   sms?: {id: string; version: number}[]
   transactions?: {id: string}[]
   notifications?: {id: string; version: number; state: string; nextAttemptAt: string | null}[]
   intents?: {id: string}[]
 }, now = Date.now()): string[] {
   const out: string[] = []
+  // A store's settings or tokens changed: every instance drops its cached copy (Stores.find).
+  for (const s of b.stores ?? []) out.push(`store:${s.id}`)
   for (const m of b.sms ?? []) if (m.version === 0) out.push(`sms:${m.id}`)
   for (const t of b.transactions ?? []) out.push(`transaction:${t.id}`)
   for (const n of b.notifications ?? []) {
@@ -55,6 +58,8 @@ export class ChangeFeed {
   private retry: NodeJS.Timeout | null = null
   private heartbeat: NodeJS.Timeout | null = null
   private connectedOnce = false
+  /** LISTENing right now: what is committed from here on will be heard. */
+  listening = false
 
   constructor(private readonly config: pg.ClientConfig, private readonly onChange: (c: LedgerChange) => void, private readonly onError: (e: unknown) => void = () => {}) {}
 
@@ -96,6 +101,7 @@ export class ChangeFeed {
       return
     }
     if (this.client !== c) return
+    this.listening = true
     this.retryMs = FIRST_RETRY_MS
     // Whatever was committed while we were not listening: look (the outbox, the pages) once now.
     if (this.connectedOnce) this.onChange({kind: 'resync', id: ''})
@@ -105,6 +111,7 @@ export class ChangeFeed {
   private lost(c: pg.Client, error: unknown): void {
     if (this.client !== c) return
     this.client = null
+    this.listening = false
     c.removeAllListeners('end')
     c.on('error', () => {})
     void c.end().catch(() => {})

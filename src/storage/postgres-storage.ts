@@ -54,6 +54,7 @@ export class PostgresStorage implements Storage {
   readonly where: string
   private readonly clientConfig: pg.ClientConfig
   private readonly feeds = new Set<ChangeFeed>()
+  private storeChanges = 0
   private readonly pruned = {at: 0}
   /** Whether the engine has NOTIFY (PostgreSQL does; CockroachDB, for one, does not): found out on open. */
   private notifies = false
@@ -158,6 +159,17 @@ export class PostgresStorage implements Storage {
 
   writeFault(): string | null {
     return this.fault
+  }
+
+  /**
+   * Moves when a store changed anywhere (its `store:` NOTIFY, heard on a watchChanges feed, a few
+   * ms after the commit), so the stores the hot paths read stay cached in memory (a round trip
+   * saved on every check and SMS). Without a feed listening this instant (a CLI process, a
+   * reconnect), nothing would tell us: a new number every time, so nothing is cached.
+   */
+  changesElsewhere(): number {
+    for (const f of this.feeds) if (f.listening) return this.storeChanges
+    return ++this.storeChanges
   }
 
   // --- writes ---
@@ -536,7 +548,13 @@ export class PostgresStorage implements Storage {
   async watchChanges(onChange: (c: LedgerChange) => void, onError?: (e: unknown) => void): Promise<(() => Promise<void>) | null> {
     if (this.closed) throw new BugError('watchChanges after close')
     if (!this.notifies) return null
-    const feed = new ChangeFeed(this.clientConfig, onChange, onError)
+    const feed = new ChangeFeed(this.clientConfig, (c) => {
+      if (c.kind === 'store' || c.kind === 'resync') this.storeChanges++
+      onChange(c)
+    }, (error) => {
+      this.storeChanges++
+      onError?.(error)
+    })
     this.feeds.add(feed)
     await feed.start()
     return async () => {

@@ -176,7 +176,7 @@ export interface Storage {
 
 /**
  * What a commit changed, as another instance hears it. `notification`: queued (new); `retry`:
- * due again now; `delivery`: an attempt saved; `transaction`, `sms`, `intent`; `resync`: the listener
+ * due again now; `delivery`: an attempt saved; `transaction`, `sms`, `intent`, `store`; `resync`: the listener
  * reconnected and may have missed some (look at everything once).
  */
 export interface LedgerChange {

@@ -89,6 +89,35 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL act as one', 
     }
   }, 60_000)
 
+  it('stores are cached on each instance, and a change by a CLI command reaches both within a second (rotated tokens stop working)', async () => {
+    const url = await tempDatabase(adminUrl)
+    const a = await instance(url, [])
+    const store = a.ready.dev_store!
+    const b = await instance(url, [])
+    const [ta, tb] = [a, b].map((c) => ({url: c.ready.url, storeId: store.id, deviceToken: store.device_token}))
+    // Both instances have read (and cached) the store by its device token and its id.
+    for (const [i, t] of [ta!, tb!].entries()) {
+      expect((await postSms(t, VF_R1('01055550000', String(10 + i), String(771_000_000 + i)))).status).toBe(201)
+      expect((await check(t, {phone: '01055550000', amount: String(10 + i), user_name: 'x'})).json.status).toBe(true)
+    }
+    const set = await runCli(['store', 'set', store.id, '--database-url', url, '--data-dir', tempDir(), '--rotate-tokens', '--require-token', '--json'])
+    expect(set.code, set.stderr + set.stdout).toBe(0)
+    const fresh = (JSON.parse(set.stdout) as {device_token: string; token: string})
+    for (const t of [ta!, tb!]) {
+      const start = Date.now()
+      let status = 0
+      for (let n = 0; status !== 401 && Date.now() - start < 1000; n++) {
+        status = (await postSms(t, VF_R1('01055550001', '12', String(772_000_000 + n)))).status
+        if (status !== 401) await new Promise((r) => setTimeout(r, 20))
+      }
+      expect(status).toBe(401)
+      // The new settings too: a check without the API token is refused now, and accepted with it.
+      expect((await check(t, {phone: '01055550001', amount: '12', user_name: 'x'})).status).toBe(401)
+      expect((await check(t, {phone: '01055550001', amount: '12', user_name: 'x', token: fresh.token})).status).toBe(200)
+      expect((await postSms({...t, deviceToken: fresh.device_token}, VF_R1('01055550002', '13', String(773_000_000 + t.url.length)))).status).not.toBe(401)
+    }
+  }, 60_000)
+
   it('a commit on one instance, or by a CLI command, wakes the outbox at once though both poll only every minute, and reaches the other\'s vcash listen', async () => {
     const url = await tempDatabase(adminUrl)
     const site = await catcher()
