@@ -67,7 +67,7 @@ export const dataDir = Flags.string({
 /** `--database-url`: the ledger on PostgreSQL, shared by several instances, instead of the data dir's embedded store. */
 export const databaseUrl = Flags.string({
   summary: 'PostgreSQL URL (postgres://user:pass@host:5432/db) to keep the ledger in, instead of the embedded store in --data-dir.',
-  description: 'Several vcash instances can share one database. ?pool_max=N and ?statement_timeout=MS tune the connection pool (default 10 connections, 15000 ms).',
+  description: 'Several vcash instances can share one database. ?pool_max=N and ?statement_timeout=MS tune the connection pool (default 10 connections, 15000 ms); ?prepared_statements=off for a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode). A Unix socket: postgres://vcash@/vcash?host=/run/postgresql.',
   env: 'VCASH_DATABASE_URL',
   helpValue: 'URL',
   async parse(input) {

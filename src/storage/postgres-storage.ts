@@ -23,7 +23,10 @@ export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000
 const MIGRATE_LOCK = sql.lit(BigInt('0x766373686d696772'))
 
 export interface PostgresStorageOptions {
-  /** `postgres://user:pass@host:port/db`; `?pool_max=` and `?statement_timeout=` (ms) override the defaults. */
+  /**
+   * `postgres://user:pass@host:port/db` (or `postgres://user@/db?host=/run/postgresql`, a Unix
+   * socket); `?pool_max=`, `?statement_timeout=` (ms) and `?prepared_statements=off` override the defaults.
+   */
   url: string
   /** Default: `VCASH_DB_POOL_MAX` or 10. */
   poolMax?: number
@@ -68,6 +71,7 @@ export class PostgresStorage implements Storage {
     // An idle connection dropped (a failover, a restart) must not crash the process, nor mark the
     // ledger faulty: the pool discards it and the next query connects again.
     this.pool.on('error', () => {})
+    if (cfg.prepared) this.pool.on('connect', (client) => preparedStatements(client))
     this.k = new Kysely<Database>({dialect: new PostgresDialect({pool: this.pool})})
   }
 
@@ -601,10 +605,12 @@ async function put(kind: string, rec: {id: string; version: number}, insert: () 
 }
 
 /** Pool settings: the URL's `pool_max` / `statement_timeout`, else the env, else the defaults. */
-export function poolConfig(opts: PostgresStorageOptions): {pool: pg.PoolConfig; where: string} {
+export function poolConfig(opts: PostgresStorageOptions): {pool: pg.PoolConfig; where: string; prepared: boolean} {
   let u: URL
   try {
-    u = new URL(opts.url)
+    // libpq's form for a Unix socket, `postgres://user@/db?host=/run/postgresql`, has an empty
+    // host, which a WHATWG URL refuses: a placeholder host, which the `host` parameter overrides.
+    u = new URL(opts.url.replace(/^(postgres(?:ql)?:\/\/[^/?#]*@)(?=\/)/i, '$1localhost'))
   } catch {
     throw badUrl('is not a URL')
   }
@@ -622,10 +628,16 @@ export function poolConfig(opts: PostgresStorageOptions): {pool: pg.PoolConfig; 
   }
   const poolMax = int('pool_max', take('pool_max'), 1, 1000) ?? opts.poolMax ?? int('VCASH_DB_POOL_MAX', process.env.VCASH_DB_POOL_MAX, 1, 1000) ?? DEFAULT_POOL_MAX
   const timeout = int('statement_timeout', take('statement_timeout'), 0, 3_600_000) ?? opts.statementTimeoutMs ?? int('VCASH_DB_STATEMENT_TIMEOUT_MS', process.env.VCASH_DB_STATEMENT_TIMEOUT_MS, 0, 3_600_000) ?? DEFAULT_STATEMENT_TIMEOUT_MS
-  // Where, for messages: never the password.
-  const where = `postgres://${u.host || decodeURIComponent(u.searchParams.get('host') ?? 'localhost')}${u.pathname}`
+  // Named prepared statements: off for a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).
+  const rawPrepared = take('prepared_statements') ?? process.env.VCASH_DB_PREPARED_STATEMENTS ?? 'on'
+  if (!/^(on|off|true|false)$/i.test(rawPrepared)) throw badUrl(`prepared_statements=${rawPrepared.slice(0, 20)}: on or off`)
+  const prepared = /^(on|true)$/i.test(rawPrepared)
+  // Where, for messages: never the password. A socket's directory is where, when one is given.
+  const host = u.searchParams.get('host')
+  const where = `postgres://${host ? decodeURIComponent(host) : u.host || 'localhost'}${u.pathname}`
   return {
     where,
+    prepared,
     pool: {
       connectionString: u.toString(),
       max: poolMax,
@@ -657,6 +669,27 @@ interface QueuedBatch {
 function bumpVersions(b: Batch): void {
   for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits, b.intents, b.devices, b.balancePoints]) {
     for (const rec of list ?? []) rec.version += 1
+  }
+}
+
+/**
+ * Every query of the ledger is one of a few dozen fixed shapes: each becomes a named prepared
+ * statement on the connection that first runs it (node-postgres parses it there once), so
+ * PostgreSQL parses and plans it once per connection instead of once per request.
+ */
+const statementNames = new Map<string, string>()
+const MAX_PREPARED = 500
+
+function preparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...a: unknown[]) => unknown
+  ;(client as unknown as {query: (...a: unknown[]) => unknown}).query = (text: unknown, values: unknown, ...rest: unknown[]) => {
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || rest.length > 0) return query(text, values, ...rest)
+    let name = statementNames.get(text)
+    if (name === undefined && statementNames.size < MAX_PREPARED) {
+      name = `v${statementNames.size}`
+      statementNames.set(text, name)
+    }
+    return name === undefined ? query(text, values) : query({name, text, values})
   }
 }
 

@@ -81,8 +81,8 @@ describe.skipIf(!available)('PostgreSQL shared by instances', () => {
       await b.commit({sms: [sms('sms_1', 'st_a')], transactions: [tx('t1', 'st_a', {smsId: 'sms_1'})]})
       await until('the ingest heard', () => heard.some((c) => c.kind === 'transaction'))
       const latency = Date.now() - started
-      // The store commit before it said nothing: a store change is not news to the outbox or the live pages.
-      expect(heard).toEqual([{kind: 'sms', id: 'sms_1'}, {kind: 'transaction', id: 't1'}])
+      // The store commit is heard too: every instance drops its cached copy of the store.
+      expect(heard).toEqual([{kind: 'store', id: 'st_a'}, {kind: 'sms', id: 'sms_1'}, {kind: 'transaction', id: 't1'}])
       const n: NotificationRecord = {id: 'msg_1', storeId: 'st_a', transactionId: 't1', event: 'transaction.received', channel: 'webhook', payload: {}, createdAt: new Date().toISOString(), state: 'pending', attempts: [], nextAttemptAt: new Date().toISOString(), lastError: null, version: 0}
       await b.commit({notifications: [n]})
       await until('the notification heard', () => heard.some((c) => c.kind === 'notification'))

@@ -172,5 +172,40 @@ describe.skipIf(!available)('PostgreSQL', () => {
         await s.close()
       }
     })
+
+    it('the ledger\'s queries are prepared once per connection, unless ?prepared_statements=off (a pooler that cannot keep them)', async () => {
+      for (const [setting, expected] of [['on', true], ['off', false]] as const) {
+        const url = new URL(await tempDatabase(adminUrl))
+        url.searchParams.set('pool_max', '1')
+        if (setting === 'off') url.searchParams.set('prepared_statements', 'off')
+        const s = await openPg(url.toString())
+        try {
+          await s.commit({stores: [store('st_a')]})
+          for (let i = 0; i < 3; i++) expect((await s.getStore('st_a'))?.id).toBe('st_a')
+          // One connection: the session that ran the reads is the one asked.
+          const {rows} = await s.pool.query<{statement: string}>('select statement from pg_prepared_statements')
+          expect(rows.some((r) => /from "stores"/.test(r.statement)), setting).toBe(expected)
+        } finally {
+          await s.close()
+        }
+      }
+      await expect(openPg(`${await tempDatabase(adminUrl)}?prepared_statements=maybe`)).rejects.toMatchObject({code: 'invalid_flags'})
+    })
+
+    it('a Unix socket in libpq\'s form (postgres://user@/db?host=/socket/dir) is a database URL', async () => {
+      const url = new URL(await tempDatabase(adminUrl))
+      const admin = new pg.Client({connectionString: adminUrl})
+      await admin.connect()
+      const dir = String((await admin.query('show unix_socket_directories')).rows[0].unix_socket_directories).split(',')[0]!.trim()
+      await admin.end()
+      const s = await openPg(`postgres://${url.username}@${url.pathname}?host=${encodeURIComponent(dir)}&port=${url.port}`)
+      try {
+        await s.commit({stores: [store('st_a')]})
+        expect((await s.pool.query('select inet_server_addr() as addr')).rows[0]).toEqual({addr: null}) // null: not over TCP
+        expect((await s.getStore('st_a'))?.id).toBe('st_a')
+      } finally {
+        await s.close()
+      }
+    })
   })
 })
