@@ -56,20 +56,7 @@ export function buildNotification(store: StoreRecord, tx: TransactionRecord, eve
     const {audit: _audit, ...data} = transactionView(tx)
     payload = {type: event, timestamp: at, data: {...data, converted_amount: convertAmount(tx.amount, parseRate(store.rate)), currency_label: store.currencyLabel}}
   }
-  return {
-    id: newSortableId('msg'),
-    storeId: store.id,
-    transactionId: tx.id,
-    event,
-    channel: kind,
-    payload,
-    createdAt: at,
-    state: 'pending',
-    attempts: [],
-    nextAttemptAt: at,
-    lastError: null,
-    version: 0,
-  }
+  return queued({storeId: store.id, transactionId: tx.id, event, channel: kind, payload}, now)
 }
 
 /**
@@ -95,21 +82,7 @@ export function buildIntentNotification(store: StoreRecord, intent: IntentRecord
     created_at: intent.createdAt,
     updated_at: intent.updatedAt,
   }
-  return {
-    id: newSortableId('msg'),
-    storeId: store.id,
-    transactionId: tx?.id ?? intent.id,
-    intentId: intent.id,
-    event,
-    channel: 'webhook',
-    payload: {type: event, timestamp: at, data},
-    createdAt: at,
-    state: 'pending',
-    attempts: [],
-    nextAttemptAt: at,
-    lastError: null,
-    version: 0,
-  }
+  return queued({storeId: store.id, transactionId: tx?.id ?? intent.id, intentId: intent.id, event, channel: 'webhook', payload: {type: event, timestamp: at, data}}, now)
 }
 
 /**
@@ -120,18 +93,11 @@ export function buildIntentNotification(store: StoreRecord, intent: IntentRecord
 export function buildDeviceNotification(store: StoreRecord, device: DeviceRecord, event: 'device.offline' | 'device.online', now: Date, silenceMinutes: number): NotificationRecord | null {
   if (store.callback.kind !== 'webhook') return null
   const at = now.toISOString()
-  return {
-    id: newSortableId('msg'),
-    storeId: store.id,
-    transactionId: device.id,
-    event,
-    channel: 'webhook',
-    payload: {type: event, timestamp: at, data: {...deviceView(device, now), silence_limit_minutes: silenceMinutes}},
-    createdAt: at,
-    state: 'pending',
-    attempts: [],
-    nextAttemptAt: at,
-    lastError: null,
-    version: 0,
-  }
+  return queued({storeId: store.id, transactionId: device.id, event, channel: 'webhook', payload: {type: event, timestamp: at, data: {...deviceView(device, now), silence_limit_minutes: silenceMinutes}}}, now)
+}
+
+/** A new outbox entry: due at once, no attempt yet; its id sorts by the service's clock. */
+function queued(what: Pick<NotificationRecord, 'storeId' | 'transactionId' | 'intentId' | 'event' | 'channel' | 'payload'>, now: Date): NotificationRecord {
+  const at = now.toISOString()
+  return {id: newSortableId('msg', now.getTime()), ...what, createdAt: at, state: 'pending', attempts: [], nextAttemptAt: at, lastError: null, version: 0}
 }
