@@ -1,5 +1,6 @@
 import type {IntentRecord, NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Storage} from '../storage/storage.js'
+import type {RecentContacts} from './devices.js'
 
 export type BuildNotification = (store: StoreRecord, tx: TransactionRecord, event: NotificationEvent, now: Date) => NotificationRecord | null
 export type BuildIntentNotification = (store: StoreRecord, intent: IntentRecord, tx: TransactionRecord | null, event: 'intent.paid' | 'intent.expired', now: Date) => NotificationRecord | null
@@ -21,6 +22,8 @@ export interface AppContext {
   /** The same, for a payment intent's events (absent: intents notify nobody). */
   buildIntentNotification?: BuildIntentNotification
   emit(e: ServiceEvent): void
+  /** Which devices' last contact this process wrote in the last second (absent: every SMS writes it). */
+  readonly contacts?: RecentContacts
 }
 
 /** A conflicting concurrent commit is retried this many times before the error reaches the caller. */

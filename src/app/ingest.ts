@@ -37,7 +37,8 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
   // Stored as a UTC instant: "…+02:00" and "…Z" of the same moment are the same moment.
   const deviceTime = input.receivedAt ? new Date(input.receivedAt).toISOString() : null
   const receivedAt = deviceTime ?? now.toISOString()
-  const contacts: DeviceContact[] = input.device ? [{storeId: store.id, name: input.device.name, kind: input.device.kind, at: now.toISOString()}] : []
+  const device = input.device && (ctx.contacts?.due(store.id, input.device.name, now.getTime()) ?? true) ? input.device : null
+  const contacts: DeviceContact[] = device ? [{storeId: store.id, name: device.name, kind: device.kind, at: now.toISOString()}] : []
   const fp = smsFingerprints(store.id, parse, input.sender, input.body, deviceTime)
   const dup = await findDuplicate(ctx, store.id, fp, receivedAt)
   if (dup) return duplicate(ctx, {dup, parse, input, contacts, now})
@@ -135,6 +136,7 @@ export async function ingestSms(ctx: AppContext, store: StoreRecord, input: Inge
   }
   try {
     await ctx.storage.commit({sms: [sms], transactions: tx ? [tx] : [], notifications, balancePoints: points, deviceContacts: contacts})
+    if (device) ctx.contacts?.wrote(store.id, device.name, now.getTime())
   } catch (error) {
     // The same SMS, sent twice at once (a forwarder's retry racing the first): the unique
     // key kept one; answer as for any duplicate.
@@ -217,6 +219,7 @@ async function duplicate(ctx: AppContext, d: DuplicateInput): Promise<IngestResu
   if (contacts.length > 0 || batch.transactions) {
     try {
       await ctx.storage.commit(batch)
+      for (const c of contacts) ctx.contacts?.wrote(c.storeId, c.name, Date.parse(c.at))
     } catch (error) {
       // A claim changed the transaction meanwhile: the note is lost, the answer is the same.
       if (!(error instanceof ConflictError)) throw error

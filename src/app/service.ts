@@ -5,7 +5,7 @@ import type {Storage} from '../storage/storage.js'
 import {type CheckInput, type CheckOptions, type CheckResult, Checks} from './checks.js'
 import type {AppContext, BuildIntentNotification, BuildNotification, ServiceEvent} from './context.js'
 import {Decisions} from './decisions.js'
-import {type BuildDeviceNotification, Devices, type HeartbeatInput, type SweepResult} from './devices.js'
+import {type BuildDeviceNotification, Devices, type HeartbeatInput, RecentContacts, type SweepResult} from './devices.js'
 import {expireDue, type ExpiryScope} from './expiry.js'
 import {type IngestInput, type IngestResult, ingestSms} from './ingest.js'
 import {type ClaimIntentInput, type ClaimIntentResult, type CreateIntentInput, Intents} from './intents.js'
@@ -61,7 +61,7 @@ export class VcashService {
     this.storage = opts.storage
     this.failedChecks = opts.failedChecks ?? inMemoryFailedChecks
     const now = opts.now ?? (() => new Date())
-    this.ctx = {storage: opts.storage, now, buildNotification: opts.buildNotification ?? (() => null), buildIntentNotification: opts.buildIntentNotification, emit: opts.onEvent ?? (() => {})}
+    this.ctx = {storage: opts.storage, now, buildNotification: opts.buildNotification ?? (() => null), buildIntentNotification: opts.buildIntentNotification, emit: opts.onEvent ?? (() => {}), contacts: new RecentContacts()}
     this.stores = new Stores(this.ctx)
     this.sessions = new Sessions(this.ctx)
     this.checks = new Checks(this.ctx, this.stores, {...opts, failedChecks: this.failedChecks})
