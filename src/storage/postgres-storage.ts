@@ -215,7 +215,7 @@ export class PostgresStorage implements Storage {
     if (group.length > 1) {
       try {
         await this.k.transaction().execute(async (trx) => {
-          for (const q of group) await this.apply(trx, q.batch, false)
+          await this.applyGroup(trx, group.map((q) => q.batch))
           await this.announce(trx, group.flatMap((q) => changePayloads(q.batch)))
         })
       } catch (error) {
@@ -255,6 +255,54 @@ export class PostgresStorage implements Storage {
     }
     this.fault = null
     bumpVersions(b)
+  }
+
+  /**
+   * A group's writes with as few statements as its shapes allow: the new SMS, transfers and
+   * notifications of every batch in one multi-row INSERT each, and the transfers' changes (the
+   * claims) in one conditional UPDATE … FROM (VALUES …) whose RETURNING must name every row, or
+   * some claim lost its race (a ConflictError: the group re-runs batch by batch). Stores go first
+   * (the others reference them); what is rarer is written row by row, batch by batch, as alone.
+   */
+  private async applyGroup(trx: Transaction<Database>, batches: Batch[]): Promise<void> {
+    for (const b of batches) if (b.stores?.length) await this.apply(trx, {stores: b.stores}, false)
+    const smsNew = batches.flatMap((b) => (b.sms ?? []).filter((m) => m.version === 0))
+    const txNew = batches.flatMap((b) => (b.transactions ?? []).filter((t) => t.version === 0))
+    const txChanged = batches.flatMap((b) => (b.transactions ?? []).filter((t) => t.version !== 0))
+    const notificationsNew = batches.flatMap((b) => (b.notifications ?? []).filter((n) => n.version === 0))
+    try {
+      if (smsNew.length > 0) {
+        await trx.insertInto('sms').values(smsNew.map((m) => ({id: m.id, store_id: m.storeId, fingerprint: m.fingerprint, received_at: ms(m.receivedAt), stored_at: ms(m.storedAt), transaction_id: m.transactionId, version: 1, data: json(m)}))).execute()
+      }
+      if (txNew.length > 0) {
+        await trx.insertInto('transactions').values(txNew.map((t) => ({
+          id: t.id, store_id: t.storeId, status: t.status, sender_phone: t.senderPhone, amount: t.amount, reference: t.reference, received_at: ms(t.receivedAt),
+          created_at: ms(t.createdAt), updated_at: ms(t.updatedAt), sms_id: t.smsId, version: 1, data: json(t),
+        }))).execute()
+      }
+      if (notificationsNew.length > 0) {
+        await trx.insertInto('notifications').values(notificationsNew.map((n) => ({id: n.id, store_id: n.storeId, transaction_id: n.transactionId, state: n.state, next_attempt_at: n.state === 'pending' && n.nextAttemptAt ? ms(n.nextAttemptAt) : null, created_at: ms(n.createdAt), version: 1, data: json(n)}))).execute()
+      }
+    } catch (error) {
+      if (pgCode(error) === '23505') throw new ConflictError('batch', 'a group of new records')
+      throw error
+    }
+    if (txChanged.length > 0) {
+      const rows = txChanged.map((t) => {
+        const prior = priorStatus(t) ?? null
+        const from = prior !== null && prior !== t.status ? prior : null
+        return sql`(${t.id}::text, ${t.version}::bigint, ${from}::text, ${t.status}::text, ${ms(t.updatedAt)}::bigint, ${json(t)}::text)`
+      })
+      const r = await sql<{id: string}>`update transactions as t set status = v.status, updated_at = v.updated_at, version = v.version + 1, data = v.data
+        from (values ${sql.join(rows)}) as v(id, version, from_status, status, updated_at, data)
+        where t.id = v.id and t.version = v.version and (v.from_status is null or t.status = v.from_status)
+        returning t.id`.execute(trx)
+      if (r.rows.length !== txChanged.length) throw new ConflictError('transaction', txChanged.map((t) => t.id).join(','))
+    }
+    for (const b of batches) {
+      const rest: Batch = {...b, stores: undefined, sms: b.sms?.filter((m) => m.version !== 0), transactions: undefined, notifications: b.notifications?.filter((n) => n.version !== 0)}
+      await this.apply(trx, rest, false)
+    }
   }
 
   /** Told to every listening instance when (and only if) this transaction commits. */
@@ -678,7 +726,7 @@ function bumpVersions(b: Batch): void {
  * PostgreSQL parses and plans it once per connection instead of once per request.
  */
 const statementNames = new Map<string, string>()
-const MAX_PREPARED = 500
+const MAX_PREPARED = 1000
 
 function preparedStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...a: unknown[]) => unknown

@@ -67,6 +67,28 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       await s.close()
     })
 
+    it('claims of several transfers committed at once all land; a racing second claim of one of them fails alone', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a')]})
+      for (let i = 0; i < 6; i++) await s.commit({sms: [sms(`sms_c${i}`, 'st_a')], transactions: [tx(`c${i}`, 'st_a', {smsId: `sms_c${i}`})]})
+      const read = await Promise.all(Array.from({length: 6}, (_, i) => s.getTransaction(`c${i}`)))
+      const claim = (t: NonNullable<(typeof read)[number]>, who: string) => transition(t, {to: 'COMPLETED', by: `check:${who}`, why: who, at: new Date('2026-01-01T00:01:00Z'), patch: {userName: who}})
+      const commits = read.map((t, i) => s.commit({transactions: [claim(t!, `u${i}`)]}))
+      const rival = s.commit({transactions: [claim(read[2]!, 'rival')]})
+      const results = await Promise.allSettled([...commits, rival])
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{i, reason: r.reason as unknown}] : []))
+      expect(failed).toHaveLength(1)
+      expect([2, 6]).toContain(failed[0]!.i)
+      expect(failed[0]!.reason).toBeInstanceOf(ConflictError)
+      for (let i = 0; i < 6; i++) {
+        const t = (await s.getTransaction(`c${i}`))!
+        expect(t.status).toBe('COMPLETED')
+        expect(t.version).toBe(2)
+        expect(t.audit.filter((x) => x.to === 'COMPLETED')).toHaveLength(1)
+      }
+      await s.close()
+    })
+
     it('one conflict in a group fails only its own batch', async () => {
       const s = await open()
       await s.commit({stores: [store('st_a')]})
