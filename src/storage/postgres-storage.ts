@@ -727,11 +727,13 @@ function bumpVersions(b: Batch): void {
  */
 const statementNames = new Map<string, string>()
 const MAX_PREPARED = 1000
+const MAX_PREPARED_TEXT = 8192
 
 function preparedStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...a: unknown[]) => unknown
   ;(client as unknown as {query: (...a: unknown[]) => unknown}).query = (text: unknown, values: unknown, ...rest: unknown[]) => {
-    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || rest.length > 0) return query(text, values, ...rest)
+    // A group's multi-row statements vary with its size: the long ones (a sweep's hundreds of rows) stay unnamed.
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || rest.length > 0 || text.length > MAX_PREPARED_TEXT) return query(text, values, ...rest)
     let name = statementNames.get(text)
     if (name === undefined && statementNames.size < MAX_PREPARED) {
       name = `v${statementNames.size}`
