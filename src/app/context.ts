@@ -1,6 +1,6 @@
 import type {IntentRecord, NotificationEvent, NotificationRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Storage} from '../storage/storage.js'
-import type {RecentContacts} from './devices.js'
+import type {RecentContacts} from './recent-contacts.js'
 
 export type BuildNotification = (store: StoreRecord, tx: TransactionRecord, event: NotificationEvent, now: Date) => NotificationRecord | null
 export type BuildIntentNotification = (store: StoreRecord, intent: IntentRecord, tx: TransactionRecord | null, event: 'intent.paid' | 'intent.expired', now: Date) => NotificationRecord | null
