@@ -7,7 +7,7 @@ import {tryNormalisePhone} from '../core/phone.js'
 import {callerKey, type FailedChecks, type FailedChecksFactory, inMemoryFailedChecks} from '../core/rate-limit.js'
 import {normaliseText} from '../core/text.js'
 import {transition} from '../core/transactions.js'
-import {ConflictError, type Storage} from '../storage/storage.js'
+import {ConflictError, type CountedKey, type Storage} from '../storage/storage.js'
 import {type AppContext, MAX_RETRIES} from './context.js'
 import type {Stores} from './stores.js'
 
@@ -76,7 +76,6 @@ function holdReason(held: string[], gates: number, input: CheckInput): string {
  * PENDING and received inside the store's match window. A checkout page's claim uses the same.
  */
 export async function claimCandidates(storage: Storage, store: StoreRecord, c: {phone: string | null; reference: string | null; payer?: Payer | null; amount: Piastres}, nowMs: number): Promise<{candidates: TransactionRecord[]; pending: TransactionRecord[]}> {
-  const windowStart = nowMs - store.matchWindowMinutes * 60_000
   const candidates = c.reference
     ? (await storage.byReference(store.id, c.reference)).filter((t) => t.amount === c.amount && (c.phone === null || t.senderPhone === c.phone))
     : c.phone !== null
@@ -84,8 +83,13 @@ export async function claimCandidates(storage: Storage, store: StoreRecord, c: {
       : c.payer
         ? (await storage.phonelessByAmount(store.id, c.amount)).filter((t) => paidBy(t, c.payer!))
         : []
-  const pending = candidates.filter((t) => t.status === 'PENDING' && Date.parse(t.receivedAt) >= windowStart)
-  return {candidates, pending}
+  return {candidates, pending: pendingOf(store, candidates, nowMs)}
+}
+
+/** Of a claim's candidates, those it may take now: PENDING and received inside the store's match window. */
+function pendingOf(store: StoreRecord, candidates: TransactionRecord[], nowMs: number): TransactionRecord[] {
+  const windowStart = nowMs - store.matchWindowMinutes * 60_000
+  return candidates.filter((t) => t.status === 'PENDING' && Date.parse(t.receivedAt) >= windowStart)
 }
 
 /** A reference as typed (spaces, Arabic-Indic digits) to the form SMS parsing stores; null when it is not one. */
@@ -142,8 +146,10 @@ export class Checks {
     // A space parts store and caller: a store id has none, and PostgreSQL text cannot hold \0.
     const ipKey = `${store.id} ${callerKey(input.ip)}`
     // The in-memory counter answers at once (no await on the hot path); a shared database's
-    // answer is awaited beside the candidates' read, before anything is decided or written.
-    const failed = this.failedByIp.count(ipKey, nowMs)
+    // answer is awaited beside the candidates' read, before anything is decided or written —
+    // read by the same query when the ledger can (a claim by phone on PostgreSQL).
+    const counted = phone !== null && !reference && this.failedByIp.inLedger && this.ctx.storage.byClaimCounting ? {...this.failedByIp.inLedger, key: ipKey, now: nowMs} : null
+    const failed = counted ? 0 : this.failedByIp.count(ipKey, nowMs)
     let gate: Promise<number> | null = null
     if (typeof failed === 'number') {
       if (failed >= this.failedLimit) return this.rateLimited(ipKey, nowMs, lang)
@@ -155,7 +161,7 @@ export class Checks {
 
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.tryClaim(store, {phone, reference, payer, amount, input, nowMs, ipKey, gate: attempt === 0 ? gate : null})
+        return await this.tryClaim(store, {phone, reference, payer, amount, input, nowMs, ipKey, gate: attempt === 0 ? gate : null, counted: attempt === 0 ? counted : null})
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= MAX_RETRIES) throw error
       }
@@ -167,18 +173,22 @@ export class Checks {
     return {...this.answer('rate_limited', 429, {status: false, code: 'rate_limited', message: message('rate_limited', lang), retry_after: retryAfter}), retryAfter}
   }
 
-  private async tryClaim(store: StoreRecord, c: {phone: string | null; reference: string | null; payer: Payer | null; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string; gate: Promise<number> | null}): Promise<CheckResult> {
+  private async tryClaim(store: StoreRecord, c: {phone: string | null; reference: string | null; payer: Payer | null; amount: Piastres; input: CheckInput; nowMs: number; ipKey: string; gate: Promise<number> | null; counted: CountedKey | null}): Promise<CheckResult> {
     const {phone, reference, payer, amount, input, nowMs} = c
     const {lang} = input
     const now = new Date(nowMs)
-    const lookup = claimCandidates(this.ctx.storage, store, {phone, reference, payer, amount}, nowMs)
     let found: {candidates: TransactionRecord[]; pending: TransactionRecord[]}
-    if (c.gate) {
+    if (c.counted) {
+      const r = await this.ctx.storage.byClaimCounting!(store.id, phone!, amount, c.counted)
+      if (r.failed >= this.failedLimit) return this.rateLimited(c.ipKey, nowMs, lang)
+      found = {candidates: r.candidates, pending: pendingOf(store, r.candidates, nowMs)}
+    } else if (c.gate) {
+      const lookup = claimCandidates(this.ctx.storage, store, {phone, reference, payer, amount}, nowMs)
       const [f, failed] = await Promise.all([lookup, c.gate])
       if (failed >= this.failedLimit) return this.rateLimited(c.ipKey, nowMs, lang)
       found = f
     } else {
-      found = await lookup
+      found = await claimCandidates(this.ctx.storage, store, {phone, reference, payer, amount}, nowMs)
     }
     const {candidates, pending} = found
     const claimKey = `${store.id} ${phone ?? (reference ? `ref:${reference}` : `payer:${payer!.kind}:${normaliseName(payer!.value)}`)}`

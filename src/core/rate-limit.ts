@@ -97,6 +97,8 @@ export interface FailedChecks {
   /** Seconds until the oldest counted failure leaves the window (0 when none). */
   retryAfter(key: string, now: number): Maybe<number>
   clear(key: string): Maybe<void>
+  /** Kept in the ledger's database under this scope: a read of the ledger can count it in the same round trip. */
+  readonly inLedger?: {scope: string; windowMs: number}
 }
 
 /** Makes the counter of one window; `scope` keeps two windows' keys apart where they share a table. */

@@ -13,8 +13,8 @@ import {type Database, MIGRATIONS} from './schema.js'
 import * as sessions from './dashboard-queries.js'
 import * as devices from './device-queries.js'
 import {CHANGES_CHANNEL, ChangeFeed, changePayloads} from './pg-changes.js'
-import {SharedFailedChecks} from './rate-windows.js'
-import {type Batch, ConflictError, type IntentQuery, type LedgerChange, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
+import {SharedFailedChecks, windowSum} from './rate-windows.js'
+import {type Batch, ConflictError, type CountedKey, type IntentQuery, type LedgerChange, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
 import type {FailedChecks} from '../core/rate-limit.js'
 
 export const DEFAULT_POOL_MAX = 10
@@ -430,6 +430,19 @@ export class PostgresStorage implements Storage {
     return this.read(this.k.selectFrom('transactions').select(['data', 'version'])
       .where('store_id', '=', storeId).where('sender_phone', '=', phone).where('amount', '=', amount)
       .orderBy('received_at').orderBy('created_at').orderBy('id').limit(500))
+  }
+
+  /** byClaim beside the caller's failed checks: one round trip where a check would make two. */
+  async byClaimCounting(storeId: string, phone: string, amount: Piastres, counted: CountedKey): Promise<{candidates: TransactionRecord[]; failed: number}> {
+    // One row even without a candidate (the count's); the candidates in byClaim's order and limit.
+    const q = sql<Row & {failed: number | string}>`select t.data, t.version, w.failed
+      from (select ${windowSum(counted)} as failed) as w
+      left join lateral (select data, version, received_at, created_at, id from transactions
+        where store_id = ${storeId} and sender_phone = ${phone} and amount = ${amount}
+        order by received_at, created_at, id limit 500) as t on true
+      order by t.received_at, t.created_at, t.id`
+    const rows = (await this.rows({execute: async () => (await q.execute(this.k)).rows})) as (Row & {failed: number | string})[]
+    return {candidates: rows.filter((r) => r.data !== null).map((r) => record<TransactionRecord>(r)), failed: Number(rows[0]?.failed ?? 0)}
   }
 
   phonelessByAmount(storeId: string, amount: Piastres): Promise<TransactionRecord[]> {

@@ -12,7 +12,7 @@
  * key's first hit (not sliding), reads Date.now() (not our clock), and issues CREATE TABLE at
  * run time outside our migrations (a least-privilege database user may not create tables).
  */
-import {type Kysely, sql} from 'kysely'
+import {type Kysely, type RawBuilder, sql} from 'kysely'
 
 import type {FailedChecks} from '../core/rate-limit.js'
 import type {Database} from './schema.js'
@@ -32,11 +32,18 @@ export interface RateWindowsOptions {
   pruned: {at: number}
 }
 
+/** The failures a counter holds for `key` in the window ending `now`, as one scalar subquery (also read beside a claim's candidates). */
+export function windowSum(c: {scope: string; key: string; windowMs: number; now: number}): RawBuilder<number> {
+  return sql<number>`(select coalesce(sum(hits), 0) from rate_windows where key = ${`${c.scope} ${c.key}`} and bucket_start > ${c.now - c.windowMs})`
+}
+
 export class SharedFailedChecks implements FailedChecks {
   private readonly bucketMs: number
+  readonly inLedger: {scope: string; windowMs: number}
 
   constructor(private readonly k: Kysely<Database>, private readonly o: RateWindowsOptions) {
     this.bucketMs = Math.max(1, Math.ceil(o.windowMs / BUCKETS))
+    this.inLedger = {scope: o.scope, windowMs: o.windowMs}
   }
 
   async add(key: string, now: number): Promise<void> {
@@ -56,7 +63,12 @@ export class SharedFailedChecks implements FailedChecks {
   }
 
   async count(key: string, now: number): Promise<number> {
-    return (await this.window(key, now)).hits
+    try {
+      const {rows} = await sql<{hits: number | string}>`select ${windowSum({...this.inLedger, key, now})} as hits`.execute(this.k)
+      return Number(rows[0]?.hits ?? 0)
+    } catch (error) {
+      throw this.o.readError(error)
+    }
   }
 
   async retryAfter(key: string, now: number): Promise<number> {

@@ -101,6 +101,11 @@ export interface Storage {
    */
   byClaim(storeId: string, phone: string, amount: Piastres): Promise<TransactionRecord[]>
   /**
+   * byClaim, and in the same round trip the failed checks a counter kept in this database holds
+   * for `counted.key` (FailedChecks.inLedger): a check on PostgreSQL needs both before it decides.
+   */
+  byClaimCounting?(storeId: string, phone: string, amount: Piastres, counted: CountedKey): Promise<{candidates: TransactionRecord[]; failed: number}>
+  /**
    * Transactions of a store with this amount and no payer phone (bank InstaPay credits), oldest
    * received first: the candidates of a claim by payer name or InstaPay address.
    */
@@ -179,6 +184,14 @@ export interface Storage {
  * due again now; `delivery`: an attempt saved; `transaction`, `sms`, `intent`, `store`; `resync`: the listener
  * reconnected and may have missed some (look at everything once).
  */
+/** A failed-check counter's key as the database keeps it (see FailedChecks.inLedger). */
+export interface CountedKey {
+  scope: string
+  key: string
+  windowMs: number
+  now: number
+}
+
 export interface LedgerChange {
   kind: string
   id: string

@@ -67,6 +67,32 @@ describe.skipIf(!available)('PostgreSQL shared by instances', () => {
     }
   })
 
+  it('a claim\'s candidates and the caller\'s failed checks in one query agree with reading each alone', async () => {
+    const url = await tempDatabase(adminUrl)
+    const s = await openPg(url)
+    try {
+      await s.commit({stores: [store('st_a')]})
+      for (const [i, phone] of ['01011111111', '01011111111', '01022222222'].entries()) {
+        await s.commit({sms: [sms(`sms_${i}`, 'st_a')], transactions: [tx(`t${i}`, 'st_a', {smsId: `sms_${i}`, senderPhone: phone})]})
+      }
+      const window = 10 * 60_000
+      const counter = s.failedChecks('caller', window)
+      expect(counter.inLedger).toEqual({scope: 'caller', windowMs: window})
+      const t0 = Date.parse('2026-03-01T10:00:00Z')
+      for (let i = 0; i < 4; i++) await counter.add('st_a 198.51.100.7', t0 + i * 120_000)
+      for (const at of [t0 + 7 * 60_000, t0 + 11 * 60_000, t0 + 30 * 60_000]) {
+        for (const phone of ['01011111111', '01022222222', '01033333333']) {
+          const both = await s.byClaimCounting('st_a', phone, 10_000, {scope: 'caller', key: 'st_a 198.51.100.7', windowMs: window, now: at})
+          expect(both.failed).toBe(await counter.count('st_a 198.51.100.7', at))
+          expect(both.candidates.map((t) => t.id)).toEqual((await s.byClaim('st_a', phone, 10_000)).map((t) => t.id))
+        }
+      }
+      expect((await s.byClaimCounting('st_a', '01011111111', 10_000, {scope: 'caller', key: 'st_a 198.51.100.7', windowMs: window, now: t0 + 7 * 60_000})).failed).toBe(4)
+    } finally {
+      await s.close()
+    }
+  })
+
   it('a commit is heard by every listener once it commits, a rolled-back one never, and the listener reconnects after its connection is killed', async () => {
     const url = await tempDatabase(adminUrl)
     const [a, b] = [await openPg(url), await openPg(url)]
