@@ -126,13 +126,12 @@ export async function backupDataDir(dataDir: string, outFile: string, opts: {for
   const createdAt = (opts.now?.() ?? new Date()).toISOString()
   const files = smallFiles(dataDir)
   const db = new BetterSqlite3(tmp)
-  let found: LedgerCounts
-  try {
+  const found = writeThenRename(db, tmp, out, () => {
     const bad = integrityOk(db)
     if (bad) throw new VcashError('backup_failed', `the copy of the ledger failed its integrity check: ${bad}`, {exit: EXIT.bug})
     // One self-contained file (no -wal beside it) whatever mode the ledger was in.
     db.pragma('journal_mode = DELETE')
-    found = counts(db)
+    const found = counts(db)
     db.exec('create table vcash_backup_meta (key text primary key, value text not null)')
     db.exec('create table vcash_backup_files (path text primary key, mode integer not null, content blob not null)')
     const meta = db.prepare('insert into vcash_backup_meta (key, value) values (?, ?)')
@@ -151,6 +150,19 @@ export async function backupDataDir(dataDir: string, outFile: string, opts: {for
         }
       }
     })()
+    return found
+  })
+  return {file: out, format: BACKUP_FORMAT, created_at: createdAt, data_dir: path.resolve(dataDir), bytes: fs.statSync(out).size, counts: found, files: files.map((f) => f.rel), duration_ms: Date.now() - started}
+}
+
+/**
+ * Runs `write` on the SQLite file at `tmp` and then puts it at `out`, durably (the file, then
+ * the rename in its folder); when `write` fails, `tmp` is removed and nothing is replaced.
+ */
+function writeThenRename<T>(db: BetterSqlite3.Database, tmp: string, out: string, write: () => T): T {
+  let result: T
+  try {
+    result = write()
   } catch (error) {
     db.close()
     fs.rmSync(tmp, {force: true})
@@ -160,7 +172,7 @@ export async function backupDataDir(dataDir: string, outFile: string, opts: {for
   fsyncFile(tmp)
   fs.renameSync(tmp, out)
   fsyncDir(path.dirname(out))
-  return {file: out, format: BACKUP_FORMAT, created_at: createdAt, data_dir: path.resolve(dataDir), bytes: fs.statSync(out).size, counts: found, files: files.map((f) => f.rel), duration_ms: Date.now() - started}
+  return result
 }
 
 interface OpenedBackup {
@@ -229,7 +241,7 @@ export async function restoreDataDir(file: string, dataDir: string, opts: {force
     fs.chmodSync(tmp, 0o600)
     const db = new BetterSqlite3(tmp)
     const files: string[] = []
-    try {
+    writeThenRename(db, tmp, target, () => {
       for (const f of db.prepare('select path, mode, content from vcash_backup_files order by path').all() as {path: string; mode: number; content: Buffer}[]) {
         const dest = path.resolve(dataDir, f.path)
         // Paths come from a file: never outside the data dir.
@@ -245,15 +257,7 @@ export async function restoreDataDir(file: string, dataDir: string, opts: {force
         if (restored[t] !== backup.counts[t]) throw new VcashError('backup_corrupt', `${file}: ${t} holds ${restored[t]} rows, its record says ${backup.counts[t]}`, {exit: EXIT.input})
       }
       db.exec('vacuum')
-    } catch (error) {
-      db.close()
-      fs.rmSync(tmp, {force: true})
-      throw error
-    }
-    db.close()
-    fsyncFile(tmp)
-    fs.renameSync(tmp, target)
-    fsyncDir(dataDir)
+    })
     // It opens as a ledger (identity, migrations of an older backup) with the counts it was taken with.
     const storage = new SqliteStorage({dataDir})
     await storage.open()

@@ -660,7 +660,6 @@ export class SqliteStorage implements Storage {
     return sessions.revokeAllSessions(this.k).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
   }
 
-  /** Insert records as they are (the import of an old data dir), in one transaction. */
   listDevices(storeId?: string): Promise<DeviceRecord[]> {
     return devices.listDevices(this.k, storeId).catch((error: unknown) => Promise.reject(asReadError(error)))
   }
@@ -676,6 +675,8 @@ export class SqliteStorage implements Storage {
   lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined> {
     return devices.lastBalancePoint(this.k, storeId, chain, at).catch((error: unknown) => Promise.reject(asReadError(error)))
   }
+
+  /** Insert records as they are (the import of an old data dir), in one transaction. */
   importAll(b: LegacyBatch): void {
     const tx = this.db.transaction(() => {
       for (const list of [b.stores, b.sms, b.transactions, b.notifications, b.credits]) for (const r of list) r.version = 0
