@@ -5,26 +5,16 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {afterAll, afterEach, describe, expect, inject, it} from 'vitest'
+import {afterAll, describe, expect, inject, it} from 'vitest'
 
 import {FAKE_WHMCS_CREDENTIALS, FakeWhmcs} from '../support/fake-whmcs.js'
 import {dropDatabases, tempDatabase} from '../support/postgres.js'
-import {check, cliEnv, postSms, realTool, runCli, type ServeChild, startServe, tempDir, VF_R1, waitExit} from '../support/vcash.js'
+import {check, cliEnv, postSms, realTool, runCli, type ServeChild, startServe, stoppedAfterEach, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 
 const adminUrl = inject('pgUrl')
 const available = realTool('PostgreSQL (Debian postgresql, or VCASH_TEST_DATABASE_URL)', adminUrl !== '')
 
-const children: ServeChild[] = []
-const servers: http.Server[] = []
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.child.exitCode === null && c.child.signalCode === null) {
-      c.child.kill('SIGTERM')
-      await waitExit(c.child)
-    }
-  }
-  for (const s of servers.splice(0)) await new Promise<void>((r) => s.close(() => r()))
-})
+const {children, servers} = stoppedAfterEach()
 
 /** `vcash serve` on the shared database, with a data dir of its own (its admin.json). */
 async function instance(url: string, extra: string[] = []): Promise<ServeChild> {

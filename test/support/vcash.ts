@@ -1,8 +1,11 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import fs from 'node:fs'
+import type http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+
+import {afterEach} from 'vitest'
 
 import {type ServeOptions, VcashServer} from '../../src/server/serve.js'
 
@@ -156,4 +159,20 @@ export async function check(t: {url: string; storeId: string}, q: Record<string,
 export function realTool(name: string, available: boolean): boolean {
   if (!available && process.env.VCASH_REQUIRE_REAL_TOOLS) throw new Error(`${name} is required in CI but is not available; .ci/run installs it`)
   return available
+}
+
+/** The `vcash serve` children and HTTP servers a test file starts: each test's are stopped after it. */
+export function stoppedAfterEach(): {children: ServeChild[]; servers: http.Server[]} {
+  const children: ServeChild[] = []
+  const servers: http.Server[] = []
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      if (c.child.exitCode === null && c.child.signalCode === null) {
+        c.child.kill('SIGTERM')
+        await waitExit(c.child)
+      }
+    }
+    for (const s of servers.splice(0)) await new Promise<void>((r) => s.close(() => r()))
+  })
+  return {children, servers}
 }
