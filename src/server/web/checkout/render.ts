@@ -95,7 +95,7 @@ function shown(amount: number): string {
   return formatMoney(amount).replace(/\B(?=(\d{3})+\.)/g, ',')
 }
 
-const cairo = new Intl.DateTimeFormat('en-GB', {timeZone: 'Africa/Cairo', hour: '2-digit', minute: '2-digit', hour12: false})
+const cairo = new Intl.DateTimeFormat('en-GB', {timeZone: 'Africa/Cairo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'})
 
 /** The screen an intent is on: what the customer needs to see next. */
 export type Screen = 'pay' | 'waiting' | 'held' | 'paid' | 'rejected' | 'expired' | 'cancelled'

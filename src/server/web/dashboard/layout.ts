@@ -21,9 +21,9 @@ export function makeView(lang: Lang, csrf: string, here: string): View {
 }
 
 const DATE_FMT: Record<Lang, Intl.DateTimeFormat> = {
-  en: new Intl.DateTimeFormat('en-GB', {timeZone: 'Africa/Cairo', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false}),
+  en: new Intl.DateTimeFormat('en-GB', {timeZone: 'Africa/Cairo', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}),
   // Latin digits in both languages: amounts, phones and times are compared against SMS and receipts.
-  ar: new Intl.DateTimeFormat('ar-EG-u-nu-latn', {timeZone: 'Africa/Cairo', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false}),
+  ar: new Intl.DateTimeFormat('ar-EG-u-nu-latn', {timeZone: 'Africa/Cairo', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}),
 }
 
 export function when(v: View, iso: string | null | undefined): string {
