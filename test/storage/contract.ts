@@ -89,6 +89,31 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       await s.close()
     })
 
+    it('a claim\'s notification lands with its claim: the claim of a transfer already taken stores none, the claims beside it store theirs', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a')]})
+      for (let i = 0; i < 5; i++) await s.commit({sms: [sms(`sms_k${i}`, 'st_a')], transactions: [tx(`k${i}`, 'st_a', {smsId: `sms_k${i}`})]})
+      const read = await Promise.all(Array.from({length: 5}, async (_, i) => (await s.getTransaction(`k${i}`))!))
+      const claim = (t: TransactionRecord, who: string) => transition(t, {to: 'COMPLETED', by: `check:${who}`, why: who, at: new Date('2026-01-01T00:01:00Z'), patch: {userName: who}})
+      const note = (t: TransactionRecord, who: string) => ({
+        id: `n_${t.id}_${who}`, storeId: 'st_a', transactionId: t.id, event: 'transaction.completed' as const, channel: 'get' as const, payload: {}, createdAt: '2026-01-01T00:01:00Z', signedAt: 0,
+        state: 'pending' as const, attempts: [], nextAttemptAt: '2026-01-01T00:01:00Z', lastError: null, version: 0,
+      })
+      // Another instance took k3 first: this one's claim of k3 was made from a stale read.
+      await s.commit({transactions: [claim(read[3]!, 'elsewhere')], notifications: [note(read[3]!, 'elsewhere')]})
+      const results = await Promise.allSettled(read.map((t, i) => s.commit({transactions: [claim(t, `u${i}`)], notifications: [note(t, `u${i}`)]})))
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
+      expect((results[3] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError)
+      for (let i = 0; i < 5; i++) {
+        const who = i === 3 ? 'elsewhere' : `u${i}`
+        expect((await s.getTransaction(`k${i}`))!.userName).toBe(who)
+        expect((await s.getNotification(`n_k${i}_${who}`))?.transactionId).toBe(`k${i}`)
+      }
+      expect(await s.getNotification('n_k3_u3')).toBeUndefined()
+      expect((await s.dueNotifications(new Date('2026-01-02T00:00:00Z'), 100)).map((n) => n.id).sort()).toEqual(['n_k0_u0', 'n_k1_u1', 'n_k2_u2', 'n_k3_elsewhere', 'n_k4_u4'])
+      await s.close()
+    })
+
     it('one conflict in a group fails only its own batch', async () => {
       const s = await open()
       await s.commit({stores: [store('st_a')]})
