@@ -4,7 +4,7 @@ import {Kysely, PostgresDialect, sql, type Transaction} from 'kysely'
 import pg from 'pg'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
-import type {BalancePoint, CreditRecord, DeviceRecord, IntentRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {CreditRecord, IntentRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import {priorIntentStatus} from '../core/intents.js'
 import {priorStatus} from '../core/transactions.js'
@@ -14,7 +14,8 @@ import * as sessions from './dashboard-queries.js'
 import * as devices from './device-queries.js'
 import {CHANGES_CHANNEL, ChangeFeed, changePayloads} from './pg-changes.js'
 import {SharedFailedChecks, windowSum} from './rate-windows.js'
-import {type Batch, ConflictError, type CountedKey, type IntentQuery, type LedgerChange, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
+import {SharedReads} from './shared-reads.js'
+import {type Batch, ConflictError, type CountedKey, type IntentQuery, type LedgerChange, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
 import type {FailedChecks} from '../core/rate-limit.js'
 
 export const DEFAULT_POOL_MAX = 10
@@ -45,9 +46,9 @@ type Row = {data: string; version: number}
  * a racing writer — in this process or another instance — change nothing and get a ConflictError:
  * PostgreSQL re-checks the WHERE of an UPDATE against the row a concurrent commit left.
  */
-export class PostgresStorage implements Storage {
+export class PostgresStorage extends SharedReads implements Storage {
   readonly pool: pg.Pool
-  private readonly k: Kysely<Database>
+  protected readonly k: Kysely<Database>
   private fault: string | null = null
   private faultKind: 'unreachable' | 'full' = 'unreachable'
   private closed = false
@@ -63,6 +64,7 @@ export class PostgresStorage implements Storage {
   private notifies = false
 
   constructor(private readonly opts: PostgresStorageOptions) {
+    super(asReadError)
     const cfg = poolConfig(opts)
     this.where = cfg.where
     // The listening connection: the pool's settings, its own name (pg_stat_activity), keepalive on.
@@ -623,34 +625,10 @@ export class PostgresStorage implements Storage {
     return this.read(s.orderBy('created_at', 'desc').orderBy(sql`id collate "C"`, 'desc').limit(Math.min(Math.max(q.limit ?? 50, 1), 500)))
   }
 
-  // --- devices and balance points, the dashboard's totals and sessions: the same Kysely functions as SQLite ---
-
-  listDevices(storeId?: string): Promise<DeviceRecord[]> {
-    return devices.listDevices(this.k, storeId).catch((error: unknown) => Promise.reject(asReadError(error)))
-  }
-
-  getDevice(id: string): Promise<DeviceRecord | undefined> {
-    return devices.getDevice(this.k, id).catch((error: unknown) => Promise.reject(asReadError(error)))
-  }
-
-  devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]> {
-    return devices.devicesToSweep(this.k, silentBefore, limit).catch((error: unknown) => Promise.reject(asReadError(error)))
-  }
-
-  lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined> {
-    return devices.lastBalancePoint(this.k, storeId, chain, at).catch((error: unknown) => Promise.reject(asReadError(error)))
-  }
-
-  transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]> {
-    return sessions.transactionTotals(this.k, since, until).catch((error: unknown) => Promise.reject(asReadError(error)))
-  }
+  // --- the dashboard's session writes (the device, balance-point and dashboard reads are SharedReads') ---
 
   insertSession(s: SessionRecord): Promise<void> {
     return this.written(sessions.insertSession(this.k, s))
-  }
-
-  findSessionByTokenHash(hash: string): Promise<SessionRecord | undefined> {
-    return sessions.findSessionByTokenHash(this.k, hash).catch((error: unknown) => Promise.reject(asReadError(error)))
   }
 
   revokeSession(id: string, now: Date): Promise<boolean> {

@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import {type Compilable, Kysely, sql, SqliteDialect} from 'kysely'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
-import type {BalancePoint, CreditRecord, DeviceRecord, IntentRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
+import type {CreditRecord, IntentRecord, NotificationRecord, SessionRecord, SmsRecord, StoreRecord, TransactionRecord} from '../core/model.js'
 import type {Piastres} from '../core/money.js'
 import {priorIntentStatus} from '../core/intents.js'
 import {priorStatus} from '../core/transactions.js'
@@ -13,7 +13,8 @@ import {migrateToLatest, type SchemaState, schemaState} from './migrate.js'
 import {type Database, MIGRATIONS} from './schema.js'
 import * as sessions from './dashboard-queries.js'
 import * as devices from './device-queries.js'
-import {type Batch, ConflictError, type IntentQuery, type LegacyBatch, type NotificationQuery, type Storage, type TransactionQuery, type TransactionTotal} from './storage.js'
+import {SharedReads} from './shared-reads.js'
+import {type Batch, ConflictError, type IntentQuery, type LegacyBatch, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
 
 /** `PRAGMA application_id` of a vcash ledger ("vcsh"): a foreign SQLite file is never taken for ours. */
 export const APPLICATION_ID = 0x76637368
@@ -69,10 +70,10 @@ const PARAM = '\u0000vcash-param:'
  * Queries are written with Kysely (the query layer PostgreSQL will share) and compiled once
  * into prepared statements.
  */
-export class SqliteStorage implements Storage {
+export class SqliteStorage extends SharedReads implements Storage {
   readonly file: string
   private db!: BetterSqlite3.Database
-  private k!: Kysely<Database>
+  protected k!: Kysely<Database>
   private readonly stmts = new Map<string, BetterSqlite3.Statement>()
   private readonly named = new Map<string, Prepared>()
   private dataVersion: BetterSqlite3.Statement | null = null
@@ -87,6 +88,7 @@ export class SqliteStorage implements Storage {
   private wal: {fd: fs.promises.FileHandle; ino: number} | null = null
 
   constructor(private readonly opts: SqliteStorageOptions) {
+    super(asReadError)
     this.file = path.join(opts.dataDir, DB_FILE)
   }
 
@@ -635,17 +637,9 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  transactionTotals(since: Date, until: Date): Promise<TransactionTotal[]> {
-    return sessions.transactionTotals(this.k, since, until).catch((error: unknown) => Promise.reject(asReadError(error)))
-  }
-
   // Sign-in rows are written outside the group commit: each is one statement, run whole between groups.
   insertSession(s: SessionRecord): Promise<void> {
     return sessions.insertSession(this.k, s).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
-  }
-
-  findSessionByTokenHash(hash: string): Promise<SessionRecord | undefined> {
-    return sessions.findSessionByTokenHash(this.k, hash).catch((error: unknown) => Promise.reject(asReadError(error)))
   }
 
   revokeSession(id: string, now: Date): Promise<boolean> {
@@ -658,22 +652,6 @@ export class SqliteStorage implements Storage {
 
   revokeAllSessions(): Promise<number> {
     return sessions.revokeAllSessions(this.k).then((r) => this.synced(r)).catch((error: unknown) => Promise.reject(asWriteError(error, (m) => (this.fault = m))))
-  }
-
-  listDevices(storeId?: string): Promise<DeviceRecord[]> {
-    return devices.listDevices(this.k, storeId).catch((error: unknown) => Promise.reject(asReadError(error)))
-  }
-
-  getDevice(id: string): Promise<DeviceRecord | undefined> {
-    return devices.getDevice(this.k, id).catch((error: unknown) => Promise.reject(asReadError(error)))
-  }
-
-  devicesToSweep(silentBefore: Date, limit: number): Promise<DeviceRecord[]> {
-    return devices.devicesToSweep(this.k, silentBefore, limit).catch((error: unknown) => Promise.reject(asReadError(error)))
-  }
-
-  lastBalancePoint(storeId: string, chain: string, at: Date): Promise<BalancePoint | undefined> {
-    return devices.lastBalancePoint(this.k, storeId, chain, at).catch((error: unknown) => Promise.reject(asReadError(error)))
   }
 
   /** Insert records as they are (the import of an old data dir), in one transaction. */

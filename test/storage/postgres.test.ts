@@ -130,6 +130,9 @@ describe.skipIf(!available)('PostgreSQL', () => {
       const e = await down.open().catch((error: unknown) => error)
       expect(e).toMatchObject({code: 'storage_unavailable', http: 503})
       expect((e as Error).message).not.toContain('hunter2')
+      // The reads both engines share (storage/shared-reads.ts) fail as this engine's own reads do.
+      const reads = await Promise.allSettled([down.listDevices(), down.getDevice('dv_x'), down.devicesToSweep(new Date(), 1), down.lastBalancePoint('st_a', 'vodafone', new Date()), down.transactionTotals(new Date(0), new Date()), down.findSessionByTokenHash('h')])
+      for (const r of reads) expect(r).toMatchObject({status: 'rejected', reason: {code: 'storage_unavailable', http: 503}})
       await down.close()
       const missing = new URL(adminUrl)
       missing.pathname = '/no_such_vcash_db'
