@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {dashboardReachable} from '../../src/server/routes/dashboard-access.js'
-import {csrfOf, heldTransfer, holdFirstPayments, post, type Receiver, signIn, startReceiver, unmatchedTransfer, until, VF} from '../support/dashboard.js'
+import {csrfOf, heard, heldTransfer, holdFirstPayments, post, type Receiver, signIn, startReceiver, unmatchedTransfer, VF} from '../support/dashboard.js'
 import {VcashServer} from '../../src/server/serve.js'
 import {dropDatabases, tempDatabase} from '../support/postgres.js'
 import {postSms, realTool, runCli, startServer, tempDir, type TestServer} from '../support/vcash.js'
@@ -89,7 +89,7 @@ describe('dashboard over HTTP', () => {
     const tx = (await t.server.local.storage.getTransaction(id))!
     expect(tx.status).toBe('COMPLETED')
     expect(tx.audit.at(-1)!.by).toMatch(/^dashboard:tester:ss_/)
-    await until(() => receiver.events.some((e) => e.type === 'transaction.completed' && (e.data as {id?: string}).id === id))
+    await heard(receiver, 'transaction.completed', id)
   })
 
   it('reject needs a reason and records it; match completes an unclaimed transfer for a named customer', async () => {
@@ -151,7 +151,7 @@ describe('dashboard over HTTP', () => {
     expect(await t.server.local.storage.getIntent(marked)).toMatchObject({status: 'paid', transactionId: loose})
     expect((await t.server.local.storage.getTransaction(loose))!).toMatchObject({status: 'COMPLETED', intentId: marked})
     expect((await page(`/intents/${marked}`))).toContain(`href="/dashboard/transactions/${loose}"`)
-    await until(() => receiver.events.some((e) => e.type === 'intent.paid' && (e.data as {id?: string}).id === marked))
+    await heard(receiver, 'intent.paid', marked)
 
     // Cancel: once; a paid intent is not cancelled.
     expect((await post(t, `/dashboard/intents/${toCancel}/cancel`, cookie, {_csrf: csrf})).headers.get('location')).toBe(`/dashboard/intents/${toCancel}?done=cancelled`)

@@ -12,7 +12,7 @@ import type {Browser, BrowserContext, Page} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {hasChromium, launchBrowser, SCREENSHOT_DIR} from '../support/browser.js'
-import {heldTransfer, holdFirstPayments, type Receiver, startReceiver, unmatchedTransfer, until, VF} from '../support/dashboard.js'
+import {heard, heldTransfer, holdFirstPayments, type Receiver, startReceiver, unmatchedTransfer, VF} from '../support/dashboard.js'
 import {postSms, realTool, runCli, startServer, type TestServer} from '../support/vcash.js'
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
@@ -77,7 +77,7 @@ describe.skipIf(!realTool('chromium', hasChromium()))('dashboard in chromium', (
     await page.waitForURL(/done=approved/)
     await expect(page.locator('.flash.ok').textContent()).resolves.toContain('Approved')
     expect((await t.server.local.storage.getTransaction(ids.held))!.status).toBe('COMPLETED')
-    const event = await until(() => receiver.events.find((e) => e.type === 'transaction.completed' && (e.data as {id?: string}).id === ids.held))
+    const event = await heard(receiver, 'transaction.completed', ids.held)
     expect(event.data).toMatchObject({amount: '250.00', user_name: 'Mona'})
   })
 
@@ -99,7 +99,7 @@ describe.skipIf(!realTool('chromium', hasChromium()))('dashboard in chromium', (
     await row.getByRole('button', {name: 'Match to customer'}).click()
     await page.waitForURL(/done=matched/)
     expect(await t.server.local.storage.getTransaction(ids.unmatched)).toMatchObject({status: 'COMPLETED', userName: 'Karim', clientId: '314'})
-    await until(() => receiver.events.some((e) => e.type === 'transaction.completed' && (e.data as {id?: string}).id === ids.unmatched))
+    await heard(receiver, 'transaction.completed', ids.unmatched)
   })
 
   it('shows a new SMS without a reload', async () => {
@@ -144,7 +144,7 @@ describe.skipIf(!realTool('chromium', hasChromium()))('dashboard in chromium', (
     await row.getByRole('button', {name: 'Pay intent'}).click()
     await page.waitForURL(/done=intent_paid/)
     expect(await t.server.local.storage.getIntent(id)).toMatchObject({status: 'paid', transactionId: tx})
-    await until(() => receiver.events.some((e) => e.type === 'intent.paid' && (e.data as {id?: string}).id === id))
+    await heard(receiver, 'intent.paid', id)
     ids.paidIntent = id
   })
 

@@ -11,6 +11,7 @@ import {Webhook} from 'standardwebhooks'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {verifySignedQuery} from '../../src/notify/sign.js'
+import {until} from '../support/until.js'
 import {check, postSms, runCli, startServer, type TestServer, VF_R1} from '../support/vcash.js'
 
 interface Seen {
@@ -63,14 +64,6 @@ function verifiesGet(secret: string, s: Seen): boolean {
   return j >= 0 && eq(hmac(signed.slice(0, j)), signed.slice(j + 20))
 }
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting for a delivery')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
 let t: TestServer | null = null
 afterEach(async () => {
   await t?.close()
@@ -101,10 +94,10 @@ describe('vcash store rotate-secret', () => {
 
     // During the overlap: a webhook (the transfer arrives) and a GET callback (it is claimed).
     await postSms(t, VF_R1('01055550001', '100', '880000101'))
-    await until(() => m.seen.some((s) => s.url === '/hook'))
+    await until('the webhook', () => m.seen.some((s) => s.url === '/hook'), 10_000)
     await service.updateStore(t.storeId, {callback: {kind: 'get', url: `${m.url}/get`}})
     expect((await check(t, {phone: '01055550001', amount: '100', user_name: '9'})).json.status).toBe(true)
-    await until(() => m.seen.some((s) => s.url.startsWith('/get?')))
+    await until('the GET callback', () => m.seen.some((s) => s.url.startsWith('/get?')), 10_000)
     expect(Date.now() - rotatedAt, 'the overlap deliveries took too long for this test').toBeLessThan(overlapS * 1000)
     const hook = m.seen.find((s) => s.url === '/hook')!
     const get = m.seen.find((s) => s.url.startsWith('/get?'))!
@@ -124,10 +117,10 @@ describe('vcash store rotate-secret', () => {
     m.seen.length = 0
     await service.updateStore(t.storeId, {callback: {kind: 'webhook', url: `${m.url}/hook`}})
     await postSms(t, VF_R1('01055550002', '200', '880000102'))
-    await until(() => m.seen.some((s) => s.url === '/hook'))
+    await until('the webhook', () => m.seen.some((s) => s.url === '/hook'), 10_000)
     await service.updateStore(t.storeId, {callback: {kind: 'get', url: `${m.url}/get`}})
     expect((await check(t, {phone: '01055550002', amount: '200', user_name: '9'})).json.status).toBe(true)
-    await until(() => m.seen.some((s) => s.url.startsWith('/get?')))
+    await until('the GET callback', () => m.seen.some((s) => s.url.startsWith('/get?')), 10_000)
     const hook2 = m.seen.find((s) => s.url === '/hook')!
     const get2 = m.seen.find((s) => s.url.startsWith('/get?'))!
     expect(hook2.headers['webhook-signature']!.split(' ')).toHaveLength(1)

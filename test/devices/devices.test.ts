@@ -10,6 +10,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import type {DeviceView} from '../../src/core/views.js'
 import {runningServer} from '../../src/io/admin-info.js'
 import {Catcher} from '../../src/simulate/catcher.js'
+import {until} from '../support/until.js'
 import {startServer, type TestServer, VF_R1} from '../support/vcash.js'
 
 const closers: (() => Promise<void>)[] = []
@@ -48,14 +49,6 @@ async function devices(t: TestServer): Promise<DeviceView[]> {
 }
 
 const deviceEvents = (c: Catcher) => c.seen.filter((s) => s.path === '/webhook').map((s) => JSON.parse(s.body) as {type: string; data: DeviceView & {silence_limit_minutes: number}}).filter((e) => e.type.startsWith('device.'))
-
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 describe('devices', () => {
   it('a device that stops beating is reported offline once after the limit, and online once when it returns', async () => {

@@ -8,6 +8,7 @@ import {afterAll, afterEach, describe, expect, inject, it} from 'vitest'
 import {VcashServer} from '../../src/server/serve.js'
 import {PAY_TO} from '../support/checkout.js'
 import {dropDatabases, tempDatabase} from '../support/postgres.js'
+import {until} from '../support/until.js'
 import {realTool, startServer, type TestServer, tempDir, VF_R1} from '../support/vcash.js'
 
 const adminUrl = inject('pgUrl')
@@ -47,18 +48,8 @@ async function stream(url: string, headers: Record<string, string> = {}): Promis
   }
 }
 
-async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
-  if (!(await within(ok, ms))) throw new Error(`timed out waiting for ${what}`)
-}
-
-async function within(ok: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) return false
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  return true
-}
+/** Whether `ok` holds within `ms`: the test goes on to print its timings before it fails on this. */
+const within = (ok: () => boolean, ms: number): Promise<boolean> => until('', ok, ms).then(() => true, () => false)
 
 describe.skipIf(!available)('payment intents on two instances sharing one PostgreSQL', () => {
   afterAll(() => dropDatabases(adminUrl))

@@ -3,37 +3,22 @@
  * counts are kept in the database, and a commit on one (or by a CLI command) wakes the other's
  * outbox and reaches its `vcash listen` stream at once (LISTEN/NOTIFY).
  */
-import {type ChildProcess, spawn} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 
-import {afterAll, afterEach, describe, expect, inject, it} from 'vitest'
+import {afterAll, describe, expect, inject, it} from 'vitest'
 
 import {dropDatabases, tempDatabase} from '../support/postgres.js'
-import {BIN, check, cliEnv, postSms, realTool, runCli, type ServeChild, startServe, tempDir, VF_R1, waitExit} from '../support/vcash.js'
+import {until} from '../support/until.js'
+import {BIN, check, cliEnv, postSms, realTool, runCli, stoppedAfterEach, tempDir, VF_R1} from '../support/vcash.js'
 
 const adminUrl = inject('pgUrl')
 const available = realTool('PostgreSQL (Debian postgresql, or VCASH_TEST_DATABASE_URL)', adminUrl !== '')
 
-const children: ChildProcess[] = []
-const servers: http.Server[] = []
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGTERM')
-      await waitExit(c)
-    }
-  }
-  for (const s of servers.splice(0)) await new Promise<void>((r) => s.close(() => r()))
-})
-
-async function instance(url: string, args: string[], dataDir = tempDir()): Promise<ServeChild> {
-  const c = await startServe(['--database-url', url, '--data-dir', dataDir, '--dev', ...args], cliEnv())
-  children.push(c.child)
-  return c
-}
+const {children, servers, serveOn} = stoppedAfterEach()
 
 /** A receiver that notes when each request arrived. */
 async function catcher(): Promise<{url: string; got: {at: number; path: string; body: string}[]}> {
@@ -51,22 +36,14 @@ async function catcher(): Promise<{url: string; got: {at: number; path: string; 
   return {url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, got}
 }
 
-async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
 describe.skipIf(!available)('two vcash instances on one PostgreSQL act as one', () => {
   afterAll(() => dropDatabases(adminUrl))
 
   it('failed checks split across both instances: anti-spam holds the claim, and the limit answers 429 on either', async () => {
     const url = await tempDatabase(adminUrl)
-    const a = await instance(url, ['--failed-check-limit', '6'])
+    const a = await serveOn(url, ['--failed-check-limit', '6'])
     const store = a.ready.dev_store!
-    const b = await instance(url, ['--failed-check-limit', '6'])
+    const b = await serveOn(url, ['--failed-check-limit', '6'])
     const set = await runCli(['store', 'set', store.id, '--database-url', url, '--data-dir', tempDir(), '--anti-spam', '--hold-after-failed-checks', '3', '--no-hold-duplicates', '--json'])
     expect(set.code, set.stderr + set.stdout).toBe(0)
     const [ta, tb] = [a, b].map((c) => ({url: c.ready.url, storeId: store.id, deviceToken: store.device_token}))
@@ -91,9 +68,9 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL act as one', 
 
   it('stores are cached on each instance, and a change by a CLI command reaches both within a second (rotated tokens stop working)', async () => {
     const url = await tempDatabase(adminUrl)
-    const a = await instance(url, [])
+    const a = await serveOn(url)
     const store = a.ready.dev_store!
-    const b = await instance(url, [])
+    const b = await serveOn(url)
     const [ta, tb] = [a, b].map((c) => ({url: c.ready.url, storeId: store.id, deviceToken: store.device_token}))
     // Both instances have read (and cached) the store by its device token and its id.
     for (const [i, t] of [ta!, tb!].entries()) {
@@ -123,20 +100,20 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL act as one', 
     const site = await catcher()
     const local = await catcher()
     const dirB = tempDir()
-    const a = await instance(url, ['--outbox-poll', '60'])
+    const a = await serveOn(url, ['--outbox-poll', '60'])
     const store = a.ready.dev_store!
-    const b = await instance(url, ['--outbox-poll', '60'], dirB)
+    const b = await serveOn(url, ['--outbox-poll', '60'], dirB)
     const set = await runCli(['store', 'set', store.id, '--database-url', url, '--data-dir', tempDir(), '--callback', 'webhook', '--callback-url', `${site.url}/hook`, '--json'])
     expect(set.code, set.stderr + set.stdout).toBe(0)
 
     // `vcash listen` beside instance B: B's admin.json, B's /admin/events.
     const listen = spawn(process.execPath, [BIN, 'listen', '--data-dir', dirB, '--database-url', url, '--forward-to', `${local.url}/mine`, '--json'], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
-    children.push(listen)
+    children.push({child: listen})
     let out = ''
     let err = ''
     listen.stdout.on('data', (d: Buffer) => (out += d.toString()))
     listen.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    await until(`vcash listen ready (${err})`, () => out.includes('"ready"'), 20_000)
+    await until(() => `vcash listen ready (stderr: ${err})`, () => out.includes('"ready"'), 20_000)
     expect(JSON.parse(out.split('\n')[0]!)).toMatchObject({type: 'ready', source: b.ready.url, signing_secret: store.signing_secret})
 
     // The operator's dashboard on B (signed in with `vcash dashboard` beside B): its live stream.

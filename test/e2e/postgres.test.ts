@@ -9,19 +9,16 @@ import {afterAll, describe, expect, inject, it} from 'vitest'
 
 import {FAKE_WHMCS_CREDENTIALS, FakeWhmcs} from '../support/fake-whmcs.js'
 import {dropDatabases, tempDatabase} from '../support/postgres.js'
-import {check, cliEnv, postSms, realTool, runCli, type ServeChild, startServe, stoppedAfterEach, tempDir, VF_R1, waitExit} from '../support/vcash.js'
+import {until} from '../support/until.js'
+import {check, postSms, realTool, runCli, type ServeChild, stoppedAfterEach, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 
 const adminUrl = inject('pgUrl')
 const available = realTool('PostgreSQL (Debian postgresql, or VCASH_TEST_DATABASE_URL)', adminUrl !== '')
 
-const {children, servers} = stoppedAfterEach()
+const {servers, serveOn} = stoppedAfterEach()
 
-/** `vcash serve` on the shared database, with a data dir of its own (its admin.json). */
-async function instance(url: string, extra: string[] = []): Promise<ServeChild> {
-  const c = await startServe(['--database-url', url, '--data-dir', tempDir(), '--dev', '--failed-check-limit', '100000', ...extra], cliEnv())
-  children.push(c)
-  return c
-}
+/** `vcash serve` on the shared database; every check here comes from one address, so no failed-check limit. */
+const instance = (url: string, extra: string[] = []): Promise<ServeChild> => serveOn(url, ['--failed-check-limit', '100000', ...extra])
 
 /** Run `fn` over `items`, `width` at a time. */
 async function pool<T, R>(items: T[], width: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
@@ -34,14 +31,6 @@ async function pool<T, R>(items: T[], width: number, fn: (item: T, i: number) =>
     }
   }))
   return out
-}
-
-async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 describe.skipIf(!available)('two vcash instances on one PostgreSQL', () => {
@@ -99,7 +88,8 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL', () => {
     // Every loser was answered (no 5xx): a conflict is "already claimed", not an error.
     expect(answers.flat().every((r) => r.status < 500)).toBe(true)
 
-    await until('300 completed callbacks', () => got.filter((q) => q.get('status') === 'COMPLETED').length >= 300, 60_000)
+    const completedSoFar = () => got.filter((q) => q.get('status') === 'COMPLETED').length
+    await until(() => `300 completed callbacks (${completedSoFar()} so far)`, () => completedSoFar() >= 300, 60_000)
     // A little longer: a second delivery of anything would show up now.
     await new Promise((r) => setTimeout(r, 2500))
     const completed = got.filter((q) => q.get('status') === 'COMPLETED').map((q) => q.get('trans_id'))
@@ -127,7 +117,9 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL', () => {
       for (const [i, t] of transfers.entries()) expect((await postSms(both[i % 2]!, VF_R1(t.phone, t.amount, String(800_000_000 + i)))).status).toBe(201)
       // Every customer checks (WHMCS client 7); the checks wait for the credit, so they are not awaited here.
       const checks = transfers.map((t, i) => check(both[i % 2]!, {phone: t.phone, amount: t.amount, user_name: '7'}).catch(() => null))
-      await until('deliveries under way', () => whmcs.addCreditCalls.filter((c) => c.applied).length >= 6, 30_000)
+      // Every 100 ms, not sooner: the kill must land a little after the sixth credit for A to hold some
+      // applied and unconfirmed (looked at every 10 ms, B then asked no GetCredits in 2 runs of 3).
+      await until('deliveries under way', () => whmcs.addCreditCalls.filter((c) => c.applied).length >= 6, 30_000, 100)
       a.child.kill('SIGKILL')
       await waitExit(a.child)
       // A check that A had not yet committed when it died failed with the connection, and its
@@ -136,7 +128,7 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL', () => {
       const retried = await Promise.all(transfers.map((t, i) => answers[i] === null ? check(both[1]!, {phone: t.phone, amount: t.amount, user_name: '7'}) : null))
       for (const r of retried) if (r) expect(r.status).toBe(200)
       // B takes over A's leases once they expire, asks WHMCS about A's unconfirmed credits, and finishes.
-      await until('40 credits', () => whmcs.credits(7).length >= 40, 170_000)
+      await until(() => `40 credits (${whmcs.credits(7).length} so far)`, () => whmcs.credits(7).length >= 40, 170_000)
       let pending = -1
       for (let i = 0; i < 100 && pending !== 0; i++) {
         const list = await runCli(['callbacks', 'list', '--database-url', url, '--data-dir', tempDir(), '--state', 'pending', '--json'])

@@ -9,6 +9,7 @@ import path from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {until} from '../support/until.js'
 import {BIN, check, cliEnv, postSms, ROOT, runCli, type ServeChild, startServe, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 
 const children: ChildProcess[] = []
@@ -20,16 +21,6 @@ async function serve(args: string[], env: Record<string, string> = {}): Promise<
   const s = await startServe(args, cliEnv(env))
   children.push(s.child)
   return s
-}
-
-async function until<T>(fn: () => T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 let refSeq = 400_000_000_000
@@ -79,10 +70,10 @@ describe('a fresh server writing to files (the journal)', () => {
     children.push(child)
     fs.closeSync(out)
     fs.closeSync(err)
-    const banner = await until(() => {
+    const banner = await until('the banner in the file', () => {
       const text = fs.readFileSync(outFile, 'utf8')
       return text.includes('Ctrl-C') ? text : undefined
-    })
+    }, 15_000)
     const url = /listening on (\S+)/.exec(banner)![1]!
     // Traffic, so the log has lines: an SMS refused (no token), a check.
     await postSms({url, deviceToken: 'vd_wrong'}, VF_R1('01012345678', '10', ref()))
@@ -118,7 +109,7 @@ describe('a fresh server writing to files (the journal)', () => {
     const s = await startServe(['--data-dir', dir, '--log-format', 'pretty'], env)
     children.push(s.child)
     await check({url: s.ready.url, storeId: s.ready.dev_store!.id}, {phone: '01099999999', amount: '5'})
-    await until(() => (s.stderr().includes(' check ') ? true : undefined))
+    await until(() => `the check logged (stderr: ${s.stderr()})`, () => s.stderr().includes(' check '), 15_000)
     expect(s.stderr()).toMatch(/^\S+Z INFO {2}check store=st_\S+ outcome=not_found phone=010\*{4}9999 amount=5 ip=127\.0\.0\.1$/m)
     expect(s.stderr()).not.toContain('\u001B[')
   })
@@ -135,10 +126,10 @@ describe('per stream, on a real terminal (script(1))', () => {
     children.push(child)
     let terminal = ''
     child.stdout!.on('data', (d: Buffer) => (terminal += d.toString()))
-    await until(() => {
+    await until(() => `the banner and the listening line (terminal: ${terminal})`, () => {
       const f = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : ''
-      return (terminal + f).includes('Ctrl-C') && (terminal + f).includes('listening') && /"msg":"listening"|INFO/.test(terminal + f) ? true : undefined
-    })
+      return (terminal + f).includes('Ctrl-C') && (terminal + f).includes('listening') && /"msg":"listening"|INFO/.test(terminal + f)
+    }, 15_000)
     child.kill('SIGKILL')
     return {terminal, file: fs.readFileSync(file, 'utf8')}
   }
@@ -178,7 +169,7 @@ describe('the default fd limit (1,024) and 1,200 idle connections', () => {
     let errText = ''
     child.stdout!.on('data', (d: Buffer) => (outText += d.toString()))
     child.stderr!.on('data', (d: Buffer) => (errText += d.toString()))
-    const ready = JSON.parse(await until(() => (outText.includes('\n') ? outText.split('\n')[0] : undefined))) as ServeChild['ready']
+    const ready = JSON.parse(await until(() => `the ready line (stderr: ${errText})`, () => (outText.includes('\n') ? outText.split('\n')[0] : undefined), 15_000)) as ServeChild['ready']
     const port = Number(new URL(ready.url).port)
     const sockets: net.Socket[] = []
     try {

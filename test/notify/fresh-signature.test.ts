@@ -12,6 +12,7 @@ import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import {replayCallback} from '../../src/notify/admin.js'
 import {verifySignedQuery} from '../../src/notify/sign.js'
+import {until} from '../support/until.js'
 import {check, postSms, startServer, type TestServer, VF_R1} from '../support/vcash.js'
 
 interface Seen {
@@ -55,14 +56,6 @@ async function merchant(secret: () => string, up: () => boolean): Promise<{url: 
   return {url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, seen, close: () => new Promise((r) => server.close(() => r()))}
 }
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
-  const end = performance.now() + ms
-  while (!(await cond())) {
-    if (performance.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
 let t: TestServer | null = null
 afterEach(async () => {
   vi.useRealTimers()
@@ -84,16 +77,16 @@ describe('every attempt is signed with the time it is sent', () => {
       await postSms(t, VF_R1('01055550000', '100', '880000001'))
       expect((await check(t, {phone: '01055550000', amount: '100', user_name: '9'})).json.status).toBe(true)
       // The site is down while the first attempts are made, at the time of the payment.
-      await until(async () => (await t!.server.local.storage.listNotifications({})).some((n) => n.attempts.length > 0))
+      await until('a first attempt while the site is down', async () => (await t!.server.local.storage.listNotifications({})).some((n) => n.attempts.length > 0), 8000)
       // Ten minutes later it is back.
       vi.setSystemTime(Date.now() + 10 * 60_000)
       // Let an attempt signed before the jump (in flight at that instant) be refused first.
       await new Promise((r) => setTimeout(r, 200))
       up = true
-      await until(() => m.seen.some((s) => s.verified))
+      await until('a delivery that verifies', () => m.seen.some((s) => s.verified), 8000)
       expect(m.seen.filter((s) => !s.verified).map((s) => s.error)).toEqual([])
       // The merchant has it; the dispatcher records the delivery once that commit is on disk.
-      await until(async () => (await t!.server.local.storage.listNotifications({state: 'delivered'})).length > 0)
+      await until('the delivery recorded', async () => (await t!.server.local.storage.listNotifications({state: 'delivered'})).length > 0, 8000)
       const delivered = (await t.server.local.storage.listNotifications({state: 'delivered'}))[0]!
       // An hour after the event, the operator replays it: it verifies too, under the same event id.
       vi.setSystemTime(Date.now() + 60 * 60_000)

@@ -6,6 +6,7 @@ import {Webhook} from 'standardwebhooks'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {Listener} from '../../src/agent/listen.js'
+import {until} from '../support/until.js'
 import {BIN, check, cliEnv, postSms, runCli, type ServeChild, spawnServe, startServer, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 
 const cleanups: (() => unknown)[] = []
@@ -56,14 +57,6 @@ async function fakeSmee() {
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}/chan`
 }
 
-async function until(cond: () => boolean, ms = 15_000) {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
 describe('vcash listen', () => {
   it('forwards the running server\'s notifications byte for byte, verifiable with the printed secret', async () => {
     const dir = tempDir()
@@ -76,17 +69,17 @@ describe('vcash listen', () => {
     cleanups.push(() => child.kill('SIGKILL'))
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    await until(() => out.includes('"ready"'))
+    await until(() => `the ready line (stdout: ${out})`, () => out.includes('"ready"'), 15_000)
     const ready = JSON.parse(out.split('\n')[0]!) as {signing_secret: string}
     expect(ready.signing_secret).toBe(store.signing_secret)
 
     const t = {url: srv.ready.url, deviceToken: store.device_token, storeId: store.id}
     await postSms(t, VF_R1('01012345678', '64', '019146600888'))
     expect((await check(t, {phone: '01012345678', amount: '64', user_name: 'l'})).json.status).toBe(true)
-    await until(() => site.got.length === 2)
+    await until('both webhooks forwarded', () => site.got.length === 2, 15_000)
     const wh = new Webhook(ready.signing_secret)
     expect(site.got.map((g) => (wh.verify(g.body, g.headers as Record<string, string>) as {type: string}).type).sort()).toEqual(['transaction.completed', 'transaction.received'])
-    await until(() => out.split('\n').filter((l) => l.includes('"forwarded"')).length === 2)
+    await until(() => `two forwarded lines (stdout: ${out})`, () => out.split('\n').filter((l) => l.includes('"forwarded"')).length === 2, 15_000)
   }, 60_000)
 
   it('survives a server restart: says it lost the connection, reconnects with backoff, forwards what comes after', async () => {
@@ -104,22 +97,22 @@ describe('vcash listen', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     // Complete lines only: a chunk may end mid-line.
     const lines = () => out.slice(0, out.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l) as {type: string; retry_in_ms?: number})
-    await until(() => out.includes('"ready"'))
+    await until(() => `the ready line (stdout: ${out})`, () => out.includes('"ready"'), 15_000)
 
     // Restart the server on the same data dir (a new port and admin token).
     srv.child.kill('SIGTERM')
     await waitExit(srv.child)
-    await until(() => lines().some((l) => l.type === 'reconnecting'), 20_000)
+    await until(() => `a reconnecting line (stdout: ${out})`, () => lines().some((l) => l.type === 'reconnecting'), 20_000)
     expect(lines().find((l) => l.type === 'reconnecting')).toMatchObject({retry_in_ms: 1000})
     expect(child.exitCode, err).toBeNull()
     srv = await spawnServe(dir)
-    await until(() => lines().some((l) => l.type === 'reconnected'), 30_000)
+    await until(() => `a reconnected line (stdout: ${out})`, () => lines().some((l) => l.type === 'reconnected'), 30_000)
     expect(lines().find((l) => l.type === 'reconnected')).toMatchObject({source: srv.ready.url})
 
     await postSms({url: srv.ready.url, deviceToken: store.device_token}, VF_R1('01012345678', '66', '019146600890'))
-    await until(() => site.got.length === 1)
+    await until('the webhook forwarded', () => site.got.length === 1, 15_000)
     expect(JSON.parse(site.got[0]!.body)).toMatchObject({type: 'transaction.received', data: {amount: '66.00'}})
-    await until(() => lines().some((l) => l.type === 'forwarded'))
+    await until(() => `a forwarded line (stdout: ${out})`, () => lines().some((l) => l.type === 'forwarded'), 15_000)
     expect(child.exitCode).toBeNull()
   }, 90_000)
 
@@ -133,12 +126,12 @@ describe('vcash listen', () => {
     cleanups.push(() => child.kill('SIGKILL'))
     let err = ''
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    await until(() => err.includes('Ready!'))
+    await until(() => `Ready! (stderr: ${err})`, () => err.includes('Ready!'), 15_000)
     srv.child.kill('SIGTERM')
     await waitExit(srv.child)
-    await until(() => /lost connection to the server \(.+\), retrying in 1s…/.test(err), 20_000)
+    await until(() => `lost connection (stderr: ${err})`, () => /lost connection to the server \(.+\), retrying in 1s…/.test(err), 20_000)
     srv = await spawnServe(dir)
-    await until(() => err.includes(`reconnected to ${srv.ready.url}`), 30_000)
+    await until(() => `reconnected (stderr: ${err})`, () => err.includes(`reconnected to ${srv.ready.url}`), 30_000)
   }, 90_000)
 
   it('--source: pulls from a smee-shaped relay and still verifies after re-serialisation', async () => {
@@ -152,7 +145,7 @@ describe('vcash listen', () => {
     cleanups.push(() => listener.stop())
     await new Promise<void>((r) => listener.once('ready', () => r()))
     await postSms(t, VF_R1('01012345678', '65', '019146600889'))
-    await until(() => site.got.length === 1)
+    await until('the webhook forwarded', () => site.got.length === 1, 15_000)
     const store = (await t.server.local.storage.getStore(t.storeId))!
     const e = new Webhook(store.signingSecret).verify(site.got[0]!.body, site.got[0]!.headers as Record<string, string>) as {type: string; data: {amount: string}}
     expect(e).toMatchObject({type: 'transaction.received', data: {amount: '65.00'}})

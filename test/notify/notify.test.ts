@@ -12,6 +12,7 @@ import {verifySignedQuery} from '../../src/notify/sign.js'
 import {resolveTarget} from '../../src/notify/url-guard.js'
 import {VcashService} from '../../src/app/service.js'
 import {SqliteStorage} from '../../src/storage/sqlite-storage.js'
+import {until} from '../support/until.js'
 import {tempDir, VF_R1} from '../support/vcash.js'
 
 interface Seen {
@@ -63,21 +64,13 @@ async function setup(callback: CallbackConfig, opts: {mode?: 'development' | 'pr
   return {storage, service, store, dispatcher, pay}
 }
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 5000) {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
 describe('GET callback', () => {
   it('sends the fields and an HMAC over the exact query string', async () => {
     const m = await merchant(() => ({status: 200, body: 'ok'}))
     const s = await setup({kind: 'get', url: `${m.url}/paid?shop=1`}, {rate: '50.5', currencyLabel: 'USD'})
     const id = await s.pay('101')
     s.dispatcher.start()
-    await until(async () => m.seen.length === 1 && (await s.storage.listNotifications({}))[0]!.state === 'delivered')
+    await until('one GET callback, recorded as delivered', async () => m.seen.length === 1 && (await s.storage.listNotifications({}))[0]!.state === 'delivered')
     const req = m.seen[0]!
     expect(req.method).toBe('GET')
     const u = new URL(req.url, 'http://x')
@@ -94,7 +87,7 @@ describe('webhook', () => {
     const s = await setup({kind: 'webhook', url: `${m.url}/hook`})
     const id = await s.pay('77')
     s.dispatcher.start()
-    await until(async () => m.seen.length === 2)
+    await until('two webhooks', async () => m.seen.length === 2)
     const wh = new Webhook(s.store.signingSecret)
     const events = m.seen.map((r) => wh.verify(r.body, r.headers as Record<string, string>) as {type: string; data: {id: string; amount: string}})
     expect(events.map((e) => e.type).sort()).toEqual(['transaction.completed', 'transaction.received'])
@@ -107,7 +100,7 @@ describe('webhook', () => {
     const s = await setup({kind: 'webhook', url: `${m.url}/hook`})
     await s.pay('12')
     s.dispatcher.start()
-    await until(async () => (await s.storage.listNotifications({})).every((n) => n.state === 'delivered'))
+    await until('every notification delivered', async () => (await s.storage.listNotifications({})).every((n) => n.state === 'delivered'))
     const ok = m.seen.filter((_r, i) => i >= 5)
     const ids = ok.map((r) => r.headers['webhook-id'])
     expect(new Set(ids).size).toBe(ids.length)
@@ -125,7 +118,7 @@ describe('webhook', () => {
     const s = await setup({kind: 'webhook', url: `${m.url}/hook`})
     await s.pay('30')
     s.dispatcher.start()
-    await until(async () => (await s.storage.listNotifications({})).every((n) => n.state === 'delivered'))
+    await until('every notification delivered', async () => (await s.storage.listNotifications({})).every((n) => n.state === 'delivered'))
     const completed = (await s.storage.listNotifications({})).find((n) => n.event === 'transaction.completed')!
     const r = await replayCallback(s.storage, completed.id, {to: `${dev.url}/local`})
     expect(r.delivered).toBe(true)
@@ -143,7 +136,7 @@ describe('WHMCS AddCredit', () => {
     const s = await setup({kind: 'whmcs', url: m.url, identifier: 'ID1', secret: 'SECRET1'}, {rate: '48.5', currencyLabel: 'USD'})
     const id = await s.pay('100', 'Mona (42)', '42')
     s.dispatcher.start()
-    await until(async () => (await s.storage.listNotifications({}))[0]?.state === 'delivered')
+    await until('the AddCredit delivered', async () => (await s.storage.listNotifications({}))[0]?.state === 'delivered')
     expect(m.seen).toHaveLength(1)
     const req = m.seen[0]!
     expect(req.method).toBe('POST')
@@ -165,7 +158,7 @@ describe('WHMCS AddCredit', () => {
     await s.pay('10', '7')
     await s.pay('11', '8')
     s.dispatcher.start()
-    await until(async () => (await s.storage.listNotifications({})).every((n) => n.attempts.length >= 1))
+    await until('an attempt at every notification', async () => (await s.storage.listNotifications({})).every((n) => n.attempts.length >= 1))
     const errors = (await s.storage.listNotifications({})).map((n) => n.attempts[0]!.error).join('\n')
     expect(errors).toMatch(/add 203\.0\.113\.9 to both "Whitelisted IPs" and "API IP Access Restriction"/)
     expect(errors).toMatch(/identifier or secret is wrong.*Add\/Remove Credit role/)
@@ -199,7 +192,7 @@ describe('delivery safety', () => {
     const d = new Dispatcher({storage, scheduleMs: [0, 10], pollMs: 10})
     closers.push(() => d.stop())
     d.start()
-    await until(async () => (await storage.listNotifications({}))[0]?.state === 'failed')
+    await until('the notification failed', async () => (await storage.listNotifications({}))[0]?.state === 'failed')
     expect(m.seen).toHaveLength(0)
     expect((await storage.listNotifications({}))[0]!.lastError).toMatch(/only to https/)
     expect(await retryFailed(storage)).toHaveLength(1)

@@ -6,6 +6,8 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
+import {until} from '../support/until.js'
+
 export interface ReceivedSms {
   sender: string
   body: string
@@ -90,9 +92,5 @@ export class TestSmsServer {
 
 /** Polls `check` until it returns true or `ms` pass; every wait in these tests is bounded. */
 export async function waitFor(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
+  await until(what, check, ms, 20)
 }

@@ -11,6 +11,7 @@ import type {NotificationRecord} from '../../src/core/model.js'
 import {PostgresStorage} from '../../src/storage/postgres-storage.js'
 import type {LedgerChange} from '../../src/storage/storage.js'
 import {dropDatabases, tempDatabase} from '../support/postgres.js'
+import {until} from '../support/until.js'
 import {realTool} from '../support/vcash.js'
 import {sms, store, tx} from './contract.js'
 
@@ -21,14 +22,6 @@ async function openPg(url: string): Promise<PostgresStorage> {
   const s = new PostgresStorage({url})
   await s.open()
   return s
-}
-
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
 }
 
 describe.skipIf(!available)('PostgreSQL shared by instances', () => {

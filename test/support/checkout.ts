@@ -7,6 +7,7 @@ import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import type {StoreSettingsInput} from '../../src/core/store-settings.js'
+import {until} from './until.js'
 import {startServer, type TestServer, VF_R1} from './vcash.js'
 
 export interface Seen {
@@ -99,12 +100,6 @@ export async function startCheckout(opts: {webhook?: string; name?: string} = {}
 }
 
 /** Wait until `probe` returns something truthy (a delivery is asynchronous). */
-export async function eventually<T>(probe: () => T | Promise<T>, timeoutMs = 5000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await probe()
-    if (v) return v as NonNullable<T>
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 25))
-  }
+export function eventually<T>(probe: () => T | Promise<T>, timeoutMs = 5000): Promise<NonNullable<T>> {
+  return until('the probe to answer', probe, timeoutMs, 25) as Promise<NonNullable<T>>
 }

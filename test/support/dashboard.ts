@@ -2,6 +2,7 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
+import {until} from './until.js'
 import {check, postSms, type TestServer} from './vcash.js'
 
 /** A Vodafone Cash receipt; `name` is the payer name as the wallet writes it (attacker-controlled). */
@@ -72,12 +73,8 @@ export async function unmatchedTransfer(t: TestServer, phone: string, amount: st
   return (sms.json.transaction as {id: string}).id
 }
 
-export async function until<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 5000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 25))
-  }
+/** Waits (5 s at most) for the receiver to be told `type` about `id`; answers that event. */
+export function heard(receiver: Receiver, type: string, id: string): Promise<Receiver['events'][number]> {
+  const told = () => receiver.events.map((e) => `${e.type} ${String(e.data.id)}`).join(', ') || 'nothing'
+  return until(() => `${type} of ${id} (told so far: ${told()})`, () => receiver.events.find((e) => e.type === type && e.data.id === id))
 }

@@ -161,9 +161,14 @@ export function realTool(name: string, available: boolean): boolean {
   return available
 }
 
-/** The `vcash serve` children and HTTP servers a test file starts: each test's are stopped after it. */
-export function stoppedAfterEach(): {children: ServeChild[]; servers: http.Server[]} {
-  const children: ServeChild[] = []
+/**
+ * The child processes (`vcash serve`, `vcash listen`…) and HTTP servers a test file starts: each
+ * test's are stopped after it. `serveOn` starts `vcash serve --dev` on a database (PostgreSQL:
+ * several instances share one) with a data dir of its own, for its admin.json, and answers
+ * once it printed its ready line.
+ */
+export function stoppedAfterEach(): {children: {child: ChildProcess}[]; servers: http.Server[]; serveOn(databaseUrl: string, args?: string[], dataDir?: string): Promise<ServeChild>} {
+  const children: {child: ChildProcess}[] = []
   const servers: http.Server[] = []
   afterEach(async () => {
     for (const c of children.splice(0)) {
@@ -174,5 +179,10 @@ export function stoppedAfterEach(): {children: ServeChild[]; servers: http.Serve
     }
     for (const s of servers.splice(0)) await new Promise<void>((r) => s.close(() => r()))
   })
-  return {children, servers}
+  const serveOn = async (databaseUrl: string, args: string[] = [], dataDir = tempDir()) => {
+    const c = await startServe(['--database-url', databaseUrl, '--data-dir', dataDir, '--dev', ...args], cliEnv())
+    children.push(c)
+    return c
+  }
+  return {children, servers, serveOn}
 }

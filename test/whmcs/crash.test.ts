@@ -7,20 +7,13 @@ import {afterEach, expect, it} from 'vitest'
 
 import {openLocal} from '../../src/app/runtime.js'
 import {FakeWhmcs} from '../support/fake-whmcs.js'
+import {until} from '../support/until.js'
 import {spawnServe, type ServeChild, tempDir, VF_R1, waitExit} from '../support/vcash.js'
 
 const children: ServeChild[] = []
 afterEach(() => {
   for (const c of children.splice(0)) c.child.kill('SIGKILL')
 })
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 it('a SIGKILL while WHMCS is applying AddCredit leaves exactly one credit after the restart', async () => {
   const whmcs = await FakeWhmcs.start({clients: [{id: 42, firstname: 'Mona', lastname: 'Ali', email: 'mona@example.com'}]})
@@ -38,7 +31,7 @@ it('a SIGKILL while WHMCS is applying AddCredit leaves exactly one credit after 
   expect(sms.status).toBe(201)
   const tx = ((await sms.json()) as {transaction: {id: string}}).transaction.id
   const claim = fetch(`${first.ready.url}/api/payment_link_check?store_id=${storeId}&phone=01077770000&amount=100&user_name=Mona%20Ali%20(42)&client_id=42`).catch(() => null)
-  await until(() => whmcs.credits(42).length === 1)
+  await until('the credit in WHMCS', () => whmcs.credits(42).length === 1, 15_000)
   first.child.kill('SIGKILL')
   await waitExit(first.child)
   expect(await claim).toBeNull()
@@ -46,14 +39,15 @@ it('a SIGKILL while WHMCS is applying AddCredit leaves exactly one credit after 
 
   const second = await spawnServe(dir)
   children.push(second)
-  await until(async () => {
+  // Every 25 ms, not faster: each look opens the data dir beside the running server.
+  await until('the credit confirmed after the restart', async () => {
     const r = await openLocal({dataDir: dir, holder: 'cli'})
     try {
       return (await r.storage.getCredit(`${storeId}:${tx}`))?.state === 'confirmed'
     } finally {
       await r.close()
     }
-  })
+  }, 15_000, 25)
   expect(whmcs.credits(42)).toHaveLength(1)
   expect(whmcs.addCreditCalls.filter((c) => c.applied)).toHaveLength(1)
   expect(whmcs.calls.some((c) => c.action.toLowerCase() === 'getcredits')).toBe(true)

@@ -6,6 +6,7 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {FakeWhmcs} from '../support/fake-whmcs.js'
+import {until} from '../support/until.js'
 import {check, postSms, startServer, type TestServer, VF_R1} from '../support/vcash.js'
 
 let whmcs: FakeWhmcs
@@ -33,14 +34,6 @@ async function transfer(phone: string, amount: string): Promise<string> {
 }
 
 const applied = () => whmcs.addCreditCalls.filter((c) => c.applied)
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 describe('the WHMCS module against vcash', () => {
   it('v1.7 with a WHMCS that takes 300 ms: the credit is in WHMCS before the true answer; a repeat and another client get no true', async () => {
@@ -76,7 +69,7 @@ describe('the WHMCS module against vcash', () => {
     const pending = await check(t, {phone: '01012340004', amount: '100', user_name: 'Mona Ali (42)', client_id: '42'})
     expect(pending.json).toMatchObject({status: false, code: 'credit_pending', transaction_id: id})
     await whmcs.setMode('normal')
-    await until(() => whmcs.credits(42).length === 1)
+    await until('the credit in WHMCS', () => whmcs.credits(42).length === 1)
     const answers = await Promise.all([1, 2, 3].map(() => check(t, {phone: '01012340004', amount: '100', user_name: 'Mona Ali (42)', client_id: '42'})))
     expect(answers.filter((a) => a.json.status === true)).toHaveLength(1)
     expect(answers.filter((a) => a.json.code === 'already_confirmed')).toHaveLength(2)
