@@ -5,8 +5,10 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
+import pg from 'pg'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 
+import {whmcsDescription} from '../../src/notify/whmcs-api.js'
 import {FAKE_WHMCS_CREDENTIALS, FakeWhmcs} from '../support/fake-whmcs.js'
 import {dropDatabases, tempDatabase} from '../support/postgres.js'
 import {until} from '../support/until.js'
@@ -117,9 +119,21 @@ describe.skipIf(!available)('two vcash instances on one PostgreSQL', () => {
       for (const [i, t] of transfers.entries()) expect((await postSms(both[i % 2]!, VF_R1(t.phone, t.amount, String(800_000_000 + i)))).status).toBe(201)
       // Every customer checks (WHMCS client 7); the checks wait for the credit, so they are not awaited here.
       const checks = transfers.map((t, i) => check(both[i % 2]!, {phone: t.phone, amount: t.amount, user_name: '7'}).catch(() => null))
-      // Every 100 ms, not sooner: the kill must land a little after the sixth credit for A to hold some
-      // applied and unconfirmed (looked at every 10 ms, B then asked no GetCredits in 2 runs of 3).
-      await until('deliveries under way', () => whmcs.addCreditCalls.filter((c) => c.applied).length >= 6, 30_000, 100)
+      // The kill lands while A holds a credit WHMCS applied and has not answered yet (its lease
+      // names A's pid); waiting for "some credits applied" instead left it to timing whether any
+      // of them was A's, and B then had nothing to ask WHMCS about.
+      const db = new pg.Client({connectionString: url})
+      await db.connect()
+      try {
+        const aHoldsAnAppliedCredit = async () => {
+          const leased = await db.query<{transaction_id: string}>(`select transaction_id from notifications where state = 'pending' and leased_by like $1`, [`%:${a.child.pid}:%`])
+          const applied = whmcs.addCreditCalls.filter((c) => c.applied && c.answer === null).map((c) => c.form.description ?? '')
+          return leased.rows.some((r) => applied.includes(whmcsDescription(r.transaction_id)))
+        }
+        await until('A holding a credit that WHMCS applied and has not answered', aHoldsAnAppliedCredit, 30_000)
+      } finally {
+        await db.end()
+      }
       a.child.kill('SIGKILL')
       await waitExit(a.child)
       // A check that A had not yet committed when it died failed with the connection, and its
