@@ -13,7 +13,8 @@ import {type Database, MIGRATIONS} from './schema.js'
 import * as sessions from './dashboard-queries.js'
 import * as devices from './device-queries.js'
 import {CHANGES_CHANNEL, ChangeFeed, changePayloads} from './pg-changes.js'
-import {SharedFailedChecks, windowSum} from './rate-windows.js'
+import {Groups} from './groups.js'
+import {SharedFailedChecks, windowKey, windowStart, windowSumOf} from './rate-windows.js'
 import {SharedReads} from './shared-reads.js'
 import {type Batch, ConflictError, type CountedKey, type IntentQuery, type LedgerChange, type NotificationQuery, type Storage, type TransactionQuery} from './storage.js'
 import type {FailedChecks} from '../core/rate-limit.js'
@@ -53,8 +54,13 @@ export class PostgresStorage extends SharedReads implements Storage {
   private faultKind: 'unreachable' | 'full' = 'unreachable'
   private closed = false
   private readonly inFlight = new Set<Promise<unknown>>()
-  private readonly queue: QueuedBatch[] = []
-  private writing = 0
+  /**
+   * One group written at a time, so batches commit in the order they were handed in (as on the
+   * embedded store); a bigger group would hold its row locks (and its callers) longer than it saves.
+   */
+  private readonly writes = new Groups<QueuedBatch>((g) => this.runGroup(g), {max: 64, out: 1})
+  /** Two grouped reads out at once: a second goes while the first is answered, so a check never waits a whole read for a seat. */
+  private readonly claimReads = new Groups<ClaimRead>((g) => this.readClaims(g), {max: 64, out: 2})
   readonly where: string
   private readonly clientConfig: pg.ClientConfig
   private readonly feeds = new Set<ChangeFeed>()
@@ -189,28 +195,15 @@ export class PostgresStorage extends SharedReads implements Storage {
    */
   commit(batch: Batch): Promise<void> {
     if (this.closed) return Promise.reject(new BugError('commit after close'))
-    const p = new Promise<void>((resolve, reject) => this.queue.push({batch, resolve, reject}))
+    const p = new Promise<void>((resolve, reject) => this.writes.push({batch, resolve, reject}))
     this.inFlight.add(p)
     const forget = () => this.inFlight.delete(p)
     p.then(forget, forget)
-    this.drain()
     return p
   }
 
   async flush(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
-  }
-
-  /** Start groups while there is work and fewer than GROUPS_IN_FLIGHT are being written. */
-  private drain(): void {
-    while (this.queue.length > 0 && this.writing < GROUPS_IN_FLIGHT) {
-      const group = this.queue.splice(0, MAX_GROUP)
-      this.writing++
-      void this.runGroup(group).finally(() => {
-        this.writing--
-        this.drain()
-      })
-    }
   }
 
   private async runGroup(group: QueuedBatch[]): Promise<void> {
@@ -491,17 +484,42 @@ export class PostgresStorage extends SharedReads implements Storage {
       .orderBy('received_at').orderBy('created_at').orderBy('id').limit(500))
   }
 
-  /** byClaim beside the caller's failed checks: one round trip where a check would make two. */
-  async byClaimCounting(storeId: string, phone: string, amount: Piastres, counted: CountedKey): Promise<{candidates: TransactionRecord[]; failed: number}> {
-    // One row even without a candidate (the count's); the candidates in byClaim's order and limit.
-    const q = sql<Row & {failed: number | string}>`select t.data, t.version, w.failed
-      from (select ${windowSum(counted)} as failed) as w
+  /**
+   * byClaim beside the caller's failed checks, one round trip where a check would make two; and
+   * the checks that arrive while such a read is out go together in the next one, as writes go in
+   * groups: one query whose VALUES rows are the checks, each row's candidates and count joined
+   * LATERAL and told apart by the row's number. A read's answer is what the database held at some
+   * moment between the check's arrival and its answer, as alone; claims stay conditional updates.
+   */
+  byClaimCounting(storeId: string, phone: string, amount: Piastres, counted: CountedKey): Promise<{candidates: TransactionRecord[]; failed: number}> {
+    return new Promise((resolve, reject) => {
+      this.claimReads.push({storeId, phone, amount, counted, resolve, reject})
+    })
+  }
+
+  private async readClaims(group: ClaimRead[]): Promise<void> {
+    const wanted = group.map((r, i) => sql`(${i}::int, ${r.storeId}::text, ${r.phone}::text, ${r.amount}::bigint, ${windowKey(r.counted)}::text, ${windowStart(r.counted)}::bigint)`)
+    // One row per check even without a candidate (the count's); candidates in byClaim's order and limit.
+    const q = sql<Row & {i: number; failed: number | string}>`select q.i, t.data, t.version, ${windowSumOf(sql`q.key`, sql`q.after`)} as failed
+      from (values ${sql.join(wanted)}) as q(i, store_id, phone, amount, key, after)
       left join lateral (select data, version, received_at, created_at, id from transactions
-        where store_id = ${storeId} and sender_phone = ${phone} and amount = ${amount}
+        where store_id = q.store_id and sender_phone = q.phone and amount = q.amount
         order by received_at, created_at, id limit 500) as t on true
-      order by t.received_at, t.created_at, t.id`
-    const rows = (await this.rows({execute: async () => (await q.execute(this.k)).rows})) as (Row & {failed: number | string})[]
-    return {candidates: rows.filter((r) => r.data !== null).map((r) => record<TransactionRecord>(r)), failed: Number(rows[0]?.failed ?? 0)}
+      order by q.i, t.received_at, t.created_at, t.id`
+    let rows: (Row & {i: number; failed: number | string})[]
+    try {
+      rows = (await this.rows({execute: async () => (await q.execute(this.k)).rows})) as typeof rows
+    } catch (error) {
+      for (const r of group) r.reject(error)
+      return
+    }
+    const answers = group.map(() => ({candidates: [] as TransactionRecord[], failed: 0}))
+    for (const row of rows) {
+      const a = answers[row.i]!
+      a.failed = Number(row.failed)
+      if (row.data !== null) a.candidates.push(record<TransactionRecord>(row))
+    }
+    group.forEach((r, i) => r.resolve(answers[i]!))
   }
 
   phonelessByAmount(storeId: string, amount: Piastres): Promise<TransactionRecord[]> {
@@ -751,10 +769,15 @@ function badUrl(why: string): VcashError {
   return new VcashError('invalid_flags', `--database-url ${why}`, {exit: EXIT.usage, suggestion: 'e.g. --database-url postgres://vcash:secret@db.internal:5432/vcash'})
 }
 
-/** One group at a time, so batches commit in the order they were handed in (as on the embedded store). */
-const GROUPS_IN_FLIGHT = 1
-/** A bigger group would hold its row locks (and its callers) longer than it saves. */
-const MAX_GROUP = 64
+
+interface ClaimRead {
+  storeId: string
+  phone: string
+  amount: Piastres
+  counted: CountedKey
+  resolve: (r: {candidates: TransactionRecord[]; failed: number}) => void
+  reject: (e: unknown) => void
+}
 
 interface QueuedBatch {
   batch: Batch

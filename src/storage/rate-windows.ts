@@ -15,7 +15,15 @@
 import {type Kysely, type RawBuilder, sql} from 'kysely'
 
 import type {FailedChecks} from '../core/rate-limit.js'
+import {Groups} from './groups.js'
 import type {Database} from './schema.js'
+
+interface Add {
+  key: string
+  start: number
+  resolve: () => void
+  reject: (e: unknown) => void
+}
 
 const BUCKETS = 10
 /** Each process deletes rows past their window at most this often (the rows of one bucket are ~1/10 of a window). */
@@ -34,12 +42,30 @@ export interface RateWindowsOptions {
 
 /** The failures a counter holds for `key` in the window ending `now`, as one scalar subquery (also read beside a claim's candidates). */
 export function windowSum(c: {scope: string; key: string; windowMs: number; now: number}): RawBuilder<number> {
-  return sql<number>`(select coalesce(sum(hits), 0) from rate_windows where key = ${`${c.scope} ${c.key}`} and bucket_start > ${c.now - c.windowMs})`
+  return windowSumOf(sql`${windowKey(c)}`, sql`${windowStart(c)}`)
+}
+
+/** The same sum over SQL expressions: a grouped read names each request's key and window start by column. */
+export function windowSumOf(key: RawBuilder<unknown>, after: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`(select coalesce(sum(hits), 0) from rate_windows where key = ${key} and bucket_start > ${after})`
+}
+
+/** The row key of a counter's key (its scope first: two counters share the table). */
+export function windowKey(c: {scope: string; key: string}): string {
+  return `${c.scope} ${c.key}`
+}
+
+/** Buckets that started after this are inside the window ending `now`. */
+export function windowStart(c: {windowMs: number; now: number}): number {
+  return c.now - c.windowMs
 }
 
 export class SharedFailedChecks implements FailedChecks {
   private readonly bucketMs: number
   readonly inLedger: {scope: string; windowMs: number}
+
+  /** Failures counted at once go in one statement, as a group commit does (a write per failed check was a WAL flush each). */
+  private readonly adds = new Groups<Add>((g) => this.addAll(g), {max: 256, out: 1})
 
   constructor(private readonly k: Kysely<Database>, private readonly o: RateWindowsOptions) {
     this.bucketMs = Math.max(1, Math.ceil(o.windowMs / BUCKETS))
@@ -48,18 +74,38 @@ export class SharedFailedChecks implements FailedChecks {
 
   async add(key: string, now: number): Promise<void> {
     const start = now - (now % this.bucketMs)
-    try {
-      await this.k.insertInto('rate_windows').values({key: this.key(key), bucket_start: start, hits: 1, expires_at: start + this.o.windowMs})
-        .onConflict((oc) => oc.columns(['key', 'bucket_start']).doUpdateSet({hits: sql`rate_windows.hits + 1`}))
-        .execute()
-    } catch (error) {
-      throw this.o.writeError(error)
-    }
+    await new Promise<void>((resolve, reject) => this.adds.push({key: this.key(key), start, resolve, reject}))
     if (now - this.o.pruned.at >= PRUNE_EVERY_MS) {
       this.o.pruned.at = now
       // Housekeeping: a failed prune is retried at the next one.
       void this.k.deleteFrom('rate_windows').where('expires_at', '<=', now).execute().catch(() => {})
     }
+  }
+
+  /**
+   * The failures that arrived together, in one upsert: a row per key and bucket (an upsert may
+   * not touch a row twice), in key order, so two instances' upserts take their row locks in the
+   * same order and never deadlock.
+   */
+  private async addAll(group: Add[]): Promise<void> {
+    const rows = new Map<string, {key: string; bucket_start: number; hits: number; expires_at: number}>()
+    for (const a of group) {
+      const id = `${a.key}\n${a.start}`
+      const r = rows.get(id)
+      if (r) r.hits++
+      else rows.set(id, {key: a.key, bucket_start: a.start, hits: 1, expires_at: a.start + this.o.windowMs})
+    }
+    const values = [...rows.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.bucket_start - y.bucket_start))
+    try {
+      await this.k.insertInto('rate_windows').values(values)
+        .onConflict((oc) => oc.columns(['key', 'bucket_start']).doUpdateSet({hits: sql`rate_windows.hits + excluded.hits`}))
+        .execute()
+    } catch (error) {
+      const e = this.o.writeError(error)
+      for (const a of group) a.reject(e)
+      return
+    }
+    for (const a of group) a.resolve()
   }
 
   async count(key: string, now: number): Promise<number> {
@@ -88,7 +134,7 @@ export class SharedFailedChecks implements FailedChecks {
     try {
       const r = await this.k.selectFrom('rate_windows')
         .select((e) => [e.fn.sum<number | null>('hits').as('hits'), e.fn.min<number | null>('bucket_start').as('oldest')])
-        .where('key', '=', this.key(key)).where('bucket_start', '>', now - this.o.windowMs)
+        .where('key', '=', this.key(key)).where('bucket_start', '>', windowStart({windowMs: this.o.windowMs, now}))
         .executeTakeFirst()
       return {hits: Number(r?.hits ?? 0), oldest: r?.oldest === null || r?.oldest === undefined ? null : Number(r.oldest)}
     } catch (error) {
@@ -97,6 +143,6 @@ export class SharedFailedChecks implements FailedChecks {
   }
 
   private key(key: string): string {
-    return `${this.o.scope} ${key}`
+    return windowKey({scope: this.o.scope, key})
   }
 }

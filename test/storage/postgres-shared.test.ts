@@ -55,6 +55,12 @@ describe.skipIf(!available)('PostgreSQL shared by instances', () => {
       // Concurrent failures from both instances are all counted (an upsert, not read-then-write).
       await Promise.all(Array.from({length: 40}, (_, i) => (i % 2 ? ca : cb).add('st_1 2001:db8:1:2::/64', t0)))
       expect(await ca.count('st_1 2001:db8:1:2::/64', t0)).toBe(40)
+      // Failures counted at once go in one upsert: several keys and buckets, repeats summed, each in its own row.
+      const keys = ['st_1 192.0.2.1', 'st_1 192.0.2.2', 'st_1 192.0.2.3']
+      await Promise.all(Array.from({length: 90}, (_, i) => (i % 2 ? ca : cb).add(keys[i % 3]!, t0 + (i % 5) * 60_000)))
+      for (const key of keys) expect(await cb.count(key, t0 + 5 * 60_000)).toBe(30)
+      // Minutes 3 and 4 only, a quarter past the window's slide: 6 + 6.
+      expect(await cb.count(keys[0]!, t0 + 12.5 * 60_000)).toBe(12)
     } finally {
       await Promise.all([a.close(), b.close()])
     }
@@ -81,6 +87,20 @@ describe.skipIf(!available)('PostgreSQL shared by instances', () => {
         }
       }
       expect((await s.byClaimCounting('st_a', '01011111111', 10_000, {scope: 'caller', key: 'st_a 198.51.100.7', windowMs: window, now: t0 + 7 * 60_000})).failed).toBe(4)
+      // Reads asked at once go out together: each check still gets its own candidates and count.
+      await counter.add('st_a 203.0.113.9', t0)
+      const asks = Array.from({length: 40}, (_, i) => ({
+        phone: ['01011111111', '01022222222', '01033333333'][i % 3]!,
+        amount: i % 5 === 0 ? 20_000 : 10_000,
+        counted: {scope: 'caller', key: i % 2 === 0 ? 'st_a 198.51.100.7' : 'st_a 203.0.113.9', windowMs: window, now: t0 + (i % 4) * 5 * 60_000},
+      }))
+      const together = await Promise.all(asks.map((a) => s.byClaimCounting('st_a', a.phone, a.amount, a.counted)))
+      for (const [i, a] of asks.entries()) {
+        expect(together[i]!.failed).toBe(await counter.count(a.counted.key, a.counted.now))
+        expect(together[i]!.candidates.map((t) => t.id)).toEqual((await s.byClaim('st_a', a.phone, a.amount)).map((t) => t.id))
+      }
+      expect(new Set(together.map((r) => r.failed)).size).toBeGreaterThan(2)
+      expect(together.filter((r) => r.candidates.length === 2)).not.toHaveLength(0)
     } finally {
       await s.close()
     }
