@@ -199,3 +199,10 @@ export function parseMinutes(input: string, flag: string): number {
   if (ms < 60_000 || ms % 60_000 !== 0) throw new Error(`${flag} is not a duration; use e.g. 30m, 2h or 3d`)
   return ms / 60_000
 }
+
+/** simulate transfer/run: a device token reads no store settings, so against --server alone the run is told the store's wallet. */
+export const simulatePayTo = Flags.string({
+  summary: 'The store\'s receiving wallet the simulated receipts are credited to, as PROVIDER:WALLET (repeatable). Needed with --server alone on a store with pay_to: a device token cannot read it, and a receipt naming another wallet is held by the receiving-wallet gate. Default: the store\'s pay_to where it can be read (a data dir), else a made-up wallet.',
+  helpValue: 'PROVIDER:WALLET',
+  multiple: true,
+})

@@ -16,6 +16,7 @@ import {formatMoney, parseMoney, type Piastres} from '../core/money.js'
 import {settingsOf} from '../core/store-settings.js'
 import {normalisePhone} from '../core/phone.js'
 import {type Caught, Catcher, FAKE_WHMCS} from './catcher.js'
+import {parsePayTo, walletGateHint} from './pay-to.js'
 import {defaultLang, ownWallet, renderReceipt} from './render.js'
 import {interpolate, parseDuration, type Scenario, type ScenarioTarget, type Step, type StepKind, stepKind, type StoreSettingsStep} from './scenario.js'
 
@@ -60,6 +61,8 @@ export interface TargetOptions {
   /** The data dir of the local server at `server`: unlocks configure, advance_clock and delivery records. */
   dataDir?: string
   catcherPort?: number
+  /** The store's receiving wallets the receipts are credited to; default: its pay_to where the run can read it. */
+  payTo?: readonly PayTo[]
 }
 
 export interface RunnerOptions {
@@ -83,8 +86,9 @@ interface Target {
   /** Set when the run made its store itself (a shared server): put out of use at the end. */
   throwaway: boolean
   /**
-   * The store's receiving wallets, where the run can read them (not through --server alone):
-   * receipts name one, as a real one would; a random wallet is held by the receiving-wallet gate.
+   * The store's receiving wallets, where the run can read them (not through --server alone, where
+   * --pay-to tells them): receipts name one, as a real one would; a random wallet is held by the
+   * receiving-wallet gate.
    */
   payTo: readonly PayTo[] | undefined
   close(): Promise<void>
@@ -121,6 +125,10 @@ export class ScenarioRunner {
   private clockOffsetMs = 0
   /** The simulated wallets' balances (in-process runs): each receipt continues its wallet's balance chain. */
   private balances: Map<string, Piastres> | null = null
+  /** The receiving wallets the run was told (--pay-to, target.pay_to): they win over the store's. */
+  private payToGiven: readonly PayTo[] | undefined
+  /** Set when the server held one of the run's receipts at the receiving-wallet gate: later failures say so. */
+  private walletHeld: string | null = null
 
   constructor(private readonly opts: RunnerOptions = {}) {}
 
@@ -133,6 +141,7 @@ export class ScenarioRunner {
     const started = Date.now()
     const env = this.opts.env ?? process.env
     const t = resolveTarget(scenario.target, this.opts.target, env)
+    this.payToGiven = t.payTo
     const steps: StepResult[] = []
     try {
       await this.catcher.start(t.catcherPort ?? 0)
@@ -152,6 +161,8 @@ export class ScenarioRunner {
         } catch (error) {
           r = {ok: false, expected: `the ${type} step to run`, actual: error instanceof VcashError ? `${error.code}: ${error.message}` : (error as Error).message, message: error instanceof VcashError && error.suggestion ? error.suggestion : ''}
         }
+        // A held receipt is why a claim, a state or a callback did not come: say so where it shows.
+        if (!r.ok && this.walletHeld && (type === 'check' || type === 'expect_transaction' || type === 'expect_callback')) r = {...r, message: [r.message, this.walletHeld].filter(Boolean).join('\n')}
         const res: StepResult = {...base, ...r, duration_ms: Date.now() - t0}
         steps.push(res)
         this.opts.onStep?.(res)
@@ -197,11 +208,13 @@ export class ScenarioRunner {
       const amount = parseMoney(s.transfer.amount, 'transfer.amount')
       // A phone always knows when it received an SMS: it tells two equal dateless receipts (e& EA-R2) apart.
       const receivedAt = this.receivedAt(s.transfer.received_at) ?? this.now().toISOString()
-      const sms = renderReceipt({provider: s.transfer.provider, layout: s.transfer.layout, phone, amount, lang: s.transfer.lang ?? defaultLang(s.transfer.provider), at: new Date(receivedAt), balance: this.nextBalance(s.transfer.provider, amount), wallet: ownWallet(this.target.payTo, s.transfer.provider)})
+      const sms = renderReceipt({provider: s.transfer.provider, layout: s.transfer.layout, phone, amount, lang: s.transfer.lang ?? defaultLang(s.transfer.provider), at: new Date(receivedAt), balance: this.nextBalance(s.transfer.provider, amount), wallet: ownWallet(this.payToGiven ?? this.target.payTo, s.transfer.provider)})
       const r = await this.postSms(sms.sender, sms.body, receivedAt)
       if (s.id) this.sms[s.id] = {sender: sms.sender, body: sms.body, received_at: receivedAt}
       this.remember(s, {transaction_id: r.transaction_id, status: r.status, reference: sms.reference || null, outcome: r.outcome, phone, amount: formatMoney(amount)})
-      return verdict(s.transfer.expect, r.outcome, `${sms.layout} ${s.transfer.provider} ${formatMoney(amount)} EGP from ${phone} → ${r.outcome}${r.transaction_id ? ` ${r.transaction_id}` : ''}`)
+      const hint = walletGateHint(r.holds, this.payToGiven)
+      if (hint) this.walletHeld = `${r.transaction_id ?? 'a transfer'} was ${hint}`
+      return verdict(s.transfer.expect, r.outcome, `${sms.layout} ${s.transfer.provider} ${formatMoney(amount)} EGP from ${phone} → ${r.outcome}${r.transaction_id ? ` ${r.transaction_id}` : ''}${hint ? `, ${hint}` : ''}`)
     }
     if (s.duplicate) {
       const prev = this.sms[s.duplicate.of]
@@ -434,11 +447,11 @@ export class ScenarioRunner {
     }
   }
 
-  private async postSms(sender: string, body: string, receivedAt: string | null): Promise<{outcome: string; transaction_id: string | null; status: string | null; reason: string | null}> {
+  private async postSms(sender: string, body: string, receivedAt: string | null): Promise<{outcome: string; transaction_id: string | null; status: string | null; reason: string | null; holds: unknown}> {
     const res = await this.fetch('/api/sms', {method: 'POST', headers: {authorization: `Bearer ${this.target.deviceToken}`, 'content-type': 'application/json'}, body: JSON.stringify({sender, body, ...(receivedAt ? {received_at: receivedAt} : {})})})
-    const json = (await res.json().catch(() => ({}))) as {outcome?: string; transaction?: {id: string; status: string} | null; reason?: string | null; code?: string; message?: string}
+    const json = (await res.json().catch(() => ({}))) as {outcome?: string; transaction?: {id: string; status: string; holds?: unknown} | null; reason?: string | null; code?: string; message?: string}
     if (!res.ok) throw new VcashError(json.code ?? 'server_error', `POST /api/sms answered ${res.status}: ${json.message ?? ''}`, {exit: EXIT.failure})
-    return {outcome: json.outcome ?? 'unknown', transaction_id: json.transaction?.id ?? null, status: json.transaction?.status ?? null, reason: json.reason ?? null}
+    return {outcome: json.outcome ?? 'unknown', transaction_id: json.transaction?.id ?? null, status: json.transaction?.status ?? null, reason: json.reason ?? null, holds: json.transaction?.holds}
   }
 
   private async api<T>(method: string, p: string, body?: unknown): Promise<T> {
@@ -472,6 +485,7 @@ export function resolveTarget(fromScenario: ScenarioTarget | undefined, fromFlag
     signingSecret: f.signingSecret ?? s.signing_secret,
     dataDir: f.dataDir ?? (s.data_dir === undefined ? undefined : path.resolve(s.data_dir)),
     catcherPort: f.catcherPort ?? s.catcher_port,
+    payTo: f.payTo ?? (s.pay_to === undefined ? undefined : parsePayTo([s.pay_to].flat(), 'target.pay_to', EXIT.input)),
   }
 }
 

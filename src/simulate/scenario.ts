@@ -65,6 +65,8 @@ const target = z.object({
   signing_secret: z.string().optional(),
   data_dir: z.string().optional(),
   catcher_port: z.number().int().min(0).max(65_535).optional(),
+  /** The store's receiving wallet(s) as provider:wallet: against a server given by URL alone, the run cannot read them. */
+  pay_to: z.union([z.string(), z.array(z.string()).max(20)]).optional(),
 }).strict()
 
 const step = z.object({
@@ -191,6 +193,7 @@ name: checkout happy path
 #   server: \${env.VCASH_URL}
 #   device_token: \${env.VCASH_DEVICE_TOKEN}
 #   api_token: \${env.VCASH_API_TOKEN}
+#   pay_to: vodafone_cash:\${env.SHOP_WALLET}   # the store's receiving wallet (server given by URL alone)
 
 # The store under test. callback: none | get | webhook | whmcs points it at the run's own
 # catcher (a fake WHMCS for whmcs); {kind: webhook, url: https://…} keeps your real endpoint

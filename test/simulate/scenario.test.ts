@@ -77,4 +77,16 @@ describe('references', () => {
     expect(resolveTarget(undefined, undefined, env).server).toBeUndefined()
     expect(() => resolveTarget({server: 'ftp://x'}, {}, env)).toThrow(/http/)
   })
+
+  it('target.pay_to: one or a list of provider:wallet, validated as the store setting; --pay-to wins', () => {
+    const env = {WALLET: '+20 100 000 0002'}
+    expect(resolveTarget({pay_to: 'vodafone_cash:${env.WALLET}'}, {}, env).payTo).toEqual([{provider: 'vodafone_cash', wallet: '01000000002'}])
+    expect(resolveTarget({pay_to: ['etisalat_cash:01100000003', 'instapay:Shop@InstaPay']}, {}, env).payTo).toEqual([{provider: 'etisalat_cash', wallet: '01100000003'}, {provider: 'instapay', wallet: 'shop@instapay'}])
+    expect(resolveTarget({pay_to: 'bad'}, {payTo: [{provider: 'vodafone_cash', wallet: '01000000009'}]}, env).payTo).toEqual([{provider: 'vodafone_cash', wallet: '01000000009'}])
+    expect(resolveTarget(undefined, {}, env).payTo).toBeUndefined()
+    for (const bad of ['vodafone_cash:123', 'paypal:01000000002', '01000000002', 'vodafone_cash:']) {
+      expect(() => resolveTarget({pay_to: bad}, {}, env), bad).toThrow(expect.objectContaining({code: 'invalid_input', exit: 65, message: expect.stringMatching(/^target\.pay_to takes PROVIDER:WALLET/)}))
+    }
+    expect(() => parseScenario('target: {pay_to: [1]}\nsteps:\n  - check: {phone: "01012345678", amount: "5", expect: not_found}\n')).toThrow(/target\.pay_to/)
+  })
 })

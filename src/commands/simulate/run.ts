@@ -9,6 +9,7 @@ import {err, forStderr} from '../../cli/colour.js'
 import * as f from '../../cli/flags.js'
 import {EXIT, VcashError} from '../../core/errors.js'
 import {toJunit} from '../../simulate/junit.js'
+import {parsePayTo} from '../../simulate/pay-to.js'
 import {type RunResult, ScenarioRunner, type StepResult} from '../../simulate/runner.js'
 import {EXAMPLE_SCENARIO, parseScenario} from '../../simulate/scenario.js'
 
@@ -27,6 +28,7 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
     '<%= config.bin %> simulate run scenario.yaml --reporter junit --out junit.xml',
     '<%= config.bin %> simulate run scenario.yaml --server http://127.0.0.1:8080 --data-dir ./.vcash',
     '<%= config.bin %> simulate run scenario.yaml --server https://pay.example.com --store st_… --device-token vd_… --api-token vk_…',
+    '<%= config.bin %> simulate run scenario.yaml --server https://staging.example.com --store st_… --device-token vd_… --api-token vk_… --pay-to vodafone_cash:01012345678',
     '<%= config.bin %> simulate run --example > scenario.yaml',
   ]
 
@@ -38,6 +40,7 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
     'device-token': Flags.string({summary: 'With --server: the store\'s device token (to send SMS).', env: 'VCASH_DEVICE_TOKEN'}),
     'api-token': Flags.string({summary: 'With --server: the store\'s API token (approve, reject, transaction state).', env: 'VCASH_API_TOKEN'}),
     'signing-secret': Flags.string({summary: 'With --server: the store\'s signing secret, to verify caught callbacks.', env: 'VCASH_SIGNING_SECRET'}),
+    'pay-to': f.simulatePayTo,
     'catcher-port': Flags.integer({summary: 'Port for the run\'s callback catcher (point a remote store\'s callback at it).', min: 0, max: 65_535}),
     reporter: Flags.string({summary: 'Output format (besides --json).', options: ['human', 'junit'], default: 'human'}),
     out: Flags.string({summary: 'Write the report (or --example) to this file instead of stdout.', helpValue: 'FILE'}),
@@ -63,12 +66,13 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
     } catch (error) {
       throw new VcashError('file_not_found', `cannot read ${args.scenario}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {exit: EXIT.input})
     }
+    const payTo = flags['pay-to'] ? parsePayTo(flags['pay-to'], '--pay-to') : undefined
     const scenario = parseScenario(text, args.scenario)
     const human = !this.jsonEnabled() && flags.reporter === 'human'
     // Progress belongs on stderr; ora spins forever on a terminal that reports 0 columns.
     const spin: Ora | null = human && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 ? ora({stream: process.stderr}) : null
     const runner = new ScenarioRunner({
-      target: {server: flags.server, storeId: flags.store, deviceToken: flags['device-token'], apiToken: flags['api-token'], signingSecret: flags['signing-secret'], dataDir: flags['data-dir'], catcherPort: flags['catcher-port']},
+      target: {server: flags.server, storeId: flags.store, deviceToken: flags['device-token'], apiToken: flags['api-token'], signingSecret: flags['signing-secret'], dataDir: flags['data-dir'], catcherPort: flags['catcher-port'], payTo},
       onStepStart: spin ? (s) => spin.start(`${String(s.index).padStart(2)} ${s.name}`) : undefined,
       onStep: human ? (s) => {
         spin?.stop()
@@ -102,6 +106,6 @@ Exit code 0 only when every expectation held; 1 names the failing step, what it 
     const c = err
     const mark = s.ok ? c.green('✓') : c.red('✗')
     const detail = s.ok ? (s.message.includes(s.actual) ? s.message : `${s.actual}${s.message ? `  ${s.message}` : ''}`) : `expected ${s.expected}, got ${s.actual}`
-    process.stderr.write(forStderr(`${mark} ${String(s.index).padStart(2)} ${s.name}  ${c.dim(detail)}${!s.ok && s.message ? `\n     ${c.dim(s.message)}` : ''}\n`))
+    process.stderr.write(forStderr(`${mark} ${String(s.index).padStart(2)} ${s.name}  ${c.dim(detail)}${!s.ok && s.message ? `\n     ${c.dim(s.message.replaceAll('\n', '\n     '))}` : ''}\n`))
   }
 }
