@@ -90,7 +90,7 @@ export class SharedFailedChecks implements FailedChecks {
   private async addAll(group: Add[]): Promise<void> {
     const rows = new Map<string, {key: string; bucket_start: number; hits: number; expires_at: number}>()
     for (const a of group) {
-      const id = `${a.key}\n${a.start}`
+      const id = `${a.start} ${a.key}`
       const r = rows.get(id)
       if (r) r.hits++
       else rows.set(id, {key: a.key, bucket_start: a.start, hits: 1, expires_at: a.start + this.o.windowMs})
