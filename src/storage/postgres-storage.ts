@@ -61,6 +61,7 @@ export class PostgresStorage extends SharedReads implements Storage {
   private readonly writes = new Groups<QueuedBatch>((g) => this.runGroup(g), {max: 64, out: 1})
   /** Two grouped reads out at once: a second goes while the first is answered, so a check never waits a whole read for a seat. */
   private readonly claimReads = new Groups<ClaimRead>((g) => this.readClaims(g), {max: 64, out: 2})
+  private readonly smsReads = new Groups<SmsRead>((g) => this.readSmsByFingerprint(g), {max: 64, out: 2})
   readonly where: string
   private readonly clientConfig: pg.ClientConfig
   private readonly feeds = new Set<ChangeFeed>()
@@ -461,8 +462,25 @@ export class PostgresStorage extends SharedReads implements Storage {
     return this.readOne(this.k.selectFrom('stores').select(['data', 'version']).where('api_token_hash', '=', hash))
   }
 
+  /** Every SMS in asks this first (a duplicate?): the asks that arrive together go in one query, as the checks' reads do. */
   findSmsByFingerprint(storeId: string, fingerprint: string): Promise<SmsRecord | undefined> {
-    return this.readOne(this.k.selectFrom('sms').select(['data', 'version']).where('store_id', '=', storeId).where('fingerprint', '=', fingerprint))
+    return new Promise((resolve, reject) => this.smsReads.push({storeId, fingerprint, resolve, reject}))
+  }
+
+  private async readSmsByFingerprint(group: SmsRead[]): Promise<void> {
+    const wanted = group.map((r, i) => sql`(${i}::int, ${r.storeId}::text, ${r.fingerprint}::text)`)
+    // At most one row per ask: (store_id, fingerprint) is unique.
+    const q = sql<Row & {i: number}>`select q.i, s.data, s.version from (values ${sql.join(wanted)}) as q(i, store_id, fingerprint)
+      join sms as s on s.store_id = q.store_id and s.fingerprint = q.fingerprint`
+    let rows: (Row & {i: number})[]
+    try {
+      rows = (await this.rows({execute: async () => (await q.execute(this.k)).rows})) as typeof rows
+    } catch (error) {
+      for (const r of group) r.reject(error)
+      return
+    }
+    const found = new Map(rows.map((row) => [row.i, record<SmsRecord>(row)]))
+    group.forEach((r, i) => r.resolve(found.get(i)))
   }
 
   getSms(id: string): Promise<SmsRecord | undefined> {
@@ -769,6 +787,13 @@ function badUrl(why: string): VcashError {
   return new VcashError('invalid_flags', `--database-url ${why}`, {exit: EXIT.usage, suggestion: 'e.g. --database-url postgres://vcash:secret@db.internal:5432/vcash'})
 }
 
+
+interface SmsRead {
+  storeId: string
+  fingerprint: string
+  resolve: (r: SmsRecord | undefined) => void
+  reject: (e: unknown) => void
+}
 
 interface ClaimRead {
   storeId: string

@@ -114,6 +114,21 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       await s.close()
     })
 
+    it('SMS looked up by fingerprint at once each find their own, in their own store only', async () => {
+      const s = await open()
+      await s.commit({stores: [store('st_a'), store('st_b')]})
+      for (let i = 0; i < 6; i++) await s.commit({sms: [sms(`sms_f${i}`, i % 2 ? 'st_b' : 'st_a', `fp_${i}`)]})
+      const asks = Array.from({length: 24}, (_, i) => ({store: i % 3 === 0 ? 'st_b' : 'st_a', fp: `fp_${i % 8}`}))
+      const found = await Promise.all(asks.map((a) => s.findSmsByFingerprint(a.store, a.fp)))
+      for (const [i, a] of asks.entries()) {
+        const k = i % 8
+        const expected = k < 6 && (k % 2 ? 'st_b' : 'st_a') === a.store ? `sms_f${k}` : undefined
+        expect(found[i]?.id, `${a.store} ${a.fp}`).toBe(expected)
+      }
+      expect(found.filter(Boolean).length).toBeGreaterThan(4)
+      await s.close()
+    })
+
     it('one conflict in a group fails only its own batch', async () => {
       const s = await open()
       await s.commit({stores: [store('st_a')]})
