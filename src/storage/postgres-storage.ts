@@ -1,6 +1,6 @@
 import os from 'node:os'
 
-import {Kysely, PostgresDialect, sql, type Transaction} from 'kysely'
+import {Kysely, PostgresDialect, type RawBuilder, sql, type Transaction} from 'kysely'
 import pg from 'pg'
 
 import {BugError, EXIT, VcashError} from '../core/errors.js'
@@ -62,6 +62,7 @@ export class PostgresStorage extends SharedReads implements Storage {
   /** Two grouped reads out at once: a second goes while the first is answered, so a check never waits a whole read for a seat. */
   private readonly claimReads = new Groups<ClaimRead>((g) => this.readClaims(g), {max: 64, out: 2})
   private readonly smsReads = new Groups<SmsRead>((g) => this.readSmsByFingerprint(g), {max: 64, out: 2})
+  private readonly intentReads = new Groups<IntentRead>((g) => this.readIntentsByAmount(g), {max: 64, out: 2})
   readonly where: string
   private readonly clientConfig: pg.ClientConfig
   private readonly feeds = new Set<ChangeFeed>()
@@ -467,18 +468,23 @@ export class PostgresStorage extends SharedReads implements Storage {
     return new Promise((resolve, reject) => this.smsReads.push({storeId, fingerprint, resolve, reject}))
   }
 
+  /** A grouped read's rows; or, when it fails, every ask of the group rejected with its error (and null). */
+  private async groupRows<T>(group: {reject: (e: unknown) => void}[], q: RawBuilder<T>): Promise<T[] | null> {
+    try {
+      return (await this.rows({execute: async () => (await q.execute(this.k)).rows})) as T[]
+    } catch (error) {
+      for (const r of group) r.reject(error)
+      return null
+    }
+  }
+
   private async readSmsByFingerprint(group: SmsRead[]): Promise<void> {
     const wanted = group.map((r, i) => sql`(${i}::int, ${r.storeId}::text, ${r.fingerprint}::text)`)
     // At most one row per ask: (store_id, fingerprint) is unique.
     const q = sql<Row & {i: number}>`select q.i, s.data, s.version from (values ${sql.join(wanted)}) as q(i, store_id, fingerprint)
       join sms as s on s.store_id = q.store_id and s.fingerprint = q.fingerprint`
-    let rows: (Row & {i: number})[]
-    try {
-      rows = (await this.rows({execute: async () => (await q.execute(this.k)).rows})) as typeof rows
-    } catch (error) {
-      for (const r of group) r.reject(error)
-      return
-    }
+    const rows = await this.groupRows(group, q)
+    if (!rows) return
     const found = new Map(rows.map((row) => [row.i, record<SmsRecord>(row)]))
     group.forEach((r, i) => r.resolve(found.get(i)))
   }
@@ -524,13 +530,8 @@ export class PostgresStorage extends SharedReads implements Storage {
         where store_id = q.store_id and sender_phone = q.phone and amount = q.amount
         order by received_at, created_at, id limit 500) as t on true
       order by q.i, t.received_at, t.created_at, t.id`
-    let rows: (Row & {i: number; failed: number | string})[]
-    try {
-      rows = (await this.rows({execute: async () => (await q.execute(this.k)).rows})) as typeof rows
-    } catch (error) {
-      for (const r of group) r.reject(error)
-      return
-    }
+    const rows = await this.groupRows(group, q)
+    if (!rows) return
     const answers = group.map(() => ({candidates: [] as TransactionRecord[], failed: 0}))
     for (const row of rows) {
       const a = answers[row.i]!
@@ -642,10 +643,23 @@ export class PostgresStorage extends SharedReads implements Storage {
     return this.readOne(this.k.selectFrom('intents').select(['data', 'version']).where('transaction_id', '=', transactionId))
   }
 
+  /** Every receipt asks this (an intent waiting for it?): the asks that arrive together go in one query, as the checks' reads do. */
   pendingIntentsByAmount(storeId: string, amount: Piastres): Promise<IntentRecord[]> {
-    return this.read(this.k.selectFrom('intents').select(['data', 'version'])
-      .where('store_id', '=', storeId).where('amount', '=', amount).where('status', '=', 'pending')
-      .orderBy('created_at').orderBy(sql`id collate "C"`).limit(500))
+    return new Promise((resolve, reject) => this.intentReads.push({storeId, amount, resolve, reject}))
+  }
+
+  private async readIntentsByAmount(group: IntentRead[]): Promise<void> {
+    const wanted = group.map((r, i) => sql`(${i}::int, ${r.storeId}::text, ${r.amount}::bigint)`)
+    const q = sql<Row & {i: number}>`select q.i, n.data, n.version from (values ${sql.join(wanted)}) as q(i, store_id, amount)
+      join lateral (select data, version, created_at, id from intents
+        where store_id = q.store_id and amount = q.amount and status = 'pending'
+        order by created_at, id collate "C" limit 500) as n on true
+      order by q.i, n.created_at, n.id collate "C"`
+    const rows = await this.groupRows(group, q)
+    if (!rows) return
+    const answers = group.map((): IntentRecord[] => [])
+    for (const row of rows) answers[row.i]!.push(record<IntentRecord>(row))
+    group.forEach((r, i) => r.resolve(answers[i]!))
   }
 
   pendingIntentsExpiringBefore(before: Date, limit: number): Promise<IntentRecord[]> {
@@ -787,6 +801,13 @@ function badUrl(why: string): VcashError {
   return new VcashError('invalid_flags', `--database-url ${why}`, {exit: EXIT.usage, suggestion: 'e.g. --database-url postgres://vcash:secret@db.internal:5432/vcash'})
 }
 
+
+interface IntentRead {
+  storeId: string
+  amount: Piastres
+  resolve: (r: IntentRecord[]) => void
+  reject: (e: unknown) => void
+}
 
 interface SmsRead {
   storeId: string

@@ -349,6 +349,10 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
         intent('pi_5', 'st_a', {status: 'paid', createdAt: '2026-01-01T00:00:00Z', expiresAt: '2025-12-31T00:00:00Z'}),
       ]})
       expect((await s.pendingIntentsByAmount('st_a', 10_000)).map((i) => i.id)).toEqual(['pi_2', 'pi_1'])
+      // Asked at once (receipts arriving together), each ask still gets its own store's and amount's, in order.
+      const asks: [string, number][] = [['st_a', 10_000], ['st_b', 10_000], ['st_a', 5_000], ['st_b', 5_000], ['st_a', 7_000]]
+      const together = await Promise.all([...asks, ...asks].map(([st, amount]) => s.pendingIntentsByAmount(st, amount)))
+      expect(together.map((l) => l.map((i) => i.id))).toEqual([...Array(2)].flatMap(() => [['pi_2', 'pi_1'], ['pi_4'], ['pi_3'], [], []]))
       // 00:20+02:00 is 22:20Z the day before: an instant, not text.
       expect((await s.pendingIntentsExpiringBefore(new Date('2026-01-01T00:45:00Z'), 10)).map((i) => i.id)).toEqual(['pi_2', 'pi_3', 'pi_4'])
       expect((await s.pendingIntentsExpiringBefore(new Date('2026-01-01T00:45:00Z'), 1)).map((i) => i.id)).toEqual(['pi_2'])
