@@ -31,6 +31,15 @@ export const intent = (id: string, storeId: string, o: Partial<IntentRecord> = {
   transactionId: null, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', audit: [], version: 0, ...o,
 })
 
+/** A claim as a check makes it: COMPLETED by `who`. */
+const claimAs = (t: TransactionRecord, who: string) => transition(t, {to: 'COMPLETED', by: `check:${who}`, why: who, at: new Date('2026-01-01T00:01:00Z'), patch: {userName: who}})
+
+/** `n` PENDING transfers of st_a (ids `<prefix>0`…), read back as a claim would read them. */
+async function pendingTransfers(s: Storage, prefix: string, n: number): Promise<TransactionRecord[]> {
+  for (let i = 0; i < n; i++) await s.commit({sms: [sms(`sms_${prefix}${i}`, 'st_a')], transactions: [tx(`${prefix}${i}`, 'st_a', {smsId: `sms_${prefix}${i}`})]})
+  return Promise.all(Array.from({length: n}, async (_, i) => (await s.getTransaction(`${prefix}${i}`))!))
+}
+
 export function storageContract(name: string, open: () => Promise<Storage>): void {
   describe(`storage contract: ${name}`, () => {
     it('stores and reads back every record kind, versions counting commits', async () => {
@@ -56,8 +65,8 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       await s.commit({stores: [store('st_a')]})
       await s.commit({sms: [sms('sms_t1', 'st_a')], transactions: [tx('t1', 'st_a')]})
       const read = (await s.getTransaction('t1'))!
-      const a = transition(read, {to: 'COMPLETED', by: 'check:a', why: 'a', at: new Date('2026-01-01T00:01:00Z'), patch: {userName: 'a'}})
-      const b = transition(read, {to: 'COMPLETED', by: 'check:b', why: 'b', at: new Date('2026-01-01T00:01:00Z'), patch: {userName: 'b'}})
+      const a = claimAs(read, 'a')
+      const b = claimAs(read, 'b')
       const results = await Promise.allSettled([s.commit({transactions: [a]}), s.commit({transactions: [b]})])
       expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
       expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError)
@@ -70,11 +79,9 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     it('claims of several transfers committed at once all land; a racing second claim of one of them fails alone', async () => {
       const s = await open()
       await s.commit({stores: [store('st_a')]})
-      for (let i = 0; i < 6; i++) await s.commit({sms: [sms(`sms_c${i}`, 'st_a')], transactions: [tx(`c${i}`, 'st_a', {smsId: `sms_c${i}`})]})
-      const read = await Promise.all(Array.from({length: 6}, (_, i) => s.getTransaction(`c${i}`)))
-      const claim = (t: NonNullable<(typeof read)[number]>, who: string) => transition(t, {to: 'COMPLETED', by: `check:${who}`, why: who, at: new Date('2026-01-01T00:01:00Z'), patch: {userName: who}})
-      const commits = read.map((t, i) => s.commit({transactions: [claim(t!, `u${i}`)]}))
-      const rival = s.commit({transactions: [claim(read[2]!, 'rival')]})
+      const read = await pendingTransfers(s, 'c', 6)
+      const commits = read.map((t, i) => s.commit({transactions: [claimAs(t, `u${i}`)]}))
+      const rival = s.commit({transactions: [claimAs(read[2]!, 'rival')]})
       const results = await Promise.allSettled([...commits, rival])
       const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{i, reason: r.reason as unknown}] : []))
       expect(failed).toHaveLength(1)
@@ -92,16 +99,14 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     it('a claim\'s notification lands with its claim: the claim of a transfer already taken stores none, the claims beside it store theirs', async () => {
       const s = await open()
       await s.commit({stores: [store('st_a')]})
-      for (let i = 0; i < 5; i++) await s.commit({sms: [sms(`sms_k${i}`, 'st_a')], transactions: [tx(`k${i}`, 'st_a', {smsId: `sms_k${i}`})]})
-      const read = await Promise.all(Array.from({length: 5}, async (_, i) => (await s.getTransaction(`k${i}`))!))
-      const claim = (t: TransactionRecord, who: string) => transition(t, {to: 'COMPLETED', by: `check:${who}`, why: who, at: new Date('2026-01-01T00:01:00Z'), patch: {userName: who}})
+      const read = await pendingTransfers(s, 'k', 5)
       const note = (t: TransactionRecord, who: string) => ({
         id: `n_${t.id}_${who}`, storeId: 'st_a', transactionId: t.id, event: 'transaction.completed' as const, channel: 'get' as const, payload: {}, createdAt: '2026-01-01T00:01:00Z', signedAt: 0,
         state: 'pending' as const, attempts: [], nextAttemptAt: '2026-01-01T00:01:00Z', lastError: null, version: 0,
       })
       // Another instance took k3 first: this one's claim of k3 was made from a stale read.
-      await s.commit({transactions: [claim(read[3]!, 'elsewhere')], notifications: [note(read[3]!, 'elsewhere')]})
-      const results = await Promise.allSettled(read.map((t, i) => s.commit({transactions: [claim(t, `u${i}`)], notifications: [note(t, `u${i}`)]})))
+      await s.commit({transactions: [claimAs(read[3]!, 'elsewhere')], notifications: [note(read[3]!, 'elsewhere')]})
+      const results = await Promise.allSettled(read.map((t, i) => s.commit({transactions: [claimAs(t, `u${i}`)], notifications: [note(t, `u${i}`)]})))
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
       expect((results[3] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError)
       for (let i = 0; i < 5; i++) {
